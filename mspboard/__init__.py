@@ -1,0 +1,62 @@
+"""mspboard: a service desk for small managed service providers."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from mspboard import config as settings_from_env
+from mspboard.extensions import csrf, db, login_manager, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets the board read while a phone writes; SQLite leaves foreign keys off unless asked."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    overrides = dict(config or {})
+    app.instance_path = overrides.pop("INSTANCE_PATH", app.instance_path)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    app.config.update(settings_from_env.DEFAULTS)
+    app.config.update(settings_from_env.from_environment(app.instance_path))
+    app.config.update(overrides)
+    app.config["SQLALCHEMY_DATABASE_URI"] = settings_from_env.normalise_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = settings_from_env.secret_key(app.instance_path)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+
+    from mspboard import cli, errors, templating
+    from mspboard.admin.routes import bp as admin_bp
+    from mspboard.auth.routes import bp as auth_bp
+    from mspboard.board.routes import bp as board_bp
+    from mspboard.field.routes import bp as field_bp
+
+    for blueprint in (auth_bp, board_bp, field_bp, admin_bp):
+        app.register_blueprint(blueprint)
+    errors.register(app)
+    templating.register(app)
+    cli.register(app)
+    return app

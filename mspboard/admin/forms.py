@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import email_validator
+from flask_wtf import FlaskForm
+from wtforms import (
+    DecimalField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TimeField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from mspboard.models import Role, TechLevel
+from mspboard.workweek import DAY_NAMES, from_mask, to_mask
+
+# The demo shop's accounts live under .test, the domain reserved for exactly that (RFC 2606),
+# which email-validator otherwise refuses as a special-use name.
+if "test" in email_validator.SPECIAL_USE_DOMAIN_NAMES:
+    email_validator.SPECIAL_USE_DOMAIN_NAMES.remove("test")
+
+ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in Role]
+LEVEL_CHOICES = [
+    SelectChoice("", "Not a technician"),
+    *(SelectChoice(level.value, level.label) for level in TechLevel),
+]
+DAY_CHOICES = [SelectChoice(str(number), name) for number, name in enumerate(DAY_NAMES, start=1)]
+
+
+class WorkdaysField(SelectMultipleField):
+    """Checkboxes, one per weekday, read and written as the workdays bitmask."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, label: str, **kwargs) -> None:
+        super().__init__(label, choices=DAY_CHOICES, **kwargs)
+
+    @property
+    def mask(self) -> int:
+        return to_mask(int(day) for day in self.data or [])
+
+    def set_mask(self, mask: int) -> None:
+        self.data = [str(day) for day in from_mask(mask)]
+
+
+def to_cents(amount: Decimal | None) -> int | None:
+    return None if amount is None else int((amount * 100).to_integral_value())
+
+
+def from_cents(cents: int | None) -> Decimal | None:
+    return None if cents is None else Decimal(cents) / 100
+
+
+class UserForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(message="Enter a name."), Length(max=120)])
+    email = EmailField(
+        "Email",
+        validators=[
+            DataRequired(message="Enter an email."),
+            Email(message="Enter a valid email address."),
+            Length(max=254),
+        ],
+    )
+    role = SelectField("Role", choices=ROLE_CHOICES)
+    tech_level = SelectField("Tech level", choices=LEVEL_CHOICES, validate_choice=True)
+    workdays = WorkdaysField("Working days")
+    day_start = TimeField("Day starts", validators=[InputRequired(message="Enter a time.")])
+    day_end = TimeField("Day ends", validators=[InputRequired(message="Enter a time.")])
+    password = PasswordField("Password", validators=[Optional(), Length(max=200)])
+
+
+class ClientForm(FlaskForm):
+    name = StringField(
+        "Name", validators=[DataRequired(message="Enter the client's name."), Length(max=160)]
+    )
+    billing_rate = DecimalField(
+        "Hourly rate",
+        places=2,
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=100000, message="Enter a rate between 0 and 100,000."),
+        ],
+    )
+
+
+class SettingsForm(FlaskForm):
+    shop_name = StringField(
+        "Shop name", validators=[DataRequired(message="Enter the shop's name."), Length(max=120)]
+    )
+    timezone = StringField(
+        "Time zone", validators=[DataRequired(message="Enter a time zone."), Length(max=64)]
+    )
+    workdays = WorkdaysField("Work week")
+    day_start = TimeField("Working day starts", validators=[InputRequired(message="Enter a time.")])
+    close_of_business = TimeField(
+        "Close of business", validators=[InputRequired(message="Enter a time.")]
+    )
+    default_rate = DecimalField(
+        "Default hourly rate",
+        places=2,
+        validators=[
+            InputRequired(message="Enter a rate."),
+            NumberRange(min=0, max=100000, message="Enter a rate between 0 and 100,000."),
+        ],
+    )
+    stale_after_days = IntegerField(
+        "An SR is stale after (days without change)",
+        validators=[
+            InputRequired(message="Enter a number of days."),
+            NumberRange(min=1, max=365, message="Use 1 to 365 days."),
+        ],
+    )

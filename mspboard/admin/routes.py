@@ -1,0 +1,184 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_login import current_user
+
+from mspboard.admin.forms import ClientForm, SettingsForm, UserForm, from_cents, to_cents
+from mspboard.auth.access import restrict_blueprint, roles_required
+from mspboard.forms import attach_violation
+from mspboard.htmx import render
+from mspboard.models import Client, Role, User, db
+from mspboard.services import accounts, clients
+from mspboard.services.errors import RuleViolation
+from mspboard.services.shop_settings import current_settings, update_settings
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+restrict_blueprint(bp, Role.SERVICE_MANAGER, Role.ADMIN)
+
+INVALID = 422
+
+
+def _get_or_404(model, record_id: int):
+    return db.session.get(model, record_id) or abort(404)
+
+
+def _user_details(form: UserForm) -> accounts.UserDetails:
+    return accounts.UserDetails(
+        name=form.name.data or "",
+        email=form.email.data or "",
+        role=form.role.data,
+        tech_level=form.tech_level.data or None,
+        workdays=form.workdays.mask,
+        day_start=form.day_start.data,
+        day_end=form.day_end.data,
+    )
+
+
+@bp.get("/users")
+@roles_required(Role.ADMIN)
+def users():
+    return render("admin/users.html", users=accounts.list_users())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def user_new():
+    form = UserForm()
+    if request.method == "GET":
+        form.workdays.set_mask(current_settings().workdays)
+    elif form.validate_on_submit():
+        try:
+            user = accounts.create_user(current_user, _user_details(form), form.password.data or "")
+        except RuleViolation as violation:
+            attach_violation(form, violation)
+        else:
+            db.session.commit()
+            flash(f"{user.name} can now sign in as {user.email}.", "success")
+            return redirect(url_for("admin.users"))
+    status = INVALID if request.method == "POST" else 200
+    return render("admin/user_form.html", form=form, user=None, status=status)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def user_edit(user_id: int):
+    user = _get_or_404(User, user_id)
+    form = UserForm(obj=user)
+    if request.method == "GET":
+        form.tech_level.data = user.tech_level or ""
+        form.workdays.set_mask(user.workdays)
+    elif form.validate_on_submit():
+        try:
+            accounts.update_user(
+                current_user, user, _user_details(form), form.password.data or None
+            )
+        except RuleViolation as violation:
+            attach_violation(form, violation)
+        else:
+            db.session.commit()
+            flash(f"Saved {user.name}.", "success")
+            return redirect(url_for("admin.users"))
+    status = INVALID if request.method == "POST" else 200
+    return render("admin/user_form.html", form=form, user=user, status=status)
+
+
+@bp.post("/users/<int:user_id>/active")
+@roles_required(Role.ADMIN)
+def user_set_active(user_id: int):
+    user = _get_or_404(User, user_id)
+    active = request.form.get("active") == "1"
+    try:
+        accounts.set_active(current_user, user, active)
+    except RuleViolation as violation:
+        flash(violation.message, "error")
+    else:
+        db.session.commit()
+        flash(
+            f"{user.name} is {'active again' if active else 'deactivated and signed out'}.",
+            "success",
+        )
+    return redirect(url_for("admin.users"))
+
+
+@bp.get("/clients")
+def clients_list():
+    return render("admin/clients.html", clients=clients.list_clients())
+
+
+@bp.route("/clients/new", methods=["GET", "POST"])
+def client_new():
+    form = ClientForm()
+    if form.validate_on_submit():
+        try:
+            client = clients.create_client(
+                current_user, form.name.data or "", to_cents(form.billing_rate.data)
+            )
+        except RuleViolation as violation:
+            attach_violation(form, violation)
+        else:
+            db.session.commit()
+            flash(f"Added {client.name}.", "success")
+            return redirect(url_for("admin.clients_list"))
+    status = INVALID if request.method == "POST" else 200
+    return render("admin/client_form.html", form=form, client=None, status=status)
+
+
+@bp.route("/clients/<int:client_id>", methods=["GET", "POST"])
+def client_edit(client_id: int):
+    client = _get_or_404(Client, client_id)
+    form = ClientForm(obj=client)
+    if request.method == "GET":
+        form.billing_rate.data = from_cents(client.billing_rate_cents)
+    elif form.validate_on_submit():
+        try:
+            clients.update_client(
+                current_user, client, form.name.data or "", to_cents(form.billing_rate.data)
+            )
+        except RuleViolation as violation:
+            attach_violation(form, violation)
+        else:
+            db.session.commit()
+            flash(f"Saved {client.name}.", "success")
+            return redirect(url_for("admin.clients_list"))
+    status = INVALID if request.method == "POST" else 200
+    return render("admin/client_form.html", form=form, client=client, status=status)
+
+
+@bp.post("/clients/<int:client_id>/active")
+def client_set_active(client_id: int):
+    client = _get_or_404(Client, client_id)
+    active = request.form.get("active") == "1"
+    clients.set_active(current_user, client, active)
+    db.session.commit()
+    flash(f"{client.name} is {'active again' if active else 'deactivated'}.", "success")
+    return redirect(url_for("admin.clients_list"))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def settings():
+    shop = current_settings()
+    form = SettingsForm(obj=shop)
+    if request.method == "GET":
+        form.workdays.set_mask(shop.workdays)
+        form.default_rate.data = from_cents(shop.default_rate_cents)
+    elif form.validate_on_submit():
+        try:
+            update_settings(
+                current_user,
+                shop_name=form.shop_name.data or "",
+                timezone=(form.timezone.data or "").strip(),
+                workdays=form.workdays.mask,
+                day_start=form.day_start.data,
+                close_of_business=form.close_of_business.data,
+                default_rate_cents=to_cents(form.default_rate.data) or 0,
+                stale_after_days=form.stale_after_days.data,
+            )
+        except RuleViolation as violation:
+            attach_violation(form, violation)
+        else:
+            db.session.commit()
+            flash("Settings saved.", "success")
+            return redirect(url_for("admin.settings"))
+    status = INVALID if request.method == "POST" else 200
+    return render("admin/settings.html", form=form, status=status)

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from mspboard.auth.access import landing_url, redirect_to_landing
+from mspboard.auth.forms import LoginForm
+from mspboard.extensions import login_manager
+from mspboard.models import User, db
+from mspboard.services import accounts
+
+bp = Blueprint("auth", __name__)
+
+
+@login_manager.user_loader
+def load_user(login_id: str) -> User | None:
+    return db.session.scalar(db.select(User).where(User.login_id == login_id))
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site paths, so a crafted link cannot send someone elsewhere after sign-in."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.get("/")
+def home() -> Response:
+    if current_user.is_authenticated:
+        return redirect_to_landing(current_user)
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | tuple[str, int] | str:
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect_to_landing(current_user)
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data or "", form.password.data or "")
+        if user is not None:
+            login_user(user, remember=bool(form.remember.data))
+            accounts.record_login(user)
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")) or landing_url(user))
+        form.form_errors.append("That email and password do not match an active account.")
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+@login_required
+def logout() -> Response | str:
+    if request.method == "POST":
+        logout_user()
+        return redirect(url_for("auth.login"))
+    return render_template("auth/logout.html")

@@ -1,0 +1,61 @@
+"""Commands for `flask --app app ...`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from mspboard import demo
+from mspboard.models import Role, TechLevel, db
+from mspboard.services import accounts
+from mspboard.services.errors import RuleViolation
+
+
+def print_demo_logins() -> None:
+    click.echo(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
+    for login in demo.DEMO_LOGINS:
+        click.echo(f"  {login.email:<20} {login.name} ({login.role.label})")
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("create-user")
+    @click.option("--email", required=True)
+    @click.option("--name", required=True)
+    @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+    @click.option("--tech-level", type=click.Choice([t.value for t in TechLevel]))
+    @click.password_option(help="Asked for when not given (input is hidden).")
+    def create_user(
+        email: str, name: str, role: str, tech_level: str | None, password: str
+    ) -> None:
+        """Create a user who can sign in."""
+        details = accounts.UserDetails(name=name, email=email, role=role, tech_level=tech_level)
+        try:
+            user = accounts.create_user(None, details, password)
+        except RuleViolation as violation:
+            raise click.ClickException(violation.message) from None
+        db.session.commit()
+        click.echo(f"Created {user.name} <{user.email}> as {user.role_enum.label}.")
+
+    @app.cli.command("seed-demo")
+    @click.option("--force", is_flag=True, help="Delete ALL existing data first, then seed.")
+    @click.option(
+        "--if-empty", is_flag=True, help="Seed only when the database is empty; never fail."
+    )
+    def seed_demo(force: bool, if_empty: bool) -> None:
+        """Fill the database with the demo shop (dates relative to today)."""
+        if not demo.is_empty():
+            if if_empty:
+                click.echo("The database already has data; leaving it as it is.")
+                if accounts.find_by_email(demo.DEMO_LOGINS[0].email):
+                    print_demo_logins()
+                return
+            if not force:
+                raise click.ClickException(
+                    "The database is not empty. Use --force to delete everything in it "
+                    "and seed the demo."
+                )
+            demo.wipe()
+        demo.seed_demo()
+        db.session.commit()
+        click.echo("Seeded the demo shop.")
+        print_demo_logins()

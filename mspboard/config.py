@@ -1,0 +1,61 @@
+"""Configuration read from the environment, with safe defaults for a single-machine install."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+SECRET_KEY_FILE = "secret_key"
+
+
+def database_url(instance_path: str) -> str:
+    url = os.environ.get("MSPBOARD_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{Path(instance_path) / 'mspboard.db'}"
+    return normalise_database_url(url)
+
+
+def normalise_database_url(url: str) -> str:
+    """Point plain postgres URLs at psycopg 3, the only PostgreSQL driver installed."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def secret_key(instance_path: str) -> str:
+    """The env var wins; otherwise a key generated once and kept in the instance folder."""
+    from_env = os.environ.get("MSPBOARD_SECRET_KEY")
+    if from_env:
+        return from_env
+    path = Path(instance_path) / SECRET_KEY_FILE
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def from_environment(instance_path: str) -> dict[str, object]:
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+        "SHOP_TIMEZONE": os.environ.get("MSPBOARD_TIMEZONE", "UTC"),
+        "REDIS_URL": os.environ.get("MSPBOARD_REDIS_URL"),
+    }
+
+
+DEFAULTS: dict[str, object] = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
+    # werkzeug's current default (scrypt); tests swap in a cheaper method for speed.
+    "PASSWORD_HASH_METHOD": "scrypt",
+    "WTF_CSRF_TIME_LIMIT": 3600,
+}

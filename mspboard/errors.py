@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+MESSAGES = {
+    400: ("Something in that request was wrong", "Go back and try again."),
+    403: (
+        "You do not have access to this page",
+        "Your account's role does not include it. Ask an admin if you need it.",
+    ),
+    404: ("Page not found", "The link may be old, or the item was removed."),
+    405: ("That did not work", "This page does not accept that kind of request."),
+    500: (
+        "Something went wrong on our side",
+        "Nothing you did caused this. Try again in a moment; "
+        "if it keeps happening, tell your admin.",
+    ),
+}
+
+
+def _page(status: int, title: str, detail: str) -> tuple[str, int]:
+    return render_template("errors/error.html", status=status, title=title, detail=detail), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error: CSRFError) -> tuple[str, int]:
+        return _page(
+            400,
+            "This form has expired",
+            "For your security, forms stop working after a while. "
+            "Reload the page and send it again.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
+        status = error.code or 500
+        if status not in MESSAGES:
+            return error
+        title, detail = MESSAGES[status]
+        return _page(status, title, detail)

@@ -1,0 +1,52 @@
+"""All models, importable from one place (Alembic reads the metadata from here)."""
+
+from mspboard.models.agenda import AgendaItem
+from mspboard.models.audit import AuditEvent
+from mspboard.models.base import Base, UTCDateTime, db, utcnow
+from mspboard.models.checkins import CheckIn, CheckInIssue
+from mspboard.models.clients import Client
+from mspboard.models.idempotency import IdempotencyKey
+from mspboard.models.people import MANAGERS, Role, TechLevel, User
+from mspboard.models.schedule import ScheduleItem
+from mspboard.models.service_requests import (
+    Priority,
+    ServiceRequest,
+    SRActivity,
+    SRStatus,
+    format_sr_number,
+    parse_sr_number,
+)
+from mspboard.models.settings import ShopSettings
+from mspboard.models.time_off import TimeOffKind, TimeOffRequest, TimeOffStatus
+from mspboard.models.time_tracking import TimeCard, TimeCardStatus, TimeEntry
+
+__all__ = [
+    "MANAGERS",
+    "AgendaItem",
+    "AuditEvent",
+    "Base",
+    "CheckIn",
+    "CheckInIssue",
+    "Client",
+    "IdempotencyKey",
+    "Priority",
+    "Role",
+    "SRActivity",
+    "SRStatus",
+    "ScheduleItem",
+    "ServiceRequest",
+    "ShopSettings",
+    "TechLevel",
+    "TimeCard",
+    "TimeCardStatus",
+    "TimeEntry",
+    "TimeOffKind",
+    "TimeOffRequest",
+    "TimeOffStatus",
+    "UTCDateTime",
+    "User",
+    "db",
+    "format_sr_number",
+    "parse_sr_number",
+    "utcnow",
+]

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, time
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, Integer, String, Time
+from sqlalchemy.orm import Mapped, mapped_column, validates
+
+from mspboard.models.base import UTCDateTime, db, one_of, utcnow
+from mspboard.workweek import ALL_DAYS, MONDAY_TO_FRIDAY
+
+
+class Role(StrEnum):
+    TECHNICIAN = "technician"
+    SERVICE_MANAGER = "service_manager"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return {"technician": "Technician", "service_manager": "Service manager"}.get(
+            self.value, "Admin"
+        )
+
+
+class TechLevel(StrEnum):
+    TECH_I = "tech_i"
+    TECH_II = "tech_ii"
+    SENIOR = "senior"
+
+    @property
+    def label(self) -> str:
+        return {"tech_i": "Tech I", "tech_ii": "Tech II", "senior": "Senior"}[self.value]
+
+
+MANAGERS = frozenset({Role.SERVICE_MANAGER, Role.ADMIN})
+
+
+def new_login_id() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class User(UserMixin, db.Model):
+    """Someone who signs in: a technician, a service manager or an admin."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+        one_of("role", [r.value for r in Role]),
+        CheckConstraint(
+            "tech_level IS NULL OR tech_level IN ('tech_i', 'tech_ii', 'senior')",
+            name="tech_level_valid",
+        ),
+        CheckConstraint(f"workdays BETWEEN 0 AND {ALL_DAYS}", name="workdays_mask"),
+        CheckConstraint("day_end > day_start", name="day_ends_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default=Role.TECHNICIAN.value)
+    tech_level: Mapped[str | None] = mapped_column(String(10))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    workdays: Mapped[int] = mapped_column(Integer, default=MONDAY_TO_FRIDAY)
+    day_start: Mapped[time] = mapped_column(Time, default=time(8, 0))
+    day_end: Mapped[time] = mapped_column(Time, default=time(17, 0))
+    # Rotated on password change and deactivation so that every session and
+    # remember-me cookie issued before stops working at once.
+    login_id: Mapped[str] = mapped_column(String(64), unique=True, default=new_login_id)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @validates("email")
+    def _normalise_email(self, _key: str, value: str) -> str:
+        return value.strip().lower()
+
+    def get_id(self) -> str:
+        return self.login_id
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    @property
+    def tech_level_label(self) -> str:
+        return TechLevel(self.tech_level).label if self.tech_level else ""
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role_enum in MANAGERS
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_technician(self) -> bool:
+        return self.role == Role.TECHNICIAN
+
+    @property
+    def initials(self) -> str:
+        parts = self.name.split()
+        return "".join(part[0] for part in parts[:2]).upper() or "?"
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from datetime import time
+
+from sqlalchemy import CheckConstraint, Integer, String, Time
+from sqlalchemy.orm import Mapped, mapped_column
+
+from mspboard.models.base import db
+from mspboard.workweek import ALL_DAYS, MONDAY_TO_FRIDAY
+
+
+class ShopSettings(db.Model):
+    """The shop's settings: a single row."""
+
+    __tablename__ = "shop_settings"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        CheckConstraint(f"workdays BETWEEN 1 AND {ALL_DAYS}", name="workdays_mask"),
+        CheckConstraint("close_of_business > day_start", name="closes_after_start"),
+        CheckConstraint("default_rate_cents >= 0", name="rate_not_negative"),
+        CheckConstraint("stale_after_days >= 1", name="stale_after_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    shop_name: Mapped[str] = mapped_column(String(120), default="Our shop")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    workdays: Mapped[int] = mapped_column(Integer, default=MONDAY_TO_FRIDAY)
+    day_start: Mapped[time] = mapped_column(Time, default=time(8, 0))
+    close_of_business: Mapped[time] = mapped_column(Time, default=time(17, 0))
+    default_rate_cents: Mapped[int] = mapped_column(Integer, default=12500)
+    # An open SR with no change for this many days counts as stale.
+    stale_after_days: Mapped[int] = mapped_column(Integer, default=14)
+
+    @classmethod
+    def with_defaults(cls, timezone: str = "UTC") -> ShopSettings:
+        """An unsaved row holding every default, for a shop nobody has configured yet."""
+        return cls(
+            id=1,
+            shop_name="Our shop",
+            timezone=timezone,
+            workdays=MONDAY_TO_FRIDAY,
+            day_start=time(8, 0),
+            close_of_business=time(17, 0),
+            default_rate_cents=12500,
+            stale_after_days=14,
+        )

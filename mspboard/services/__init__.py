@@ -1,0 +1,1 @@
+"""The rules. Plain functions that change state and flush; the caller commits."""

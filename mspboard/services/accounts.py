@@ -1,0 +1,160 @@
+"""Users: creating, editing, deactivating, and checking a password at sign-in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time
+
+from flask import current_app
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from mspboard.models import Role, TechLevel, User, db, utcnow
+from mspboard.models.people import new_login_id
+from mspboard.services.audit import record_event, snapshot
+from mspboard.services.errors import RuleViolation
+from mspboard.workweek import MONDAY_TO_FRIDAY
+
+MIN_PASSWORD_LENGTH = 10
+USER_FIELDS = ["name", "email", "role", "tech_level", "active", "workdays", "day_start", "day_end"]
+
+_dummy_hash: str | None = None
+
+
+@dataclass
+class UserDetails:
+    name: str
+    email: str
+    role: str
+    tech_level: str | None = None
+    workdays: int = MONDAY_TO_FRIDAY
+    day_start: time = time(8, 0)
+    day_end: time = time(17, 0)
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def check_new_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise RuleViolation(f"Use at least {MIN_PASSWORD_LENGTH} characters.", "password")
+
+
+def find_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this email and password, or None.
+
+    An unknown email still costs one hash check, so response time does not tell
+    which emails have accounts.
+    """
+    global _dummy_hash
+    user = find_by_email(email)
+    if user is None:
+        if _dummy_hash is None:
+            _dummy_hash = hash_password("not a real password")
+        check_password_hash(_dummy_hash, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    return user
+
+
+def record_login(user: User) -> None:
+    user.last_login_at = utcnow()
+    db.session.flush()
+
+
+def _validate(details: UserDetails, existing: User | None = None) -> None:
+    if not details.name.strip():
+        raise RuleViolation("Enter a name.", "name")
+    if details.role not in {r.value for r in Role}:
+        raise RuleViolation("Pick a role.", "role")
+    if details.tech_level and details.tech_level not in {t.value for t in TechLevel}:
+        raise RuleViolation("Pick a tech level.", "tech_level")
+    if details.workdays == 0:
+        raise RuleViolation("Pick at least one working day.", "workdays")
+    if details.day_end <= details.day_start:
+        raise RuleViolation("The day must end after it starts.", "day_end")
+    other = find_by_email(details.email)
+    if other is not None and other is not existing:
+        raise RuleViolation("Another user already has this email.", "email")
+
+
+def _apply(user: User, details: UserDetails) -> None:
+    user.name = details.name.strip()
+    user.email = details.email
+    user.role = details.role
+    user.tech_level = details.tech_level or None
+    user.workdays = details.workdays
+    user.day_start = details.day_start
+    user.day_end = details.day_end
+
+
+def create_user(actor: User | None, details: UserDetails, password: str) -> User:
+    _validate(details)
+    check_new_password(password)
+    user = User(password_hash=hash_password(password))
+    _apply(user, details)
+    db.session.add(user)
+    db.session.flush()
+    after = snapshot(user, USER_FIELDS)
+    record_event(actor, "user.created", user, None, after)
+    return user
+
+
+def update_user(
+    actor: User, user: User, details: UserDetails, new_password: str | None = None
+) -> User:
+    _validate(details, existing=user)
+    if user.role == Role.ADMIN and details.role != Role.ADMIN:
+        _refuse_if_last_admin(user, "role")
+    before = snapshot(user, USER_FIELDS)
+    _apply(user, details)
+    if new_password:
+        check_new_password(new_password)
+        user.password_hash = hash_password(new_password)
+        user.login_id = new_login_id()
+    after = snapshot(user, USER_FIELDS)
+    if after != before or new_password:
+        record_event(
+            actor, "user.updated", user, before, after | {"password_changed": bool(new_password)}
+        )
+    db.session.flush()
+    return user
+
+
+def _refuse_if_last_admin(user: User, field: str | None = None) -> None:
+    admins = db.session.scalar(
+        select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.active)
+    )
+    if user.active and admins <= 1:
+        raise RuleViolation("This is the only active admin; make someone else admin first.", field)
+
+
+def set_active(actor: User, user: User, active: bool) -> User:
+    if user.active == active:
+        return user
+    if not active:
+        if user.id == actor.id:
+            raise RuleViolation("You cannot deactivate your own account.")
+        if user.role == Role.ADMIN:
+            _refuse_if_last_admin(user)
+        user.login_id = new_login_id()
+    user.active = active
+    record_event(
+        actor,
+        "user.activated" if active else "user.deactivated",
+        user,
+        {"active": not active},
+        {"active": active},
+    )
+    db.session.flush()
+    return user
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.active.desc(), User.name)))

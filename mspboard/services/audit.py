@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from mspboard.models import AuditEvent, User, db
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def snapshot(record: object, fields: list[str]) -> dict[str, Any]:
+    """The named attributes of a record, in a form that can be stored as JSON."""
+    return {name: _jsonable(getattr(record, name)) for name in fields}
+
+
+def record_event(
+    actor: User | None,
+    action: str,
+    entity: object,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    event = AuditEvent(
+        actor_id=actor.id if actor else None,
+        action=action,
+        entity_type=type(entity).__tablename__,  # type: ignore[attr-defined]
+        entity_id=getattr(entity, "id", None),
+        before=before,
+        after=after,
+    )
+    db.session.add(event)
+    return event

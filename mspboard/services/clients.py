@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from mspboard.models import Client, User, db
+from mspboard.services.audit import record_event, snapshot
+from mspboard.services.errors import RuleViolation
+
+CLIENT_FIELDS = ["name", "active", "billing_rate_cents"]
+
+
+def _check(name: str, rate_cents: int | None, existing: Client | None = None) -> str:
+    name = name.strip()
+    if not name:
+        raise RuleViolation("Enter the client's name.", "name")
+    other = db.session.scalar(select(Client).where(func.lower(Client.name) == name.lower()))
+    if other is not None and other is not existing:
+        raise RuleViolation("A client with this name already exists.", "name")
+    if rate_cents is not None and rate_cents < 0:
+        raise RuleViolation("The rate cannot be negative.", "billing_rate")
+    return name
+
+
+def create_client(actor: User | None, name: str, billing_rate_cents: int | None) -> Client:
+    client = Client(name=_check(name, billing_rate_cents), billing_rate_cents=billing_rate_cents)
+    db.session.add(client)
+    db.session.flush()
+    record_event(actor, "client.created", client, None, snapshot(client, CLIENT_FIELDS))
+    return client
+
+
+def update_client(actor: User, client: Client, name: str, billing_rate_cents: int | None) -> Client:
+    before = snapshot(client, CLIENT_FIELDS)
+    client.name = _check(name, billing_rate_cents, existing=client)
+    client.billing_rate_cents = billing_rate_cents
+    after = snapshot(client, CLIENT_FIELDS)
+    if after != before:
+        action = (
+            "client.rate_changed"
+            if before["billing_rate_cents"] != after["billing_rate_cents"]
+            else "client.updated"
+        )
+        record_event(actor, action, client, before, after)
+    db.session.flush()
+    return client
+
+
+def set_active(actor: User, client: Client, active: bool) -> Client:
+    if client.active != active:
+        client.active = active
+        record_event(
+            actor,
+            "client.activated" if active else "client.deactivated",
+            client,
+            {"active": not active},
+            {"active": active},
+        )
+        db.session.flush()
+    return client
+
+
+def list_clients() -> list[Client]:
+    return list(db.session.scalars(select(Client).order_by(Client.active.desc(), Client.name)))

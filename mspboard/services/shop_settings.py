@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from datetime import time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import current_app, g
+
+from mspboard.models import ShopSettings, User, db
+from mspboard.services.audit import record_event, snapshot
+from mspboard.services.errors import RuleViolation
+
+SETTINGS_FIELDS = [
+    "shop_name",
+    "timezone",
+    "workdays",
+    "day_start",
+    "close_of_business",
+    "default_rate_cents",
+    "stale_after_days",
+]
+
+
+def validate_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise RuleViolation(
+            f"Unknown time zone {name!r}; use a name like Europe/London.", "timezone"
+        ) from None
+    return name
+
+
+def current_settings() -> ShopSettings:
+    """The saved settings, or the defaults (time zone from MSPBOARD_TIMEZONE) until an
+    admin saves them; cached per request. Reading never writes."""
+    cached = g.get("shop_settings")
+    if cached is not None:
+        return cached
+    settings = db.session.get(ShopSettings, 1)
+    if settings is None:
+        timezone = validate_timezone(current_app.config.get("SHOP_TIMEZONE") or "UTC")
+        settings = ShopSettings.with_defaults(timezone)
+    g.shop_settings = settings
+    return settings
+
+
+def shop_zone() -> ZoneInfo:
+    return ZoneInfo(current_settings().timezone)
+
+
+def update_settings(
+    actor: User,
+    *,
+    shop_name: str,
+    timezone: str,
+    workdays: int,
+    day_start: time,
+    close_of_business: time,
+    default_rate_cents: int,
+    stale_after_days: int,
+) -> ShopSettings:
+    settings = current_settings()
+    validate_timezone(timezone)
+    if workdays == 0:
+        raise RuleViolation("Pick at least one working day.", "workdays")
+    if close_of_business <= day_start:
+        raise RuleViolation(
+            "Close of business must be after the start of the day.", "close_of_business"
+        )
+    if default_rate_cents < 0:
+        raise RuleViolation("The rate cannot be negative.", "default_rate")
+    if stale_after_days < 1:
+        raise RuleViolation("Use at least one day.", "stale_after_days")
+    before = snapshot(settings, SETTINGS_FIELDS)
+    db.session.add(settings)
+    settings.shop_name = shop_name.strip()
+    settings.timezone = timezone
+    settings.workdays = workdays
+    settings.day_start = day_start
+    settings.close_of_business = close_of_business
+    settings.default_rate_cents = default_rate_cents
+    settings.stale_after_days = stale_after_days
+    after = snapshot(settings, SETTINGS_FIELDS)
+    if after != before:
+        record_event(actor, "settings.updated", settings, before, after)
+    db.session.flush()
+    return settings

@@ -1,0 +1,71 @@
+"""Jinja filters and globals: local times, money, navigation."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any, NamedTuple
+
+from flask import Flask, request
+from flask_login import current_user
+
+from mspboard.services.shop_settings import current_settings, shop_zone
+
+
+def local_time(value: datetime | None, fmt: str = "%a %d %b %H:%M") -> str:
+    """A UTC time shown in the shop's time zone."""
+    if value is None:
+        return ""
+    return value.astimezone(shop_zone()).strftime(fmt)
+
+
+def money(cents: int | None) -> str:
+    if cents is None:
+        return ""
+    sign = "-" if cents < 0 else ""
+    whole, part = divmod(abs(cents), 100)
+    return f"{sign}{whole:,}.{part:02d}"
+
+
+def hhmm(value: time | None) -> str:
+    return value.strftime("%H:%M") if value else ""
+
+
+def short_date(value: date | None) -> str:
+    return value.strftime("%a %d %b") if value else ""
+
+
+class NavItem(NamedTuple):
+    endpoint: str
+    label: str
+    section: str  # endpoints starting with this mark the item as the current page
+
+    @property
+    def current(self) -> bool:
+        return (request.endpoint or "").startswith(self.section)
+
+
+def navigation() -> list[NavItem]:
+    """The pages the signed-in user may open, in menu order."""
+    if not current_user.is_authenticated:
+        return []
+    items: list[NavItem] = []
+    if current_user.is_technician:
+        items.append(NavItem("field.today", "My day", "field."))
+    items.append(NavItem("board.index", "Board", "board."))
+    if current_user.is_manager:
+        items.append(NavItem("admin.clients_list", "Clients", "admin.client"))
+    if current_user.is_admin:
+        items.append(NavItem("admin.users", "Users", "admin.user"))
+        items.append(NavItem("admin.settings", "Settings", "admin.settings"))
+    return items
+
+
+def register(app: Flask) -> None:
+    app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(money, "money")
+    app.add_template_filter(hhmm, "hhmm")
+    app.add_template_filter(short_date, "short_date")
+
+    @app.context_processor
+    def shop_context() -> dict[str, Any]:
+        return {"shop": current_settings(), "navigation": navigation}

@@ -1,0 +1,248 @@
+"""Fixtures for every suite: an app per test on a fresh, migrated database.
+
+The schema is made only by the migrations: once per test session into a template
+database, which each test then copies (a file copy on SQLite, CREATE DATABASE ...
+TEMPLATE on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from mspboard import create_app
+from mspboard.models import db
+from tests.factories import PASSWORD, make_user
+
+POSTGRES_URL = os.environ.get(
+    "MSPBOARD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+CHROMIUM = os.environ.get("MSPBOARD_TEST_CHROMIUM", "/usr/bin/chromium")
+E2E_DIR = Path(__file__).parent / "e2e"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db",
+        choices=["sqlite", "postgresql"],
+        default="sqlite",
+        help="database the unit and web suites run on (the browser suite always uses SQLite)",
+    )
+
+
+def _postgres_problem() -> str | None:
+    try:
+        engine = create_engine(POSTGRES_URL)
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as error:
+        where = make_url(POSTGRES_URL).render_as_string()
+        return f"PostgreSQL at {where} is unreachable ({type(error).__name__})"
+    return None
+
+
+def _chromium_problem() -> str | None:
+    if not os.access(CHROMIUM, os.X_OK):
+        return f"Chromium not found at {CHROMIUM}"
+    return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Decide up front what cannot run here. In CI that is an error; elsewhere the tests
+    are left out with a loud line saying so and how to enable them."""
+    missing: dict[str, str] = {}
+    if config.getoption("--db") == "postgresql":
+        problem = _postgres_problem()
+        if problem:
+            missing["postgresql"] = (
+                f"{problem}: the PostgreSQL run was LEFT OUT. Start PostgreSQL "
+                "(or set MSPBOARD_TEST_POSTGRES_URL) and run make test again."
+            )
+    selected = [Path(arg.split("::")[0]).resolve() for arg in config.args]
+    if any(
+        path == E2E_DIR or E2E_DIR in path.parents or path in E2E_DIR.parents for path in selected
+    ):
+        problem = _chromium_problem()
+        if problem:
+            missing["browser"] = (
+                f"{problem}: the browser tests were LEFT OUT. Install it with "
+                "`apt-get install -y chromium` and run make test again."
+            )
+    if missing and in_ci():
+        raise pytest.UsageError("CI must run every suite; " + " ".join(missing.values()))
+    config.stash[MISSING] = missing
+
+
+MISSING = pytest.StashKey[dict[str, str]]()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    missing = config.stash[MISSING]
+    if not missing:
+        return
+    left_out = [
+        item
+        for item in items
+        if "postgresql" in missing or ("browser" in missing and E2E_DIR in Path(item.path).parents)
+    ]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if item not in left_out]
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    for message in config.stash[MISSING].values():
+        terminalreporter.write_line("")
+        terminalreporter.write_line("!" * 78, red=True, bold=True)
+        terminalreporter.write_line(f"!!! {message}", red=True, bold=True)
+        terminalreporter.write_line("!" * 78, red=True, bold=True)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if session.config.stash[MISSING] and exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        session.exitstatus = pytest.ExitCode.OK
+
+
+# ---- databases -------------------------------------------------------------------------
+
+
+def _admin_engine():
+    return create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+
+
+def _database_name(prefix: str) -> str:
+    return f"mspboard_test_{prefix}_{uuid.uuid4().hex[:12]}"
+
+
+def _migrate(url: str, instance: Path) -> None:
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", "INSTANCE_PATH": str(instance)}
+    )
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_backend(request: pytest.FixtureRequest) -> str:
+    return request.config.getoption("--db")
+
+
+@pytest.fixture(scope="session")
+def template_database(
+    tmp_path_factory: pytest.TempPathFactory, database_backend: str
+) -> Iterator[str]:
+    instance = tmp_path_factory.mktemp("template-instance")
+    if database_backend == "sqlite":
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        _migrate(f"sqlite:///{path}", instance)
+        yield str(path)
+        return
+    name = _database_name("tpl")
+    engine = _admin_engine()
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    _migrate(
+        make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False), instance
+    )
+    yield name
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(template_database: str, database_backend: str, tmp_path: Path) -> Iterator[str]:
+    if database_backend == "sqlite":
+        copy = tmp_path / "test.db"
+        shutil.copyfile(template_database, copy)
+        yield f"sqlite:///{copy}"
+        return
+    name = _database_name("t")
+    engine = _admin_engine()
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"'))
+    yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+# ---- the app -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def app_config() -> dict[str, object]:
+    """Override in a module to change settings (e.g. to turn CSRF protection back on)."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path, app_config: dict[str, object]) -> Iterator[Flask]:
+    config: dict[str, object] = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "WTF_CSRF_ENABLED": False,
+        # Fast hashing keeps the suite quick; production uses werkzeug's scrypt default.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "SHOP_TIMEZONE": "UTC",
+    }
+    config.update(app_config)
+    app = create_app(config)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def people(app: Flask) -> dict[str, str]:
+    """One active user of each role; maps role name to email (the password is PASSWORD)."""
+    with app.app_context():
+        users = {
+            "technician": make_user(
+                role="technician", email="tech@example.test", tech_level="tech_i"
+            ),
+            "service_manager": make_user(role="service_manager", email="manager@example.test"),
+            "admin": make_user(role="admin", email="admin@example.test"),
+        }
+        db.session.commit()
+        return {role: user.email for role, user in users.items()}
+
+
+def login(client: FlaskClient, email: str, password: str = PASSWORD, remember: bool = False):
+    data = {"email": email, "password": password}
+    if remember:
+        data["remember"] = "y"
+    return client.post("/login", data=data)
+
+
+@pytest.fixture
+def login_as(client: FlaskClient, people: dict[str, str]):
+    def _login(role: str) -> FlaskClient:
+        response = login(client, people[role])
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return _login

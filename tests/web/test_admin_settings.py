@@ -1,0 +1,36 @@
+from mspboard.models import ShopSettings, db
+
+VALID = {
+    "shop_name": "Harbor Lane IT",
+    "timezone": "America/Chicago",
+    "workdays": ["1", "2", "3", "4", "5"],
+    "day_start": "08:00",
+    "close_of_business": "17:30",
+    "default_rate": "125.00",
+    "stale_after_days": "10",
+}
+
+
+def test_admin_saves_the_shop_settings(app, login_as):
+    admin = login_as("admin")
+    assert admin.post("/admin/settings", data=VALID).status_code == 302
+    with app.app_context():
+        stored = db.session.get(ShopSettings, 1)
+        assert (stored.timezone, stored.default_rate_cents) == ("America/Chicago", 12500)
+    assert "Harbor Lane IT" in admin.get("/board").get_data(as_text=True)
+
+
+def test_unknown_time_zone_is_refused_next_to_the_field(app, login_as):
+    response = login_as("admin").post("/admin/settings", data=VALID | {"timezone": "Mars/Base"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="timezone-error"' in page and "Unknown time zone" in page
+    with app.app_context():
+        assert db.session.get(ShopSettings, 1) is None
+
+
+def test_missing_values_are_refused(login_as):
+    response = login_as("admin").post(
+        "/admin/settings", data=VALID | {"stale_after_days": "", "close_of_business": ""}
+    )
+    assert response.status_code == 422
