@@ -40,11 +40,21 @@ def secret_key(instance_path: str) -> str:
     return key
 
 
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in {"1", "true", "yes", "on"}
+
+
 def from_environment(instance_path: str) -> dict[str, object]:
+    behind_proxy = _flag("MSPBOARD_BEHIND_PROXY")
     return {
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
         "SHOP_TIMEZONE": os.environ.get("MSPBOARD_TIMEZONE", "UTC"),
         "REDIS_URL": os.environ.get("MSPBOARD_REDIS_URL"),
+        # Behind a TLS-terminating proxy: trust its X-Forwarded-* headers, send cookies over
+        # HTTPS only.
+        "BEHIND_PROXY": behind_proxy,
+        "SESSION_COOKIE_SECURE": behind_proxy,
+        "REMEMBER_COOKIE_SECURE": behind_proxy,
     }
 
 

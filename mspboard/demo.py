@@ -244,8 +244,10 @@ class DemoShop:
                             to_value=status.value,
                         )
                     )
-                db.session.add(sr)
                 srs.append(sr)
+        # Added oldest first, so SR numbers grow with creation time as they would in a real shop.
+        srs.sort(key=lambda sr: sr.created_at)
+        db.session.add_all(srs)
         db.session.flush()
         return srs
 

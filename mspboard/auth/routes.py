@@ -2,17 +2,38 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from werkzeug.wrappers import Response
 
 from mspboard.auth.access import landing_url, redirect_to_landing
 from mspboard.auth.forms import LoginForm
 from mspboard.extensions import login_manager
+from mspboard.htmx import is_htmx
 from mspboard.models import User, db
 from mspboard.services import accounts
 
 bp = Blueprint("auth", __name__)
+
+
+@login_manager.unauthorized_handler
+def ask_to_sign_in() -> Response:
+    """Send the browser to sign in and back. htmx would swap a redirect's login page into
+    the fragment it asked for, so it gets a 401 telling it to load the login page instead."""
+    back_to = request.headers.get("HX-Current-URL") if is_htmx() else request.full_path
+    login_url = url_for("auth.login", next=_safe_next(_path_of(back_to)))
+    if is_htmx():
+        response = Response(status=401)
+        response.headers["HX-Redirect"] = login_url
+        return response
+    return redirect(login_url)
+
+
+def _path_of(url: str | None) -> str | None:
+    if not url:
+        return None
+    parts = urlsplit(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return path if path not in ("/", "/login") else None
 
 
 @login_manager.user_loader

@@ -27,3 +27,11 @@ def test_default_database_is_sqlite_in_the_instance_folder(tmp_path, monkeypatch
 def test_plain_postgres_urls_use_psycopg_3(monkeypatch):
     monkeypatch.setenv("MSPBOARD_DATABASE_URL", "postgresql://shop@db/mspboard")
     assert config.database_url("/x") == "postgresql+psycopg://shop@db/mspboard"
+
+
+def test_behind_a_proxy_cookies_are_secure_only(tmp_path, monkeypatch):
+    monkeypatch.setenv("MSPBOARD_BEHIND_PROXY", "1")
+    values = config.from_environment(str(tmp_path))
+    assert values["SESSION_COOKIE_SECURE"] and values["REMEMBER_COOKIE_SECURE"]
+    monkeypatch.delenv("MSPBOARD_BEHIND_PROXY")
+    assert not config.from_environment(str(tmp_path))["SESSION_COOKIE_SECURE"]

@@ -115,3 +115,22 @@ def test_time_card_versions_lock_out_a_stale_writer():
     with pytest.raises(StaleDataError):
         db.session.flush()
     db.session.rollback()
+
+
+def test_foreign_keys_are_enforced():
+    tech = make_user()
+    db.session.add(entry(tech, make_client(), key="f" * 36))
+    db.session.flush()
+    with pytest.raises(IntegrityError):
+        db.session.execute(text("UPDATE time_entries SET client_id = 999999"))
+    db.session.rollback()
+
+
+def test_sqlite_connections_use_wal_and_foreign_keys(tmp_path):
+    from sqlalchemy import create_engine
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'pragmas.db'}")
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    engine.dispose()

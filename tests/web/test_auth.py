@@ -95,3 +95,11 @@ def test_signed_in_user_visiting_login_goes_to_their_start_page(login_as):
     client = login_as("service_manager")
     assert client.get("/login").headers["Location"] == "/board"
     assert client.get("/").headers["Location"] == "/board"
+
+
+def test_htmx_request_without_a_session_is_told_to_load_the_login_page(client):
+    response = client.get(
+        "/board", headers={"HX-Request": "true", "HX-Current-URL": "http://localhost/board?mine=1"}
+    )
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"] == "/login?next=/board?mine%3D1"
