@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from mspboard import config as settings_from_env
+from mspboard import events  # noqa: F401  (registers the publish-after-commit hooks)
 from mspboard.extensions import csrf, db, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")

@@ -103,6 +103,12 @@ class ServiceRequest(db.Model):
     def __repr__(self) -> str:
         return f"<ServiceRequest {self.id} {self.status} P{self.priority}>"
 
+    @classmethod
+    def work_order(cls) -> tuple:
+        """The order SRs are worked in: highest priority first (P1 is 1), then oldest first;
+        the id keeps ties stable."""
+        return (cls.priority, cls.created_at, cls.id)
+
 
 class SRActivity(db.Model):
     """One line of an SR's history: created, a field changed, a note."""

@@ -12,11 +12,6 @@ from mspboard.models import ServiceRequest, SRStatus, db, utcnow
 DONE_VISIBLE_FOR = timedelta(days=7)
 
 
-def board_order() -> tuple:
-    """Highest priority first (P1 is 1), then oldest first; id keeps ties in a stable order."""
-    return (ServiceRequest.priority, ServiceRequest.created_at, ServiceRequest.id)
-
-
 def board_columns(now: datetime | None = None) -> dict[SRStatus, list[ServiceRequest]]:
     now = now or utcnow()
     query = (
@@ -28,7 +23,7 @@ def board_columns(now: datetime | None = None) -> dict[SRStatus, list[ServiceReq
             )
         )
         .options(selectinload(ServiceRequest.client), selectinload(ServiceRequest.assignee))
-        .order_by(*board_order())
+        .order_by(*ServiceRequest.work_order())
     )
     columns: dict[SRStatus, list[ServiceRequest]] = {status: [] for status in SRStatus}
     for sr in db.session.scalars(query):

@@ -1,0 +1,112 @@
+"""Live updates: services announce what changed; once the change commits, every open
+board, TV and manager page hears "this changed" and fetches fresh fragments.
+
+Services call `announce(topic)` inside their transaction. Nothing is sent unless that
+transaction commits, so a rolled-back change never reaches a screen.
+
+The broker here is in-process (one server process, any number of threads). Topics are
+plain strings: "board" (an SR changed), "timers" (someone started or stopped a timer).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterable, Iterator
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+BOARD = "board"
+TIMERS = "timers"
+
+_PENDING_KEY = "mspboard_announced_topics"
+
+
+class Subscription:
+    def __init__(self, broker: InProcessBroker, topics: frozenset[str]) -> None:
+        self._broker = broker
+        self.topics = topics
+        self._queue: queue.SimpleQueue[str] = queue.SimpleQueue()
+
+    def deliver(self, topic: str) -> None:
+        self._queue.put(topic)
+
+    def next(self, timeout: float) -> str | None:
+        """The next topic heard, or None after `timeout` seconds of quiet."""
+        try:
+            return self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def drain(self) -> set[str]:
+        heard: set[str] = set()
+        while True:
+            try:
+                heard.add(self._queue.get_nowait())
+            except queue.Empty:
+                return heard
+
+    def close(self) -> None:
+        self._broker.unsubscribe(self)
+
+    def __enter__(self) -> Subscription:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+class InProcessBroker:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._subscriptions: set[Subscription] = set()
+
+    def publish(self, topic: str) -> None:
+        with self._lock:
+            listeners = [s for s in self._subscriptions if topic in s.topics]
+        for subscription in listeners:
+            subscription.deliver(topic)
+
+    def subscribe(self, topics: Iterable[str]) -> Subscription:
+        subscription = Subscription(self, frozenset(topics))
+        with self._lock:
+            self._subscriptions.add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        with self._lock:
+            self._subscriptions.discard(subscription)
+
+
+broker = InProcessBroker()
+
+
+def announce(session: Session, *topics: str) -> None:
+    """Queue topics to publish when this session's transaction commits."""
+    session.info.setdefault(_PENDING_KEY, set()).update(topics)
+
+
+def publish(*topics: str) -> None:
+    for topic in topics:
+        broker.publish(topic)
+
+
+def subscribe(topics: Iterable[str]) -> Subscription:
+    return broker.subscribe(topics)
+
+
+@event.listens_for(Session, "after_commit")
+def _publish_after_commit(session: Session) -> None:
+    publish(*session.info.pop(_PENDING_KEY, ()))
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING_KEY, None)
+
+
+def iter_topics(subscription: Subscription, heartbeat: float) -> Iterator[str | None]:
+    """Topics as they arrive; None every `heartbeat` seconds of quiet (for keep-alives)."""
+    while True:
+        yield subscription.next(heartbeat)

@@ -1,0 +1,180 @@
+"""Service requests: creating, editing and moving them, with an activity line for each change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+
+from sqlalchemy import select
+
+from mspboard import events
+from mspboard.models import (
+    Client,
+    Priority,
+    Role,
+    ServiceRequest,
+    SRActivity,
+    SRStatus,
+    User,
+    db,
+    utcnow,
+)
+from mspboard.services.errors import RuleViolation
+
+TITLE_MAX = 200
+
+
+@dataclass
+class SRFields:
+    """What a person can set on an SR from its form."""
+
+    client_id: int
+    title: str
+    description: str = ""
+    priority: int = Priority.P3.value
+    status: str = SRStatus.NEW.value
+    assignee_id: int | None = None
+    due_at: datetime | None = None
+    estimate_minutes: int | None = None
+    billable: bool = True
+
+
+def _log(
+    sr: ServiceRequest,
+    actor: User | None,
+    kind: str,
+    field: str | None = None,
+    before: str | None = None,
+    after: str | None = None,
+) -> None:
+    sr.activities.append(
+        SRActivity(
+            actor=actor, at=utcnow(), kind=kind, field=field, from_value=before, to_value=after
+        )
+    )
+
+
+def _describe(field: str, value: object) -> str | None:
+    if value is None:
+        return None
+    if field == "priority":
+        return f"P{value}"
+    if field == "assignee_id":
+        user = db.session.get(User, value)
+        return user.name if user else None
+    if field == "client_id":
+        client = db.session.get(Client, value)
+        return client.name if client else None
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)[:200]
+
+
+def _validate(values: SRFields) -> None:
+    values.title = values.title.strip()
+    if not values.title:
+        raise RuleViolation("Give the SR a title.", "title")
+    if len(values.title) > TITLE_MAX:
+        raise RuleViolation(f"Keep the title under {TITLE_MAX} characters.", "title")
+    client = db.session.get(Client, values.client_id)
+    if client is None or not client.active:
+        raise RuleViolation("Pick an active client.", "client_id")
+    if values.priority not in {p.value for p in Priority}:
+        raise RuleViolation("Pick a priority from P1 to P4.", "priority")
+    if values.status not in {s.value for s in SRStatus}:
+        raise RuleViolation("Pick a status.", "status")
+    if values.assignee_id is not None:
+        assignee = db.session.get(User, values.assignee_id)
+        if assignee is None or not assignee.active:
+            raise RuleViolation("Pick an active person to assign.", "assignee_id")
+    if values.estimate_minutes is not None and values.estimate_minutes < 0:
+        raise RuleViolation("The estimate cannot be negative.", "estimate_minutes")
+
+
+def _set_closed(sr: ServiceRequest, actor: User | None, status: str) -> None:
+    if status == SRStatus.DONE and sr.closed_at is None:
+        sr.closed_at = utcnow()
+        sr.closed_by = actor
+    elif status != SRStatus.DONE:
+        sr.closed_at = None
+        sr.closed_by = None
+
+
+def create_sr(actor: User | None, values: SRFields) -> ServiceRequest:
+    _validate(values)
+    sr = ServiceRequest(created_by=actor)
+    for field in fields(SRFields):
+        setattr(sr, field.name, getattr(values, field.name))
+    _set_closed(sr, actor, values.status)
+    _log(sr, actor, "created")
+    db.session.add(sr)
+    db.session.flush()
+    events.announce(db.session, events.BOARD)
+    return sr
+
+
+def update_sr(actor: User, sr: ServiceRequest, values: SRFields) -> ServiceRequest:
+    """Apply a form's values; every field that changed gets a line in the activity log."""
+    _validate(values)
+    for field in fields(SRFields):
+        before, after = getattr(sr, field.name), getattr(values, field.name)
+        if before == after:
+            continue
+        if field.name == "status":
+            change_status(actor, sr, after)
+            continue
+        setattr(sr, field.name, after)
+        kind = {"priority": "priority", "assignee_id": "assignee"}.get(field.name, "edit")
+        _log(
+            sr,
+            actor,
+            kind,
+            field.name.removesuffix("_id"),
+            _describe(field.name, before),
+            _describe(field.name, after),
+        )
+    db.session.flush()
+    events.announce(db.session, events.BOARD)
+    return sr
+
+
+def change_status(actor: User | None, sr: ServiceRequest, status: str | SRStatus) -> ServiceRequest:
+    """Move an SR to another column. Done records who closed it and when; moving out of Done
+    reopens it. A technician who starts an unassigned SR takes it."""
+    status = SRStatus(status)
+    if sr.status == status:
+        return sr
+    before = sr.status
+    sr.status = status.value
+    _set_closed(sr, actor, status)
+    _log(sr, actor, "status", "status", before, status.value)
+    if (
+        status == SRStatus.IN_PROGRESS
+        and sr.assignee_id is None
+        and actor is not None
+        and actor.role == Role.TECHNICIAN
+    ):
+        sr.assignee = actor
+        _log(sr, actor, "assignee", "assignee", None, actor.name)
+    sr.updated_at = utcnow()
+    db.session.flush()
+    events.announce(db.session, events.BOARD)
+    return sr
+
+
+def find_by_number(number: str) -> ServiceRequest | None:
+    from mspboard.models import parse_sr_number
+
+    sr_id = parse_sr_number(number)
+    return None if sr_id is None else db.session.get(ServiceRequest, sr_id)
+
+
+def open_srs_for(tech: User) -> list[ServiceRequest]:
+    """A tech's queue: assigned open SRs, highest priority first, then oldest first."""
+    return list(
+        db.session.scalars(
+            select(ServiceRequest)
+            .where(ServiceRequest.assignee_id == tech.id, ServiceRequest.status != SRStatus.DONE)
+            .order_by(*ServiceRequest.work_order())
+        )
+    )
