@@ -19,6 +19,7 @@ from mspboard.models.service_requests import (
 from mspboard.models.settings import ShopSettings
 from mspboard.models.time_off import TimeOffKind, TimeOffRequest, TimeOffStatus
 from mspboard.models.time_tracking import TimeCard, TimeCardStatus, TimeEntry
+from mspboard.models.tv_links import TvLink
 
 __all__ = [
     "MANAGERS",
@@ -43,6 +44,7 @@ __all__ = [
     "TimeOffKind",
     "TimeOffRequest",
     "TimeOffStatus",
+    "TvLink",
     "UTCDateTime",
     "User",
     "db",

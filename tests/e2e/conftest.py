@@ -11,6 +11,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from tests.conftest import CHROMIUM
+from tests.factories import PASSWORD
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 PHONE = {"width": 360, "height": 740}
@@ -49,6 +50,14 @@ def live_server(app: Flask) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+
+
+def sign_in(page, base: str, email: str, password: str = PASSWORD) -> None:
+    """Sign in through the login form, as a person would."""
+    page.goto(f"{base}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
 
 
 def serious_accessibility_violations(page) -> list[str]:

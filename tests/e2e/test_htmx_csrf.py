@@ -1,6 +1,6 @@
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_sign_in import sign_in
+from tests.e2e.conftest import sign_in
 
 
 def test_htmx_sends_the_csrf_token_set_on_body(page: Page, live_server, people):

@@ -1,7 +1,7 @@
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import PHONE, serious_accessibility_violations
+from tests.e2e.conftest import PHONE, serious_accessibility_violations, sign_in
 from tests.factories import PASSWORD
 
 LANDINGS = {
@@ -9,13 +9,6 @@ LANDINGS = {
     "service_manager": ("/board", "New"),
     "admin": ("/board", "New"),
 }
-
-
-def sign_in(page: Page, base: str, email: str, password: str = PASSWORD) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 @pytest.mark.parametrize("role", sorted(LANDINGS))
