@@ -1,0 +1,186 @@
+"""A tech's weekly time card: what the phone shows (entries by day, totals, warnings), the
+submission deadline, and submitting or resubmitting it."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from mspboard.models import TimeCard, TimeCardStatus, TimeEntry, User, db, utcnow
+from mspboard.services.audit import record_event
+from mspboard.services.errors import RuleViolation
+from mspboard.services.shop_settings import current_settings, shop_zone
+from mspboard.services.time_weeks import card_for, local_date, week_bounds, week_label
+from mspboard.workweek import from_mask
+
+LONG_DAY = timedelta(hours=10)
+NOTABLE_GAP = timedelta(minutes=30)
+
+
+@dataclass
+class CardDay:
+    day: date
+    entries: list[TimeEntry]
+    total: timedelta = timedelta()
+    billable: timedelta = timedelta()
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def non_billable(self) -> timedelta:
+        return self.total - self.billable
+
+
+@dataclass
+class CardView:
+    tech: User
+    week_start: date
+    card: TimeCard | None
+    days: list[CardDay]
+    deadline: datetime
+    running: TimeEntry | None
+
+    @property
+    def status(self) -> TimeCardStatus:
+        return self.card.status_enum if self.card else TimeCardStatus.DRAFT
+
+    @property
+    def locked(self) -> bool:
+        return self.card is not None and self.card.is_locked
+
+    @property
+    def total(self) -> timedelta:
+        return sum((d.total for d in self.days), timedelta())
+
+    @property
+    def billable(self) -> timedelta:
+        return sum((d.billable for d in self.days), timedelta())
+
+    @property
+    def non_billable(self) -> timedelta:
+        return self.total - self.billable
+
+    @property
+    def warnings(self) -> list[str]:
+        found = [w for d in self.days for w in d.warnings]
+        if self.running is not None:
+            found.insert(0, "A timer is still running.")
+        return found
+
+
+def submission_deadline(week_start: date) -> datetime:
+    """Close of business on the last workday of the shop's work week."""
+    settings = current_settings()
+    last = max(from_mask(settings.workdays))
+    day = week_start + timedelta(days=last - 1)
+    return datetime.combine(day, settings.close_of_business, tzinfo=shop_zone())
+
+
+def _hm(moment: datetime) -> str:
+    return moment.astimezone(shop_zone()).strftime("%H:%M")
+
+
+def _day_warnings(tech: User, day: CardDay, now: datetime) -> None:
+    label = day.day.strftime("%a")
+    finished = sorted(
+        (e for e in day.entries if e.ended_at is not None), key=lambda e: e.started_at
+    )
+    for before, after in itertools.pairwise(finished):
+        if after.started_at < before.ended_at:  # type: ignore[operator]
+            day.warnings.append(
+                f"{label}: {_hm(before.started_at)} to {_hm(before.ended_at)} overlaps "  # type: ignore[arg-type]
+                f"{_hm(after.started_at)} to {_hm(after.ended_at)}."  # type: ignore[arg-type]
+            )
+    if day.total > LONG_DAY:
+        day.warnings.append(f"{label}: over 10 hours logged.")
+    if day.day.isoweekday() not in from_mask(tech.workdays):
+        return
+    zone = shop_zone()
+    work_start = datetime.combine(day.day, tech.day_start, tzinfo=zone)
+    work_end = min(datetime.combine(day.day, tech.day_end, tzinfo=zone), now)
+    if work_end <= work_start:
+        return
+    cursor = work_start
+    for entry in sorted(day.entries, key=lambda e: e.started_at):
+        if entry.started_at - cursor >= NOTABLE_GAP and entry.started_at <= work_end:
+            gap = f"{_hm(cursor)} to {_hm(entry.started_at)}"
+            day.warnings.append(f"{label}: nothing logged {gap}.")
+        cursor = max(cursor, entry.ended_at or now)
+    if work_end - cursor >= NOTABLE_GAP:
+        if not day.entries:
+            day.warnings.append(f"{label}: nothing logged in working hours.")
+        else:
+            day.warnings.append(f"{label}: nothing logged {_hm(cursor)} to {_hm(work_end)}.")
+
+
+def card_view(tech: User, week_start: date, now: datetime | None = None) -> CardView:
+    now = now or utcnow()
+    start, end = week_bounds(week_start)
+    entries = db.session.scalars(
+        select(TimeEntry)
+        .where(
+            TimeEntry.tech_id == tech.id,
+            TimeEntry.started_at >= start,
+            TimeEntry.started_at < end,
+        )
+        .options(selectinload(TimeEntry.service_request), selectinload(TimeEntry.client))
+        .order_by(TimeEntry.started_at)
+    ).all()
+    days = [CardDay(week_start + timedelta(days=n), []) for n in range(7)]
+    for entry in entries:
+        days[(local_date(entry.started_at) - week_start).days].entries.append(entry)
+    running = None
+    for day in days:
+        for entry in day.entries:
+            spent = entry.duration(now)
+            day.total += spent
+            if entry.billable:
+                day.billable += spent
+            if entry.is_running:
+                running = entry
+        if day.day <= local_date(now):
+            _day_warnings(tech, day, now)
+    return CardView(
+        tech=tech,
+        week_start=week_start,
+        card=card_for(tech, week_start),
+        days=days,
+        deadline=submission_deadline(week_start),
+        running=running,
+    )
+
+
+def submit_card(tech: User, week_start: date, now: datetime | None = None) -> TimeCard:
+    """Send the week for approval; a rejected card goes back the same way once fixed."""
+    now = now or utcnow()
+    view = card_view(tech, week_start, now)
+    if view.running is not None:
+        raise RuleViolation("Stop the running timer before submitting this week.")
+    card = view.card
+    if week_start > local_date(now):
+        raise RuleViolation("This week has not started yet.")
+    if card is not None and card.is_locked:
+        raise RuleViolation(
+            f"Your time card for {week_label(week_start)} is already {card.status}."
+        )
+    if card is None:
+        card = TimeCard(tech_id=tech.id, week_start=week_start)
+        db.session.add(card)
+    resubmitted = card.status == TimeCardStatus.REJECTED
+    card.status = TimeCardStatus.SUBMITTED.value
+    card.submitted_at = now
+    db.session.flush()
+    record_event(
+        tech,
+        "timecard.resubmitted" if resubmitted else "timecard.submitted",
+        card,
+        after={
+            "week_start": week_start.isoformat(),
+            "total_minutes": view.total // timedelta(minutes=1),
+        },
+    )
+    db.session.flush()
+    return card

@@ -1,0 +1,266 @@
+"""Time entries: the one running timer per tech, manual entries, edits and deletions.
+
+Every function takes the moment the thing happened (on the phone, which may have been
+offline); the server's clock only bounds how far in the future that moment may be.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from mspboard import events
+from mspboard.models import Client, ServiceRequest, SRStatus, TimeEntry, User, db, utcnow
+from mspboard.services.errors import RuleViolation
+from mspboard.services.service_requests import change_status
+from mspboard.services.shop_settings import shop_zone
+from mspboard.services.time_weeks import ensure_week_open
+
+MAX_ENTRY = timedelta(hours=24)
+FUTURE_SLACK = timedelta(minutes=5)
+NOTES_MAX = 2000
+STARTS_WORK = frozenset({SRStatus.NEW.value, SRStatus.SCHEDULED.value})
+
+
+@dataclass
+class EntryFields:
+    """What a tech sets on a manual entry or an edit."""
+
+    started_at: datetime
+    ended_at: datetime
+    sr_id: int | None = None
+    client_id: int | None = None
+    billable: bool | None = None
+    notes: str = ""
+
+
+def entry_times(
+    day: date,
+    start: time,
+    end: time | None = None,
+    duration: timedelta | None = None,
+) -> tuple[datetime, datetime]:
+    """A manual entry's start and end from a shop-local date, a start time and either an end
+    time or a duration. An end at or before the start is refused, not moved to the next day."""
+    zone = shop_zone()
+    started = datetime.combine(day, start, tzinfo=zone)
+    if end is not None:
+        ended = datetime.combine(day, end, tzinfo=zone)
+    elif duration is not None:
+        ended = started + duration
+    else:
+        raise RuleViolation("Give an end time or a duration.", "end")
+    return started, ended
+
+
+def running_timer(tech: User) -> TimeEntry | None:
+    return db.session.scalar(
+        select(TimeEntry)
+        .where(TimeEntry.tech_id == tech.id, TimeEntry.ended_at.is_(None))
+        .options(selectinload(TimeEntry.service_request), selectinload(TimeEntry.client))
+    )
+
+
+def find_entry(tech: User, entry_id: int) -> TimeEntry:
+    entry = db.session.get(TimeEntry, entry_id)
+    if entry is None or entry.tech_id != tech.id:
+        raise RuleViolation("That time entry is not one of yours, or it was deleted.")
+    return entry
+
+
+def _not_in_future(moment: datetime, now: datetime, field: str) -> None:
+    if moment > now + FUTURE_SLACK:
+        raise RuleViolation(
+            "That start is more than 5 minutes in the future; check the time.", field
+        )
+
+
+def _check_notes(notes: str) -> str:
+    notes = notes.strip()
+    if len(notes) > NOTES_MAX:
+        raise RuleViolation(f"Keep the notes under {NOTES_MAX} characters.", "notes")
+    return notes
+
+
+def _work_target(
+    tech: User, sr_id: int | None, client_id: int | None, for_timer: bool
+) -> tuple[ServiceRequest | None, Client]:
+    """The SR (if any) and the client the time is for. A timer needs an SR that is still open
+    and not someone else's; a manual entry may be logged on any SR (work already done)."""
+    if sr_id is not None:
+        sr = db.session.get(ServiceRequest, sr_id)
+        if sr is None:
+            raise RuleViolation("That service request no longer exists.", "sr_id")
+        if for_timer and sr.status == SRStatus.DONE:
+            raise RuleViolation(f"{sr.number} is closed; it takes no more timers.", "sr_id")
+        if for_timer and sr.assignee_id not in (None, tech.id):
+            who = sr.assignee.name if sr.assignee else "someone else"
+            raise RuleViolation(f"{sr.number} is now assigned to {who}.", "sr_id")
+        return sr, sr.client
+    if client_id is None:
+        raise RuleViolation("Pick a service request or a client.", "client_id")
+    client = db.session.get(Client, client_id)
+    if client is None or not client.active:
+        raise RuleViolation("Pick an active client.", "client_id")
+    return None, client
+
+
+def _check_span(tech: User, started: datetime, ended: datetime, now: datetime) -> None:
+    if ended <= started:
+        raise RuleViolation("The end must be after the start.", "end")
+    if ended - started > MAX_ENTRY:
+        raise RuleViolation("One entry cannot be longer than 24 hours; split it.", "end")
+    _not_in_future(started, now, "start")
+    ensure_week_open(tech, started, "date")
+    ensure_week_open(tech, ended - timedelta(microseconds=1), "date")
+
+
+def _announce(sr_changed: bool = False) -> None:
+    events.announce(db.session, events.TIMERS)
+    if sr_changed:
+        events.announce(db.session, events.BOARD)
+
+
+def stop_timer(
+    tech: User,
+    *,
+    at: datetime,
+    notes: str = "",
+    billable: bool | None = None,
+    entry_uuid: str | None = None,
+    now: datetime | None = None,
+) -> TimeEntry:
+    """Stop the running timer at `at`. With `entry_uuid`, only that timer (a phone that saw a
+    particular timer running says which one it meant to stop)."""
+    now = now or utcnow()
+    entry = running_timer(tech)
+    if entry is None or (entry_uuid and entry.uuid != entry_uuid):
+        raise RuleViolation("That timer is no longer running.")
+    if at > now + FUTURE_SLACK:
+        raise RuleViolation("That stop is more than 5 minutes in the future; check the time.")
+    if at <= entry.started_at:
+        raise RuleViolation("A timer cannot stop before it started.")
+    if at - entry.started_at > MAX_ENTRY:
+        raise RuleViolation(
+            "This timer has run for over 24 hours, longer than one entry may be; delete it "
+            "and add the time as a manual entry."
+        )
+    ensure_week_open(tech, entry.started_at)
+    entry.ended_at = at
+    entry.notes = _check_notes(notes or entry.notes)
+    if billable is not None:
+        entry.billable = billable
+    db.session.flush()
+    _announce()
+    return entry
+
+
+def start_timer(
+    tech: User,
+    *,
+    uuid: str,
+    at: datetime,
+    sr_id: int | None = None,
+    client_id: int | None = None,
+    now: datetime | None = None,
+) -> TimeEntry:
+    """Start a timer at `at`. A timer already running stops at that same moment. Starting work
+    on a new or scheduled SR moves it to In progress."""
+    now = now or utcnow()
+    sr, client = _work_target(tech, sr_id, client_id, for_timer=True)
+    _not_in_future(at, now, "start")
+    ensure_week_open(tech, at)
+    running = running_timer(tech)
+    if running is not None:
+        if at <= running.started_at:
+            raise RuleViolation(
+                "Another timer started after this one; stop it before starting this one."
+            )
+        stop_timer(tech, at=at, now=now)
+    entry = TimeEntry(
+        uuid=uuid,
+        tech_id=tech.id,
+        sr_id=sr.id if sr else None,
+        client_id=client.id,
+        started_at=at,
+        ended_at=None,
+        billable=sr.billable if sr else True,
+        notes="",
+        created_at=at,
+        synced_at=now,
+    )
+    db.session.add(entry)
+    sr_changed = False
+    if sr is not None and sr.status in STARTS_WORK:
+        change_status(tech, sr, SRStatus.IN_PROGRESS)
+        sr_changed = True
+    db.session.flush()
+    _announce(sr_changed)
+    return entry
+
+
+def add_entry(
+    tech: User,
+    values: EntryFields,
+    *,
+    uuid: str,
+    at: datetime,
+    now: datetime | None = None,
+) -> TimeEntry:
+    """A manual entry. `at` is when the tech made it (recorded as created_at)."""
+    now = now or utcnow()
+    sr, client = _work_target(tech, values.sr_id, values.client_id, for_timer=False)
+    _check_span(tech, values.started_at, values.ended_at, now)
+    billable = values.billable if values.billable is not None else (sr.billable if sr else True)
+    entry = TimeEntry(
+        uuid=uuid,
+        tech_id=tech.id,
+        sr_id=sr.id if sr else None,
+        client_id=client.id,
+        started_at=values.started_at,
+        ended_at=values.ended_at,
+        billable=billable,
+        notes=_check_notes(values.notes),
+        created_at=at,
+        synced_at=now,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    _announce()
+    return entry
+
+
+def update_entry(
+    tech: User, entry: TimeEntry, values: EntryFields, now: datetime | None = None
+) -> TimeEntry:
+    """Change one of my finished entries; both the old and the new week must be open."""
+    now = now or utcnow()
+    if entry.tech_id != tech.id:
+        raise RuleViolation("That time entry is not one of yours.")
+    if entry.is_running:
+        raise RuleViolation("Stop the timer before editing its entry.")
+    ensure_week_open(tech, entry.started_at, "date")
+    sr, client = _work_target(tech, values.sr_id, values.client_id, for_timer=False)
+    _check_span(tech, values.started_at, values.ended_at, now)
+    entry.sr_id = sr.id if sr else None
+    entry.client_id = client.id
+    entry.started_at = values.started_at
+    entry.ended_at = values.ended_at
+    if values.billable is not None:
+        entry.billable = values.billable
+    entry.notes = _check_notes(values.notes)
+    db.session.flush()
+    _announce()
+    return entry
+
+
+def delete_entry(tech: User, entry: TimeEntry) -> None:
+    if entry.tech_id != tech.id:
+        raise RuleViolation("That time entry is not one of yours.")
+    ensure_week_open(tech, entry.started_at)
+    db.session.delete(entry)
+    db.session.flush()
+    _announce()

@@ -1,0 +1,55 @@
+"""Weeks of time as the shop counts them: Monday to Sunday in the shop's time zone, and the
+time card that may lock one."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+
+from mspboard.models import TimeCard, User, db
+from mspboard.services.errors import RuleViolation
+from mspboard.services.shop_settings import shop_zone
+
+
+def local_date(moment: datetime) -> date:
+    return moment.astimezone(shop_zone()).date()
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def week_start_of(moment: datetime) -> date:
+    return monday_of(local_date(moment))
+
+
+def local_midnight(day: date) -> datetime:
+    """Start of a shop-local calendar day, as an aware datetime."""
+    return datetime.combine(day, time(0, 0), tzinfo=shop_zone())
+
+
+def week_bounds(week_start: date) -> tuple[datetime, datetime]:
+    return local_midnight(week_start), local_midnight(week_start + timedelta(days=7))
+
+
+def week_label(week_start: date) -> str:
+    return f"the week of {week_start.strftime('%a %d %b %Y')}"
+
+
+def card_for(tech: User, week_start: date) -> TimeCard | None:
+    return db.session.scalar(
+        select(TimeCard).where(TimeCard.tech_id == tech.id, TimeCard.week_start == week_start)
+    )
+
+
+def ensure_week_open(tech: User, moment: datetime, field: str | None = None) -> None:
+    """Refuse any change to time in a week whose card is submitted or approved."""
+    week_start = week_start_of(moment)
+    card = card_for(tech, week_start)
+    if card is not None and card.is_locked:
+        raise RuleViolation(
+            f"Your time card for {week_label(week_start)} is {card.status}; "
+            "time in that week can no longer change.",
+            field,
+        )
