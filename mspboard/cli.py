@@ -7,7 +7,7 @@ from flask import Flask
 
 from mspboard import demo
 from mspboard.models import Role, TechLevel, db
-from mspboard.services import accounts
+from mspboard.services import accounts, tv_links
 from mspboard.services.errors import RuleViolation
 
 
@@ -59,3 +59,43 @@ def register(app: Flask) -> None:
         db.session.commit()
         click.echo("Seeded the demo shop.")
         print_demo_logins()
+
+    @app.cli.group("tv-link")
+    def tv_link() -> None:
+        """Links that show the board on an office TV without signing in."""
+
+    @tv_link.command("create")
+    @click.argument("name")
+    @click.option(
+        "--base-url",
+        default="http://127.0.0.1:5000",
+        show_default=True,
+        help="The address people reach mspboard at.",
+    )
+    def tv_link_create(name: str, base_url: str) -> None:
+        """Make a link and print its address (shown only once)."""
+        try:
+            created = tv_links.create_link(None, name)
+        except RuleViolation as violation:
+            raise click.ClickException(violation.message) from None
+        db.session.commit()
+        click.echo(f"{base_url.rstrip('/')}/tv/{created.token}")
+
+    @tv_link.command("list")
+    def tv_link_list() -> None:
+        """Every link with when it was last used."""
+        for link in tv_links.list_links():
+            used = link.last_used_at.isoformat(timespec="minutes") if link.last_used_at else "never"
+            state = "connected" if link.is_active else "disconnected"
+            click.echo(f"{link.name:<24} {state:<13} last used: {used}")
+
+    @tv_link.command("revoke")
+    @click.argument("name")
+    def tv_link_revoke(name: str) -> None:
+        """Disconnect a link; its screen stops updating."""
+        link = tv_links.find_by_name(name)
+        if link is None:
+            raise click.ClickException(f"No screen link named {name!r}.")
+        tv_links.revoke_link(None, link)
+        db.session.commit()
+        click.echo(f"Disconnected {name}.")

@@ -5,20 +5,23 @@ Services call `announce(topic)` inside their transaction. Nothing is sent unless
 transaction commits, so a rolled-back change never reaches a screen.
 
 The broker here is in-process (one server process, any number of threads). Topics are
-plain strings: "board" (an SR changed), "timers" (someone started or stopped a timer).
+plain strings: "board" (an SR changed), "timers" (someone started or stopped a timer),
+"tv_links" (a wall-TV link was revoked).
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
+from flask import Response
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 BOARD = "board"
 TIMERS = "timers"
+TV_LINKS = "tv_links"
 
 _PENDING_KEY = "mspboard_announced_topics"
 
@@ -106,7 +109,47 @@ def _forget_after_rollback(session: Session) -> None:
     session.info.pop(_PENDING_KEY, None)
 
 
-def iter_topics(subscription: Subscription, heartbeat: float) -> Iterator[str | None]:
-    """Topics as they arrive; None every `heartbeat` seconds of quiet (for keep-alives)."""
-    while True:
-        yield subscription.next(heartbeat)
+# ---- server-sent events -----------------------------------------------------------------
+
+HEARTBEAT_SECONDS = 15.0
+RETRY_MILLISECONDS = 2000
+
+
+def sse_message(event_name: str, data: str = "") -> str:
+    return f"event: {event_name}\ndata: {data}\n\n"
+
+
+def sse_stream(
+    topics: Iterable[str],
+    still_allowed: Callable[[], bool] | None = None,
+    recheck_on: Iterable[str] = (),
+    heartbeat: float = HEARTBEAT_SECONDS,
+) -> Iterator[str]:
+    """An endless text/event-stream: "refresh" (data: the topics) whenever one of `topics`
+    is published, a comment as a keep-alive when quiet. `still_allowed` is asked on every
+    keep-alive and on `recheck_on` topics; once it says no, a "revoked" event ends the stream."""
+    recheck = frozenset(recheck_on)
+    subscription = subscribe([*topics, *recheck])
+    try:
+        yield f"retry: {RETRY_MILLISECONDS}\n: connected\n\n"
+        while True:
+            topic = subscription.next(heartbeat)
+            heard = set() if topic is None else {topic} | subscription.drain()
+            if (topic is None or heard & recheck) and still_allowed and not still_allowed():
+                yield sse_message("revoked")
+                return
+            changed = heard - recheck
+            if changed:
+                yield sse_message("refresh", " ".join(sorted(changed)))
+            elif topic is None:
+                yield ": keep-alive\n\n"
+    finally:
+        subscription.close()
+
+
+def sse_response(stream: Iterator[str]) -> Response:
+    return Response(
+        stream,
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
 from flask import Flask, request
 from flask_login import current_user
 
+from mspboard.models import SRStatus
 from mspboard.services.shop_settings import current_settings, shop_zone
 
 
@@ -16,6 +17,24 @@ def local_time(value: datetime | None, fmt: str = "%a %d %b %H:%M") -> str:
     if value is None:
         return ""
     return value.astimezone(shop_zone()).strftime(fmt)
+
+
+def age(value: timedelta) -> str:
+    """A duration as a person says it on a wall screen: "45 min", "3 h 20 min", "4 d"."""
+    minutes = int(value.total_seconds() // 60)
+    if minutes < 60:
+        return f"{max(minutes, 0)} min"
+    if minutes < 24 * 60:
+        hours, rest = divmod(minutes, 60)
+        return f"{hours} h {rest} min" if rest else f"{hours} h"
+    return f"{minutes // (24 * 60)} d"
+
+
+def activity_value(value: str | None, field: str | None) -> str:
+    """A value from an SR's activity log, as people say it."""
+    if value and field == "status":
+        return SRStatus(value).label
+    return value or ""
 
 
 def money(cents: int | None) -> str:
@@ -53,6 +72,7 @@ def navigation() -> list[NavItem]:
         items.append(NavItem("field.today", "My day", "field."))
     items.append(NavItem("board.index", "Board", "board."))
     if current_user.is_manager:
+        items.append(NavItem("manage.backlog", "Backlog", "manage.backlog"))
         items.append(NavItem("admin.clients_list", "Clients", "admin.client"))
     if current_user.is_admin:
         items.append(NavItem("admin.users", "Users", "admin.user"))
@@ -63,8 +83,11 @@ def navigation() -> list[NavItem]:
 def register(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(money, "money")
+    app.add_template_filter(age, "age")
+    app.add_template_filter(activity_value, "activity_value")
     app.add_template_filter(hhmm, "hhmm")
     app.add_template_filter(short_date, "short_date")
+    app.jinja_env.globals["sr_statuses"] = list(SRStatus)
 
     @app.context_processor
     def shop_context() -> dict[str, Any]:

@@ -1,16 +1,98 @@
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
 
-from mspboard.auth.access import restrict_blueprint
-from mspboard.htmx import render
-from mspboard.models import Role
-from mspboard.services.board import board_columns
+from mspboard import events
+from mspboard.auth.access import restrict_blueprint, roles_required
+from mspboard.board.forms import BoardFilterForm, MoveForm, TvLinkForm
+from mspboard.forms import attach_violation
+from mspboard.htmx import is_htmx, render
+from mspboard.models import Client, Role, ServiceRequest, SRStatus, TvLink, db
+from mspboard.services import service_requests, tv_links
+from mspboard.services.backlog import backlog_counts
+from mspboard.services.board import assignable_people, board_columns
+from mspboard.services.errors import RuleViolation
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 restrict_blueprint(bp, Role.TECHNICIAN, Role.SERVICE_MANAGER, Role.ADMIN)
 
+FILTER_FIELDS = ("assignee", "client", "priority", "mine", "q")
+
+
+def _filter_form(source) -> tuple[BoardFilterForm, bool]:
+    form = BoardFilterForm(source)
+    clients = db.session.scalars(select(Client).where(Client.active).order_by(Client.name)).all()
+    form.fill_choices(assignable_people(), list(clients))
+    return form, form.validate()
+
+
+def _board_context(source) -> tuple[dict, bool]:
+    form, valid = _filter_form(source)
+    columns = board_columns(form.to_filter(current_user.id))
+    return {"filters": form, "columns": columns, "counts": backlog_counts()}, valid
+
 
 @bp.get("")
 def index():
-    return render("board/index.html", columns=board_columns())
+    context, valid = _board_context(request.args)
+    return render(
+        "board/index.html", "board/_columns.html", status=200 if valid else 422, **context
+    )
+
+
+@bp.post("/sr/<int:sr_id>/move")
+def move(sr_id: int):
+    sr = db.session.get(ServiceRequest, sr_id) or abort(404)
+    form = MoveForm()
+    if not form.validate_on_submit():
+        return Response("Pick a column to move the SR to.", status=422)
+    moved_from = sr.status
+    service_requests.change_status(current_user, sr, form.status.data)
+    db.session.commit()
+    if not is_htmx():
+        kept = {name: request.form[name] for name in FILTER_FIELDS if request.form.get(name)}
+        return redirect(url_for("board.index", **kept))
+    context, _valid = _board_context(request.form)
+    changed = {SRStatus(moved_from), SRStatus(sr.status)}
+    context["columns"] = [c for c in context["columns"] if c.status in changed]
+    return render("board/_moved.html", **context)
+
+
+@bp.get("/events")
+def live():
+    return events.sse_response(events.sse_stream([events.BOARD, events.TIMERS]))
+
+
+@bp.route("/screens", methods=["GET", "POST"])
+@roles_required(Role.SERVICE_MANAGER, Role.ADMIN)
+def screens():
+    form = TvLinkForm()
+    new_url = None
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            try:
+                created = tv_links.create_link(current_user, form.name.data or "")
+            except RuleViolation as violation:
+                attach_violation(form, violation)
+            else:
+                db.session.commit()
+                new_url = url_for("tv.screen", token=created.token, _external=True)
+                form = TvLinkForm(formdata=None)
+                status = 200
+    return render(
+        "board/screens.html", status=status, form=form, links=tv_links.list_links(), new_url=new_url
+    )
+
+
+@bp.post("/screens/<int:link_id>/revoke")
+@roles_required(Role.SERVICE_MANAGER, Role.ADMIN)
+def revoke_screen(link_id: int):
+    link = db.session.get(TvLink, link_id) or abort(404)
+    tv_links.revoke_link(current_user, link)
+    db.session.commit()
+    flash(f"{link.name} is disconnected; its screen stops updating now.", "success")
+    return redirect(url_for("board.screens"))

@@ -117,25 +117,44 @@ def update_sr(actor: User, sr: ServiceRequest, values: SRFields) -> ServiceReque
     """Apply a form's values; every field that changed gets a line in the activity log."""
     _validate(values)
     for field in fields(SRFields):
-        before, after = getattr(sr, field.name), getattr(values, field.name)
-        if before == after:
-            continue
+        after = getattr(values, field.name)
         if field.name == "status":
             change_status(actor, sr, after)
-            continue
-        setattr(sr, field.name, after)
-        kind = {"priority": "priority", "assignee_id": "assignee"}.get(field.name, "edit")
-        _log(
-            sr,
-            actor,
-            kind,
-            field.name.removesuffix("_id"),
-            _describe(field.name, before),
-            _describe(field.name, after),
-        )
+        else:
+            _change_field(actor, sr, field.name, after)
     db.session.flush()
     events.announce(db.session, events.BOARD)
     return sr
+
+
+def _change_field(actor: User | None, sr: ServiceRequest, name: str, value: object) -> None:
+    before = getattr(sr, name)
+    if before == value:
+        return
+    setattr(sr, name, value)
+    kind = {"priority": "priority", "assignee_id": "assignee"}.get(name, "edit")
+    _log(sr, actor, kind, name.removesuffix("_id"), _describe(name, before), _describe(name, value))
+    sr.updated_at = utcnow()
+
+
+def assign(actor: User, srs: list[ServiceRequest], assignee_id: int | None) -> None:
+    if assignee_id is not None:
+        assignee = db.session.get(User, assignee_id)
+        if assignee is None or not assignee.active:
+            raise RuleViolation("Pick an active person to assign.", "assignee_id")
+    for sr in srs:
+        _change_field(actor, sr, "assignee_id", assignee_id)
+    db.session.flush()
+    events.announce(db.session, events.BOARD)
+
+
+def set_priority(actor: User, srs: list[ServiceRequest], priority: int) -> None:
+    if priority not in {p.value for p in Priority}:
+        raise RuleViolation("Pick a priority from P1 to P4.", "priority")
+    for sr in srs:
+        _change_field(actor, sr, "priority", priority)
+    db.session.flush()
+    events.announce(db.session, events.BOARD)
 
 
 def change_status(actor: User | None, sr: ServiceRequest, status: str | SRStatus) -> ServiceRequest:

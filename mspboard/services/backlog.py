@@ -1,0 +1,94 @@
+"""Backlog review: the open SRs that need a manager's decision, list by list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, and_, case, exists, func, select
+from sqlalchemy.orm import selectinload
+
+from mspboard.models import ScheduleItem, ServiceRequest, SRStatus, db, utcnow
+from mspboard.services.shop_settings import current_settings
+
+SCHEDULE_HORIZON = timedelta(days=14)
+
+
+class BacklogList(StrEnum):
+    UNASSIGNED = "unassigned"
+    UNSCHEDULED = "unscheduled"
+    STALE = "stale"
+    OVERDUE = "overdue"
+    URGENT_NOT_STARTED = "urgent"
+
+    @property
+    def label(self) -> str:
+        return {
+            "unassigned": "Unassigned",
+            "unscheduled": "Not scheduled in the next two weeks",
+            "stale": "Stale",
+            "overdue": "Overdue",
+            "urgent": "P1/P2 not in progress",
+        }[self.value]
+
+    @property
+    def short_label(self) -> str:
+        return {"unscheduled": "Unscheduled", "urgent": "P1/P2 waiting"}.get(self.value, self.label)
+
+
+def list_conditions(now: datetime, stale_after_days: int) -> dict[BacklogList, ColumnElement[bool]]:
+    scheduled_soon = exists().where(
+        ScheduleItem.sr_id == ServiceRequest.id,
+        ScheduleItem.ends_at >= now,
+        ScheduleItem.starts_at < now + SCHEDULE_HORIZON,
+    )
+    return {
+        BacklogList.UNASSIGNED: ServiceRequest.assignee_id.is_(None),
+        BacklogList.UNSCHEDULED: ~scheduled_soon,
+        BacklogList.STALE: ServiceRequest.updated_at < now - timedelta(days=stale_after_days),
+        BacklogList.OVERDUE: and_(ServiceRequest.due_at.is_not(None), ServiceRequest.due_at < now),
+        BacklogList.URGENT_NOT_STARTED: and_(
+            ServiceRequest.priority <= 2, ServiceRequest.status != SRStatus.IN_PROGRESS
+        ),
+    }
+
+
+def _open() -> ColumnElement[bool]:
+    return ServiceRequest.status != SRStatus.DONE
+
+
+def backlog_counts(now: datetime | None = None) -> dict[BacklogList, int]:
+    """How many open SRs are on each list, in one query."""
+    conditions = list_conditions(now or utcnow(), current_settings().stale_after_days)
+    row = db.session.execute(
+        select(
+            *(func.coalesce(func.sum(case((cond, 1), else_=0)), 0) for cond in conditions.values())
+        )
+        .select_from(ServiceRequest)
+        .where(_open())
+    ).one()
+    return dict(zip(conditions, (int(value) for value in row), strict=True))
+
+
+@dataclass
+class Backlog:
+    lists: dict[BacklogList, list[ServiceRequest]]
+
+    def count(self, name: BacklogList) -> int:
+        return len(self.lists[name])
+
+
+def backlog(now: datetime | None = None) -> Backlog:
+    conditions = list_conditions(now or utcnow(), current_settings().stale_after_days)
+    lists = {}
+    for name, condition in conditions.items():
+        lists[name] = list(
+            db.session.scalars(
+                select(ServiceRequest)
+                .where(_open(), condition)
+                .options(selectinload(ServiceRequest.client), selectinload(ServiceRequest.assignee))
+                .order_by(*ServiceRequest.work_order())
+            )
+        )
+    return Backlog(lists)

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from mspboard.auth.access import restrict_blueprint
+from mspboard.forms import attach_violation
+from mspboard.htmx import render
+from mspboard.models import Client, Role, ServiceRequest, db
+from mspboard.services import service_requests
+from mspboard.services.board import assignable_people
+from mspboard.services.errors import RuleViolation
+from mspboard.services.sr_history import sr_history
+from mspboard.sr.forms import SRForm
+
+bp = Blueprint("sr", __name__, url_prefix="/sr")
+restrict_blueprint(bp, Role.TECHNICIAN, Role.SERVICE_MANAGER, Role.ADMIN)
+
+
+def _form(sr: ServiceRequest | None = None) -> SRForm:
+    form = SRForm(obj=sr)
+    clients = db.session.scalars(
+        select(Client)
+        .where((Client.active) | (Client.id == (sr.client_id if sr else None)))
+        .order_by(Client.name)
+    ).all()
+    form.fill_choices(list(clients), assignable_people())
+    if sr is not None and request.method == "GET":
+        form.load(sr)
+    return form
+
+
+def _save(form: SRForm, sr: ServiceRequest | None) -> ServiceRequest | None:
+    """Validate and save; None when the form has errors to show."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        if sr is None:
+            sr = service_requests.create_sr(current_user, form.values())
+        else:
+            service_requests.update_sr(current_user, sr, form.values())
+    except RuleViolation as violation:
+        attach_violation(form, violation)
+        db.session.rollback()
+        return None
+    db.session.commit()
+    return sr
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    form = _form()
+    if request.method == "POST":
+        sr = _save(form, None)
+        if sr is not None:
+            flash(f"{sr.number} created.", "success")
+            return redirect(url_for("sr.detail", number=sr.number))
+    status = 422 if request.method == "POST" else 200
+    return render("sr/new.html", form=form, status=status)
+
+
+@bp.route("/<number>", methods=["GET", "POST"])
+def detail(number: str):
+    sr = service_requests.find_by_number(number) or abort(404)
+    if number != sr.number:
+        return redirect(url_for("sr.detail", number=sr.number), 301)
+    form = _form(sr)
+    if request.method == "POST" and _save(form, sr) is not None:
+        flash(f"{sr.number} saved.", "success")
+        return redirect(url_for("sr.detail", number=sr.number))
+    status = 422 if request.method == "POST" else 200
+    return render("sr/detail.html", sr=sr, form=form, history=sr_history(sr), status=status)

@@ -1,0 +1,53 @@
+// The wall TV: a clock in the shop's time zone, running-timer durations that keep
+// counting, live refresh, and recovery from lost connections without anyone touching it.
+(function () {
+  "use strict";
+
+  const zone = document.body.dataset.timezone || "UTC";
+  const clockFormat = new Intl.DateTimeFormat([], { hour: "2-digit", minute: "2-digit", timeZone: zone });
+
+  function duration(ms) {
+    const minutes = Math.max(0, Math.floor(ms / 60000));
+    if (minutes < 60) return `${minutes} min`;
+    if (minutes < 1440) {
+      const rest = minutes % 60;
+      return rest ? `${Math.floor(minutes / 60)} h ${rest} min` : `${Math.floor(minutes / 60)} h`;
+    }
+    return `${Math.floor(minutes / 1440)} d`;
+  }
+
+  function tick() {
+    const now = new Date();
+    const clock = document.getElementById("tv-clock");
+    if (clock) clock.textContent = clockFormat.format(now);
+    document.querySelectorAll("[data-since]").forEach((el) => {
+      el.textContent = duration(now - new Date(el.dataset.since));
+    });
+  }
+  setInterval(tick, 1000);
+
+  function refresh() {
+    const wall = document.getElementById("tv-wall");
+    if (wall) htmx.trigger(wall, "tv:refresh");
+  }
+
+  function setReconnecting(on) {
+    const mark = document.getElementById("tv-reconnecting");
+    if (mark) mark.hidden = !on;
+  }
+
+  let everConnected = false;
+  document.addEventListener("htmx:sse:after:connection", () => {
+    setReconnecting(false);
+    if (everConnected) refresh();  // catch up on anything missed while away
+    everConnected = true;
+  });
+  document.addEventListener("htmx:sse:error", (event) => {
+    setReconnecting(true);
+    // The link was disconnected: show the "not connected" page and stop.
+    if (event.detail && (event.detail.status === 403 || event.detail.status === 404)) location.reload();
+  });
+  document.addEventListener("htmx:sse:close", () => setReconnecting(true));
+  document.addEventListener("refresh", (event) => { if (event.target.id === "tv-live") refresh(); });
+  document.addEventListener("revoked", () => location.reload());
+})();

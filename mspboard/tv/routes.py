@@ -1,0 +1,50 @@
+"""The wall-TV board: no sign-in, read-only, reachable only through an unrevoked link."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template
+from werkzeug.wrappers import Response
+
+from mspboard import events
+from mspboard.htmx import is_htmx, render
+from mspboard.models import db
+from mspboard.services import tv_links
+from mspboard.services.wall_board import wall_board
+
+bp = Blueprint("tv", __name__, url_prefix="/tv")
+
+
+def _not_connected() -> Response:
+    response = current_app.make_response((render_template("tv/not_connected.html"), 404))
+    if is_htmx():
+        response.headers["HX-Refresh"] = "true"  # the whole page then shows "not connected"
+    return response
+
+
+@bp.get("/<token>")
+def screen(token: str):
+    link = tv_links.active_link(token)
+    if link is None:
+        return _not_connected()
+    tv_links.touch(link)
+    db.session.commit()
+    return render("tv/screen.html", "tv/_wall.html", token=token, wall=wall_board())
+
+
+@bp.get("/<token>/events")
+def live(token: str):
+    if tv_links.active_link(token) is None:
+        return _not_connected()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def still_connected() -> bool:
+        with app.app_context():
+            return tv_links.active_link(token) is not None
+
+    return events.sse_response(
+        events.sse_stream(
+            [events.BOARD, events.TIMERS],
+            still_allowed=still_connected,
+            recheck_on=[events.TV_LINKS],
+        )
+    )

@@ -1,0 +1,98 @@
+from datetime import timedelta
+
+from mspboard.models import SRStatus, TimeEntry, db, utcnow
+from mspboard.services.board import BoardFilter, age_label, board_columns, is_overdue, is_stale
+from tests.factories import make_client, make_sr, make_user
+
+
+def column(status: SRStatus, board_filter: BoardFilter | None = None, now=None):
+    columns = {c.status: c for c in board_columns(board_filter, now=now)}
+    return [card.sr for card in columns[status].cards]
+
+
+def test_cards_are_ordered_by_priority_then_oldest_first():
+    client = make_client()
+    now = utcnow()
+    newer_p1 = make_sr(client, "newer P1", priority=1, created_at=now - timedelta(hours=1))
+    older_p3 = make_sr(client, "older P3", priority=3, created_at=now - timedelta(days=9))
+    older_p1 = make_sr(client, "older P1", priority=1, created_at=now - timedelta(days=2))
+    assert column(SRStatus.NEW, now=now) == [older_p1, newer_p1, older_p3]
+
+
+def test_done_shows_only_the_last_seven_days():
+    client = make_client()
+    recent = make_sr(client, "closed yesterday", status="done")
+    old = make_sr(client, "closed last month", status="done")
+    old.closed_at = utcnow() - timedelta(days=30)
+    done = column(SRStatus.DONE)
+    assert recent in done and old not in done
+
+
+def test_an_open_sr_untouched_past_the_threshold_is_stale():
+    now = utcnow()
+    sr = make_sr()
+    sr.updated_at = now - timedelta(days=15)
+    assert is_stale(sr, now, stale_after_days=14)
+    assert not is_stale(sr, now, stale_after_days=20)
+    sr.status = "done"
+    assert not is_stale(sr, now, stale_after_days=14)
+
+
+def test_an_open_sr_past_its_due_time_is_overdue():
+    now = utcnow()
+    sr = make_sr()
+    assert not is_overdue(sr, now)
+    sr.due_at = now - timedelta(minutes=1)
+    assert is_overdue(sr, now)
+    sr.due_at = now + timedelta(days=1)
+    assert not is_overdue(sr, now)
+
+
+def test_age_is_short_enough_for_a_card():
+    assert age_label(timedelta(minutes=5)) == "5 m"
+    assert age_label(timedelta(hours=5, minutes=59)) == "5 h"
+    assert age_label(timedelta(days=3, hours=23)) == "3 d"
+
+
+def test_filters_narrow_the_board():
+    tech, other = make_user(), make_user()
+    client, other_client = make_client(), make_client()
+    mine = make_sr(client, "Firewall update", priority=2, assignee=tech)
+    theirs = make_sr(other_client, "Printer jam", priority=4, assignee=other)
+    nobodys = make_sr(client, "New laptop", priority=2)
+    assert column(SRStatus.NEW, BoardFilter(mine_of=tech.id)) == [mine]
+    assert column(SRStatus.NEW, BoardFilter(assignee_id=0)) == [nobodys]
+    assert column(SRStatus.NEW, BoardFilter(client_id=other_client.id)) == [theirs]
+    assert set(column(SRStatus.NEW, BoardFilter(priority=2))) == {mine, nobodys}
+    assert column(SRStatus.NEW, BoardFilter(text="printer")) == [theirs]
+    assert column(SRStatus.NEW, BoardFilter(text=theirs.number)) == [theirs]
+    assert column(SRStatus.NEW, BoardFilter(text="100%_")) == []
+
+
+def test_cards_carry_hours_logged_from_finished_entries():
+    tech = make_user()
+    sr = make_sr()
+    start = utcnow() - timedelta(hours=5)
+    db.session.add_all(
+        [
+            TimeEntry(
+                uuid="a" * 36,
+                tech=tech,
+                service_request=sr,
+                client=sr.client,
+                started_at=start,
+                ended_at=start + timedelta(minutes=90),
+            ),
+            TimeEntry(
+                uuid="b" * 36,
+                tech=tech,
+                service_request=sr,
+                client=sr.client,
+                started_at=start + timedelta(hours=2),
+            ),
+        ]
+    )
+    db.session.flush()
+    card = next(c for c in board_columns() if c.status == SRStatus.NEW).cards[0]
+    assert card.logged_seconds == 90 * 60
+    assert card.logged_label == "1.5 h"

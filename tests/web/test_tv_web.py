@@ -1,0 +1,108 @@
+import re
+
+import pytest
+from sqlalchemy import select
+
+from mspboard.models import ServiceRequest, TvLink, db
+from mspboard.services import tv_links
+from tests.factories import make_client, make_sr
+
+
+@pytest.fixture
+def tv_token(app):
+    with app.app_context():
+        token = tv_links.create_link(None, "Office TV").token
+        sr = make_sr(make_client("Oakridge Credit Union"), "Firewall firmware update", priority=1)
+        sr.description = "SECRET-DESCRIPTION admin password is on a sticky note"
+        sr.client.billing_rate_cents = 98765
+        db.session.commit()
+    return token
+
+
+def test_tv_page_needs_no_login_and_shows_the_board(client, tv_token):
+    response = client.get(f"/tv/{tv_token}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Firewall firmware update" in page and "Oldest open P1" in page
+
+
+def test_tv_page_shows_nothing_private_and_no_controls(client, tv_token):
+    page = client.get(f"/tv/{tv_token}").get_data(as_text=True)
+    assert "SECRET-DESCRIPTION" not in page and "987.65" not in page and "98765" not in page
+    assert "<form" not in page and "<button" not in page and "hx-post" not in page
+
+
+def test_unknown_or_revoked_tv_link_is_not_connected(app, client, tv_token):
+    unknown = client.get("/tv/not-a-real-token")
+    assert unknown.status_code == 404 and "This screen is not connected" in unknown.get_data(
+        as_text=True
+    )
+    with app.app_context():
+        tv_links.revoke_link(None, db.session.scalar(select(TvLink)))
+        db.session.commit()
+    revoked = client.get(f"/tv/{tv_token}", headers={"HX-Request": "true"})
+    assert revoked.status_code == 404
+    assert revoked.headers["HX-Refresh"] == "true"
+    assert client.get(f"/tv/{tv_token}/events").status_code == 404
+
+
+def test_tv_records_when_it_was_last_used(app, client, tv_token):
+    client.get(f"/tv/{tv_token}")
+    with app.app_context():
+        assert db.session.scalar(select(TvLink.last_used_at)) is not None
+
+
+def write_endpoints(app):
+    """Every POST route in the app, with each URL parameter filled in with 1."""
+    for rule in app.url_map.iter_rules():
+        if "POST" in rule.methods and rule.endpoint != "auth.login":
+            yield re.sub(r"<[^>]+>", "1", rule.rule)
+
+
+def test_every_write_endpoint_refuses_a_tv_screen(app, client, tv_token):
+    client.get(f"/tv/{tv_token}")
+    paths = list(write_endpoints(app))
+    assert "/board/sr/1/move" in paths
+    for path in paths:
+        response = client.post(path, data={"status": "done"}, headers={"X-TV-Token": tv_token})
+        assert response.status_code in (302, 401), path
+        assert response.headers["Location"].startswith("/login"), path
+    with app.app_context():
+        assert db.session.scalar(select(ServiceRequest.status)) == "new"
+
+
+def test_managers_make_and_revoke_screen_links(app, login_as):
+    manager = login_as("service_manager")
+    page = manager.post("/board/screens", data={"name": "Front office"}).get_data(as_text=True)
+    url = re.search(r'value="(http://localhost/tv/[^"]+)"', page).group(1)
+    assert manager.get(url.removeprefix("http://localhost")).status_code == 200
+    with app.app_context():
+        link_id = db.session.scalar(select(TvLink.id).where(TvLink.name == "Front office"))
+    manager.post(f"/board/screens/{link_id}/revoke")
+    assert manager.get(url.removeprefix("http://localhost")).status_code == 404
+    listing = manager.get("/board/screens").get_data(as_text=True)
+    assert "Front office" in listing and "Disconnected" in listing
+
+
+def test_screen_link_needs_a_name(login_as):
+    response = login_as("service_manager").post("/board/screens", data={"name": ""})
+    assert response.status_code == 422
+    assert 'id="name-error"' in response.get_data(as_text=True)
+
+
+def test_technicians_cannot_manage_screens(login_as):
+    tech = login_as("technician")
+    assert tech.get("/board/screens").status_code == 403
+    assert tech.post("/board/screens", data={"name": "Sneaky"}).status_code == 403
+
+
+def test_tv_link_commands(app):
+    runner = app.test_cli_runner()
+    created = runner.invoke(
+        args=["tv-link", "create", "Office TV", "--base-url", "https://desk.example"]
+    )
+    assert created.exit_code == 0 and created.output.startswith("https://desk.example/tv/")
+    assert "Office TV" in runner.invoke(args=["tv-link", "list"]).output
+    assert runner.invoke(args=["tv-link", "revoke", "Office TV"]).exit_code == 0
+    assert "disconnected" in runner.invoke(args=["tv-link", "list"]).output
+    assert runner.invoke(args=["tv-link", "revoke", "Nope"]).exit_code != 0
