@@ -1,17 +1,436 @@
+"""The technician's phone view under /m/. Every write goes through `phone_write`: the
+outbox's UUID is its idempotency key and the phone's moment is the time recorded."""
+
 from __future__ import annotations
 
-from flask import Blueprint
+import json
+import uuid
+from datetime import date, timedelta
+
+from flask import Blueprint, Response, abort, render_template, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from wtforms.fields.choices import SelectChoice
 
 from mspboard.auth.access import restrict_blueprint
+from mspboard.field.forms import (
+    AcknowledgeAllForm,
+    AcknowledgeForm,
+    AgendaForm,
+    CheckInForm,
+    DeleteEntryForm,
+    EntryForm,
+    StartTimerForm,
+    StopTimerForm,
+    SubmitCardForm,
+    TimeOffForm,
+    billable_choice,
+)
+from mspboard.field.pwa import bp as pwa_bp
+from mspboard.field.writes import (
+    INVALID,
+    Done,
+    phone_write,
+    refusal,
+    wants_json,
+    write_key,
+    write_moment,
+)
+from mspboard.forms import attach_violation
 from mspboard.htmx import render
-from mspboard.models import Role
-from mspboard.services.field_day import my_day
+from mspboard.models import Role, ServiceRequest, TimeEntry, db, utcnow
+from mspboard.services import agenda, checkins, time_cards, time_entries, time_off
+from mspboard.services import schedule_acknowledgements as acks
+from mspboard.services.errors import RuleViolation
+from mspboard.services.field_day import active_clients, my_day
+from mspboard.services.service_requests import open_srs_for
+from mspboard.services.shop_settings import shop_zone
+from mspboard.services.time_weeks import week_start_of
 
 bp = Blueprint("field", __name__, url_prefix="/m")
 restrict_blueprint(bp, Role.TECHNICIAN)
+# The service worker and manifest live at the site root (a worker's scope is its own path),
+# outside /m/ and its role check; they come with the phone view wherever it is registered.
+bp.record_once(lambda state: state.app.register_blueprint(pwa_bp))
+
+
+@bp.app_template_filter("spent")
+def spent(value: timedelta) -> str:
+    """Time spent as hours and minutes: 1 h 05 min."""
+    minutes = int(value.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+
+
+@bp.context_processor
+def phone_context() -> dict[str, object]:
+    return {
+        "new_uuid": lambda: str(uuid.uuid4()),
+        "rendered_at": utcnow().astimezone(shop_zone()).strftime("%H:%M"),
+        "agenda_form": AgendaForm(formdata=None),
+    }
+
+
+def _invalid(page: str, fragment: str, **context: object) -> Response:
+    """A form that failed: the page with errors next to the fields (422), or for the outbox
+    the reason plus the form fragment with the same errors."""
+    if not wants_json():
+        return render(page, fragment, status=INVALID, **context)
+    form = context["form"]
+    messages = [
+        *form.form_errors,
+        *(m for ms in form.errors.values() if isinstance(ms, list) for m in ms),
+    ]  # type: ignore[attr-defined]
+    body = {
+        "ok": False,
+        "message": " ".join(str(m) for m in messages) or "Check the form.",
+        "errors": {k: v for k, v in form.errors.items() if k},  # type: ignore[attr-defined]
+        "html": render_template(fragment, **context),
+    }
+    return Response(json.dumps(body), INVALID, mimetype="application/json")
+
+
+def _week_or_404(week: str) -> date:
+    try:
+        day = date.fromisoformat(week)
+    except ValueError:
+        abort(404)
+    if day.weekday() != 0:
+        abort(404)
+    return day
+
+
+# ---- reading --------------------------------------------------------------------------
 
 
 @bp.get("/")
 def today():
-    return render("field/today.html", day=my_day(current_user))
+    return render("field/today.html", day=my_day(current_user), clients=active_clients())
+
+
+@bp.get("/queue")
+def queue():
+    return render("field/queue.html", queue=open_srs_for(current_user))
+
+
+@bp.get("/sr/<int:sr_id>")
+def sr_detail(sr_id: int):
+    sr = db.session.get(ServiceRequest, sr_id) or abort(404)
+    mine = db.session.scalars(
+        db.select(TimeEntry)
+        .where(TimeEntry.sr_id == sr.id, TimeEntry.tech_id == current_user.id)
+        .order_by(TimeEntry.started_at.desc())
+    ).all()
+    running = time_entries.running_timer(current_user)
+    return render("field/sr.html", sr=sr, entries=mine, running=running)
+
+
+@bp.get("/week")
+def week():
+    this_week = week_start_of(utcnow())
+    weeks = [acks.schedule_week(current_user, this_week + timedelta(days=7 * n)) for n in (0, 1)]
+    return render("field/week.html", weeks=weeks, what_changed=acks.what_changed)
+
+
+@bp.get("/timecard")
+def timecard_now():
+    return timecard(week_start_of(utcnow()).isoformat())
+
+
+@bp.get("/timecard/<week>")
+def timecard(week: str):
+    week_start = _week_or_404(week)
+    view = time_cards.card_view(current_user, week_start)
+    return render(
+        "field/timecard.html",
+        card=view,
+        previous=week_start - timedelta(days=7),
+        following=week_start + timedelta(days=7),
+        is_current=week_start == week_start_of(utcnow()),
+    )
+
+
+@bp.get("/csrf")
+def fresh_csrf_token():
+    """A new CSRF token for an outbox that kept changes longer than the old one lives."""
+    response = Response(json.dumps({"token": generate_csrf()}), mimetype="application/json")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# ---- timers -----------------------------------------------------------------------------
+
+
+@bp.post("/timer/start")
+@phone_write
+def timer_start():
+    form = StartTimerForm()
+    form.client_id.choices = [SelectChoice(None, "")] + [
+        SelectChoice(c.id, c.name) for c in active_clients()
+    ]
+    if not form.validate():
+        return _refuse_plain(form)
+    entry = time_entries.start_timer(
+        current_user,
+        uuid=write_key(),
+        at=write_moment(),
+        sr_id=form.sr_id.data,
+        client_id=form.client_id.data,
+    )
+    what = entry.service_request.number if entry.service_request else entry.client.name
+    return Done(f"Timer started on {what}.", url_for("field.today"), status=201)
+
+
+@bp.post("/timer/stop")
+@phone_write
+def timer_stop():
+    form = StopTimerForm()
+    if not form.validate():
+        return _refuse_plain(form)
+    entry = time_entries.stop_timer(
+        current_user,
+        at=write_moment(),
+        notes=form.notes.data or "",
+        billable=form.billable.data,
+        entry_uuid=form.entry.data or None,
+    )
+    minutes = entry.duration() // timedelta(minutes=1)
+    return Done(f"Timer stopped: {minutes} min logged.", url_for("field.today"))
+
+
+def _refuse_plain(form) -> Response:
+    messages = [m for ms in form.errors.values() for m in ms]
+    return refusal(" ".join(messages) or "Check the form.")
+
+
+# ---- manual entries ---------------------------------------------------------------------
+
+
+def _entry_form(form: EntryForm) -> EntryForm:
+    form.sr_id.choices = [(None, "No SR")] + [
+        (sr.id, f"{sr.number} {sr.title}") for sr in open_srs_for(current_user)
+    ]
+    form.client_id.choices = [(None, "Pick a client")] + [(c.id, c.name) for c in active_clients()]
+    return form
+
+
+def _entry_fields(form: EntryForm) -> time_entries.EntryFields:
+    duration = timedelta(minutes=form.duration.data) if form.duration.data else None
+    started, ended = time_entries.entry_times(
+        form.day.data, form.start.data, end=form.end.data, duration=duration
+    )
+    return time_entries.EntryFields(
+        started_at=started,
+        ended_at=ended,
+        sr_id=form.sr_id.data,
+        client_id=form.client_id.data,
+        billable=billable_choice(form.billable.data),
+        notes=form.notes.data or "",
+    )
+
+
+def _my_entry(entry_id: int) -> TimeEntry:
+    entry = db.session.get(TimeEntry, entry_id)
+    if entry is None or entry.tech_id != current_user.id:
+        abort(404)
+    return entry
+
+
+def _entry_page(form: EntryForm, entry: TimeEntry | None) -> dict[str, object]:
+    return {"form": form, "entry": entry}
+
+
+@bp.get("/entries/new")
+def entry_new():
+    form = _entry_form(EntryForm(formdata=None))
+    form.day.data = utcnow().astimezone(shop_zone()).date()
+    return render("field/entry_form.html", **_entry_page(form, None))
+
+
+@bp.post("/entries")
+@phone_write
+def entry_add():
+    form = _entry_form(EntryForm())
+    if form.validate():
+        try:
+            entry = time_entries.add_entry(
+                current_user, _entry_fields(form), uuid=write_key(), at=write_moment()
+            )
+        except RuleViolation as violation:
+            attach_violation(form, violation)
+        else:
+            week = week_start_of(entry.started_at).isoformat()
+            return Done("Entry added.", url_for("field.timecard", week=week), status=201)
+    return _invalid("field/entry_form.html", "field/_entry_form.html", **_entry_page(form, None))
+
+
+@bp.get("/entries/<int:entry_id>/edit")
+def entry_edit(entry_id: int):
+    entry = _my_entry(entry_id)
+    form = _entry_form(EntryForm(formdata=None))
+    local_start = entry.started_at.astimezone(shop_zone())
+    form.day.data, form.start.data = local_start.date(), local_start.time().replace(second=0)
+    if entry.ended_at:
+        form.end.data = entry.ended_at.astimezone(shop_zone()).time().replace(second=0)
+    form.sr_id.data, form.client_id.data = entry.sr_id, entry.client_id
+    form.billable.data = "1" if entry.billable else "0"
+    form.notes.data = entry.notes
+    return render("field/entry_form.html", **_entry_page(form, entry))
+
+
+@bp.post("/entries/<int:entry_id>")
+@phone_write
+def entry_update(entry_id: int):
+    entry = _my_entry(entry_id)
+    form = _entry_form(EntryForm())
+    if form.validate():
+        try:
+            time_entries.update_entry(current_user, entry, _entry_fields(form))
+        except RuleViolation as violation:
+            attach_violation(form, violation)
+        else:
+            week = week_start_of(entry.started_at).isoformat()
+            return Done("Entry saved.", url_for("field.timecard", week=week))
+    return _invalid("field/entry_form.html", "field/_entry_form.html", **_entry_page(form, entry))
+
+
+@bp.post("/entries/<int:entry_id>/delete")
+@phone_write
+def entry_delete(entry_id: int):
+    DeleteEntryForm()
+    entry = db.session.get(TimeEntry, entry_id)
+    if entry is None:
+        raise RuleViolation("That entry was already deleted.")
+    week = week_start_of(entry.started_at).isoformat()
+    time_entries.delete_entry(current_user, entry)
+    return Done("Entry deleted.", url_for("field.timecard", week=week))
+
+
+@bp.post("/timecard/<week>/submit")
+@phone_write
+def timecard_submit(week: str):
+    SubmitCardForm()
+    week_start = _week_or_404(week)
+    time_cards.submit_card(current_user, week_start, now=write_moment())
+    return Done("Time card submitted.", url_for("field.timecard", week=week))
+
+
+# ---- schedule -----------------------------------------------------------------------------
+
+
+@bp.post("/week/acknowledge")
+@phone_write
+def acknowledge():
+    form = AcknowledgeForm()
+    if not form.validate():
+        return _refuse_plain(form)
+    item = acks.acknowledge(current_user, form.item.data, form.version.data, at=write_moment())
+    return Done(f"Acknowledged “{item.title}”.", url_for("field.week"))
+
+
+@bp.post("/week/acknowledge-all")
+@phone_write
+def acknowledge_all():
+    form = AcknowledgeAllForm()
+    if not form.validate():
+        return _refuse_plain(form)
+    done, skipped = acks.acknowledge_all(current_user, form.seen(), at=write_moment())
+    message = f"Acknowledged {len(done)} item{'' if len(done) == 1 else 's'}."
+    if skipped:
+        message += " Not acknowledged: " + " ".join(skipped)
+    return Done(message, url_for("field.week"))
+
+
+# ---- check-in, time off, agenda -----------------------------------------------------------
+
+
+@bp.get("/checkin")
+def checkin():
+    existing = checkins.checkin_for(current_user, _today())
+    return render("field/checkin.html", form=CheckInForm(formdata=None), existing=existing)
+
+
+def _today() -> date:
+    return utcnow().astimezone(shop_zone()).date()
+
+
+@bp.post("/checkin")
+@phone_write
+def checkin_send():
+    form = CheckInForm()
+    if form.validate():
+        try:
+            checkins.submit_checkin(
+                current_user,
+                how_it_went=form.how_it_went.data or "",
+                plan_for_tomorrow=form.plan_for_tomorrow.data or "",
+                issues=[
+                    checkins.IssueNote(text.data or "", bool(urgent.data))
+                    for text, urgent in form.issue_rows()
+                ],
+                at=write_moment(),
+            )
+        except RuleViolation as violation:
+            attach_violation(form, violation)
+        else:
+            return Done("Checked in. Thanks!", url_for("field.today"), status=201)
+    return _invalid("field/checkin.html", "field/_checkin_form.html", form=form, existing=None)
+
+
+@bp.get("/timeoff")
+def timeoff():
+    return render(
+        "field/timeoff.html",
+        form=TimeOffForm(formdata=None),
+        requests=time_off.my_requests(current_user),
+    )
+
+
+@bp.post("/timeoff")
+@phone_write
+def timeoff_send():
+    form = TimeOffForm()
+    if form.validate():
+        try:
+            time_off.request_time_off(
+                current_user,
+                time_off.TimeOffFields(
+                    start_date=form.start_date.data,
+                    end_date=form.end_date.data,
+                    starts_midday=bool(form.starts_midday.data),
+                    ends_midday=bool(form.ends_midday.data),
+                    kind=form.kind.data,
+                    note=form.note.data or "",
+                ),
+                at=write_moment(),
+            )
+        except RuleViolation as violation:
+            attach_violation(form, violation)
+        else:
+            return Done("Time off requested.", url_for("field.timeoff"), status=201)
+    return _invalid(
+        "field/timeoff.html",
+        "field/_timeoff_form.html",
+        form=form,
+        requests=time_off.my_requests(current_user),
+    )
+
+
+@bp.get("/agenda")
+def agenda_page():
+    return render("field/agenda.html", form=AgendaForm(formdata=None))
+
+
+@bp.post("/agenda")
+@phone_write
+def agenda_send():
+    form = AgendaForm()
+    if form.validate():
+        try:
+            item = agenda.add_note(current_user, form.text.data or "", at=write_moment())
+        except RuleViolation as violation:
+            attach_violation(form, violation)
+        else:
+            meeting = f"{item.meeting_on:%a %d %b}"
+            return Done(f"Added to the Monday meeting on {meeting}.", url_for("field.today"), 201)
+    return _invalid("field/agenda.html", "field/_agenda_form.html", form=form)

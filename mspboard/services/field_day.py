@@ -5,18 +5,36 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from mspboard.models import ScheduleItem, ServiceRequest, SRStatus, TimeEntry, User, db, utcnow
+from mspboard.models import Client, ScheduleItem, ServiceRequest, TimeEntry, User, db, utcnow
+from mspboard.services.service_requests import open_srs_for
 from mspboard.services.shop_settings import shop_zone
+from mspboard.services.time_entries import running_timer
 
 
 @dataclass
 class Day:
     schedule: list[ScheduleItem]
     running_timer: TimeEntry | None
-    open_assigned: int
+    queue: list[ServiceRequest]
+    total: timedelta
+    billable: timedelta
+
+    @property
+    def open_assigned(self) -> int:
+        return len(self.queue)
+
+    @property
+    def non_billable(self) -> timedelta:
+        return self.total - self.billable
+
+    @property
+    def next_sr(self) -> ServiceRequest | None:
+        """The first SR in my queue that is not the one I am already timing."""
+        timing = self.running_timer.sr_id if self.running_timer else None
+        return next((sr for sr in self.queue if sr.id != timing), None)
 
 
 def local_day_bounds(now: datetime) -> tuple[datetime, datetime]:
@@ -26,7 +44,8 @@ def local_day_bounds(now: datetime) -> tuple[datetime, datetime]:
 
 
 def my_day(tech: User, now: datetime | None = None) -> Day:
-    start, end = local_day_bounds(now or utcnow())
+    now = now or utcnow()
+    start, end = local_day_bounds(now)
     schedule = db.session.scalars(
         select(ScheduleItem)
         .where(
@@ -38,14 +57,23 @@ def my_day(tech: User, now: datetime | None = None) -> Day:
         .options(selectinload(ScheduleItem.service_request))
         .order_by(ScheduleItem.starts_at)
     ).all()
-    running = db.session.scalar(
-        select(TimeEntry)
-        .where(TimeEntry.tech_id == tech.id, TimeEntry.ended_at.is_(None))
-        .options(selectinload(TimeEntry.service_request), selectinload(TimeEntry.client))
+    entries = db.session.scalars(
+        select(TimeEntry).where(
+            TimeEntry.tech_id == tech.id,
+            TimeEntry.started_at >= start,
+            TimeEntry.started_at < end,
+        )
+    ).all()
+    total = sum((e.duration(now) for e in entries), timedelta())
+    billable = sum((e.duration(now) for e in entries if e.billable), timedelta())
+    return Day(
+        schedule=list(schedule),
+        running_timer=running_timer(tech),
+        queue=open_srs_for(tech),
+        total=total,
+        billable=billable,
     )
-    open_assigned = db.session.scalar(
-        select(func.count())
-        .select_from(ServiceRequest)
-        .where(ServiceRequest.assignee_id == tech.id, ServiceRequest.status != SRStatus.DONE)
-    )
-    return Day(schedule=list(schedule), running_timer=running, open_assigned=open_assigned or 0)
+
+
+def active_clients() -> list[Client]:
+    return list(db.session.scalars(select(Client).where(Client.active).order_by(Client.name)))

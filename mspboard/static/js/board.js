@@ -13,8 +13,12 @@
     return event.target instanceof Element && event.target.closest(".move-form") !== null;
   }
 
+  function choosingAMove() {
+    return document.querySelector(".card details.move[open]") !== null;
+  }
+
   function refresh() {
-    if (movesInFlight > 0 || dragging) {
+    if (movesInFlight > 0 || dragging || choosingAMove()) {
       refreshWanted = true;  // once the moves land, their own result is fetched
       return;
     }
@@ -26,8 +30,9 @@
     if (!isMove(event)) return;
     movesInFlight += 1;
     // A refresh already on its way may predate this move: cancel it rather than let it
-    // put the card back where it was.
+    // put the card back where it was, and fetch again once the move has landed.
     if (columns()) htmx.trigger(columns(), "htmx:abort");
+    refreshWanted = true;
   });
 
   document.addEventListener("htmx:finally:request", (event) => {
@@ -35,6 +40,11 @@
     movesInFlight = Math.max(0, movesInFlight - 1);
     if (movesInFlight === 0 && refreshWanted) refresh();
   });
+
+  // A refresh would close the "Move" menu someone has open, so it waits until they close it.
+  document.addEventListener("toggle", (event) => {
+    if (event.target.matches?.("details.move") && !event.target.open && refreshWanted) refresh();
+  }, true);
 
   document.addEventListener("refresh", (event) => {
     if (event.target.id === "board-live") refresh();

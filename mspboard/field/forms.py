@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from mspboard.models import TimeOffKind
+
+BILLABLE_CHOICES = [
+    SelectChoice("", "As the SR says"),
+    SelectChoice("1", "Billable"),
+    SelectChoice("0", "Not billable"),
+]
+KIND_CHOICES = [SelectChoice(k.value, k.value.capitalize()) for k in TimeOffKind]
+
+
+def optional_int(value: object) -> int | None:
+    return int(value) if value not in (None, "", "None") else None  # type: ignore[arg-type]
+
+
+def billable_choice(value: str | None) -> bool | None:
+    return {"1": True, "0": False}.get(value or "")
+
+
+class PhoneForm(FlaskForm):
+    """Every phone form carries the outbox's UUID and the moment on the phone."""
+
+    uuid = HiddenField()
+    at = HiddenField()
+
+
+class StartTimerForm(PhoneForm):
+    sr_id = IntegerField("Service request", validators=[Optional()])
+    client_id = SelectField("Client", coerce=optional_int, validators=[Optional()])
+
+
+class StopTimerForm(PhoneForm):
+    entry = HiddenField()
+    notes = TextAreaField("Notes", validators=[Length(max=2000)])
+    billable = BooleanField("Billable")
+
+
+class EntryForm(PhoneForm):
+    day = DateField("Date", validators=[InputRequired("Pick the date.")])
+    start = TimeField("Start", validators=[InputRequired("Give the start time.")])
+    end = TimeField("End", validators=[Optional()])
+    duration = IntegerField(
+        "Or duration (minutes)",
+        validators=[Optional(), NumberRange(min=1, max=1440, message="1 to 1440 minutes.")],
+    )
+    sr_id = SelectField("Service request", coerce=optional_int, validators=[Optional()])
+    client_id = SelectField(
+        "Client (when there is no SR)", coerce=optional_int, validators=[Optional()]
+    )
+    billable = SelectField("Billable", choices=BILLABLE_CHOICES)
+    notes = TextAreaField("Notes", validators=[Length(max=2000)])
+
+
+class CheckInForm(PhoneForm):
+    how_it_went = TextAreaField(
+        "How did the day go?", validators=[DataRequired("Say in a few words how the day went.")]
+    )
+    issue_1 = StringField("Issue needing attention", validators=[Length(max=500)])
+    urgent_1 = BooleanField("Urgent")
+    issue_2 = StringField("Another issue", validators=[Length(max=500)])
+    urgent_2 = BooleanField("Urgent")
+    issue_3 = StringField("Another issue", validators=[Length(max=500)])
+    urgent_3 = BooleanField("Urgent")
+    plan_for_tomorrow = TextAreaField("Plan for tomorrow", validators=[Length(max=4000)])
+
+    def issue_rows(self):
+        return [(self[f"issue_{n}"], self[f"urgent_{n}"]) for n in (1, 2, 3)]
+
+
+class TimeOffForm(PhoneForm):
+    start_date = DateField("First day", validators=[InputRequired("Pick the first day.")])
+    starts_midday = BooleanField("Starting at midday (afternoon only)")
+    end_date = DateField("Last day", validators=[InputRequired("Pick the last day.")])
+    ends_midday = BooleanField("Ending at midday (morning only)")
+    kind = SelectField("Kind", choices=KIND_CHOICES)
+    note = TextAreaField("Note for the manager", validators=[Length(max=1000)])
+
+
+class AgendaForm(PhoneForm):
+    text = TextAreaField(
+        "Note for the Monday meeting",
+        validators=[DataRequired("Write the note."), Length(max=500)],
+    )
+
+
+class AcknowledgeForm(PhoneForm):
+    item = IntegerField(validators=[InputRequired()])
+    version = IntegerField(validators=[InputRequired()])
+
+
+class AcknowledgeAllForm(PhoneForm):
+    # "id:version,id:version": exactly the items the phone showed.
+    items = HiddenField(validators=[DataRequired()])
+
+    def seen(self) -> dict[int, int]:
+        pairs = {}
+        for part in (self.items.data or "").split(","):
+            item_id, _, version = part.partition(":")
+            if item_id.isdigit() and version.isdigit():
+                pairs[int(item_id)] = int(version)
+        return pairs
+
+
+class SubmitCardForm(PhoneForm):
+    pass
+
+
+class DeleteEntryForm(PhoneForm):
+    pass

@@ -1,0 +1,148 @@
+"""One way in for every write from the phone: the outbox's UUID and moment, replays and
+refusals, and the commit that stores the change together with its idempotency key.
+
+A view decorated with `phone_write` reads the phone's moment from `write_moment()`, calls
+its service and returns `Done(message, next_url)`, or a refusal response of its own (a form
+with errors). It never commits: the decorator stores the key and commits both at once.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import wraps
+from typing import Any
+
+from flask import Response, flash, g, redirect, render_template, request
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from mspboard.models import IdempotencyKey, db, utcnow
+from mspboard.services import idempotency
+from mspboard.services.errors import RuleViolation
+
+KEY_HEADER = "Idempotency-Key"
+MOMENT_HEADER = "X-Client-At"
+REPLAY_HEADER = "Idempotent-Replay"
+# How far ahead of the server a phone's clock may run before its moment is refused.
+CLOCK_SKEW = timedelta(minutes=2)
+INVALID = 422
+
+
+@dataclass
+class Done:
+    message: str
+    next_url: str
+    status: int = 200
+
+
+def wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def write_key() -> str:
+    return g.write_key
+
+
+def write_moment() -> datetime:
+    return g.write_moment
+
+
+def _parse_moment(raw: str | None) -> datetime | None:
+    """An ISO 8601 time with an offset (the phone's toISOString())."""
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def refusal(message: str, status: int = INVALID, field: str | None = None, **extra: Any):
+    """Say no: JSON for the outbox, a page for a browser without it."""
+    if wants_json():
+        body = {"ok": False, "message": message, "field": field, **extra}
+        return Response(json.dumps(body), status, mimetype="application/json")
+    page = render_template("field/refused.html", message=message)
+    return Response(page, status, mimetype="text/html")
+
+
+def _answer(stored_status: int, stored_body: str, replayed: bool) -> Response:
+    result = json.loads(stored_body)
+    if wants_json():
+        response = Response(stored_body, stored_status, mimetype="application/json")
+    else:
+        flash(result["message"] if not replayed else "That was already saved.", "success")
+        response = redirect(result["next"], 303)
+    if replayed:
+        response.headers[REPLAY_HEADER] = "true"
+    return response
+
+
+def _replay_or_conflict(key: str, fingerprint: str) -> Response | None:
+    try:
+        stored = idempotency.find(key, current_user, fingerprint)
+    except idempotency.KeyConflict:
+        return refusal(
+            "This change was already sent with different details; it was not saved again. "
+            "Discard it, or edit it to send it as a new change.",
+            status=409,
+        )
+    if stored is None:
+        return None
+    return _answer(stored.response_status, stored.response_body, replayed=True)
+
+
+def phone_write(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        key = (request.headers.get(KEY_HEADER) or request.form.get("uuid") or "").strip()
+        try:
+            key = str(uuid.UUID(key))
+        except ValueError:
+            return refusal("This change carries no valid id; reload the page and try again.", 400)
+        now = utcnow()
+        raw_moment = request.headers.get(MOMENT_HEADER) or request.form.get("at")
+        moment = _parse_moment(raw_moment)
+        if raw_moment and moment is None:
+            return refusal("The time this change was made is unreadable.", 400)
+        moment = moment or now
+        if moment > now + CLOCK_SKEW:
+            return refusal(
+                "The phone's clock is ahead of the server's; set it to the right time and "
+                "send again."
+            )
+        fingerprint = idempotency.fingerprint(request.get_data())
+        replay = _replay_or_conflict(key, fingerprint)
+        if replay is not None:
+            return replay
+        g.write_key, g.write_moment = key, moment
+        try:
+            outcome = view(*args, **kwargs)
+            if not isinstance(outcome, Done):
+                db.session.rollback()
+                return outcome
+            body = json.dumps({"ok": True, "message": outcome.message, "next": outcome.next_url})
+            idempotency.remember(key, current_user, fingerprint, outcome.status, body)
+            db.session.commit()
+        except RuleViolation as violation:
+            db.session.rollback()
+            return refusal(violation.message, field=violation.field)
+        except IntegrityError:
+            # The same change arriving twice at once: the first one stored it.
+            db.session.rollback()
+            replay = _replay_or_conflict(key, fingerprint)
+            if replay is None:
+                return refusal("Another change got there first; send this one again.", 409)
+            return replay
+        return _answer(outcome.status, body, replayed=False)
+
+    return wrapped
+
+
+def stored_result(key: str) -> IdempotencyKey | None:
+    return db.session.get(IdempotencyKey, key)

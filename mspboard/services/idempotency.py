@@ -1,0 +1,47 @@
+"""Writes that may arrive twice: the sender's UUID is kept with the stored result, in the same
+transaction as the change, so a replay gets the first answer and changes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import parse_qsl, urlencode
+
+from mspboard.models import IdempotencyKey, User, db
+
+# Sent with the request but not part of what it asks for: a fresh token on a retry must
+# not make the same change look like a different one.
+NOT_PART_OF_THE_CHANGE = frozenset({"csrf_token"})
+
+
+class KeyConflict(Exception):
+    """The key was already used for a different request (or by someone else)."""
+
+
+def fingerprint(body: bytes) -> str:
+    """sha256 of a form body, leaving out the CSRF token."""
+    pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+    canonical = urlencode([(k, v) for k, v in pairs if k not in NOT_PART_OF_THE_CHANGE])
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def find(key: str, user: User, fingerprint: str) -> IdempotencyKey | None:
+    """The stored result for this key, None when the key is new."""
+    stored = db.session.get(IdempotencyKey, key)
+    if stored is None:
+        return None
+    if stored.user_id != user.id or stored.fingerprint != fingerprint:
+        raise KeyConflict(key)
+    return stored
+
+
+def remember(key: str, user: User, fingerprint: str, status: int, body: str) -> IdempotencyKey:
+    stored = IdempotencyKey(
+        key=key,
+        user_id=user.id,
+        fingerprint=fingerprint,
+        response_status=status,
+        response_body=body,
+    )
+    db.session.add(stored)
+    db.session.flush()
+    return stored
