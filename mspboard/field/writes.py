@@ -100,6 +100,8 @@ def _replay_or_conflict(key: str, fingerprint: str) -> Response | None:
 def phone_write(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
+        # Read the raw body before anything parses the form (parsing consumes the stream).
+        fingerprint = idempotency.fingerprint(request.get_data(cache=True))
         key = (request.headers.get(KEY_HEADER) or request.form.get("uuid") or "").strip()
         try:
             key = str(uuid.UUID(key))
@@ -116,7 +118,6 @@ def phone_write(view: Callable[..., Any]) -> Callable[..., Any]:
                 "The phone's clock is ahead of the server's; set it to the right time and "
                 "send again."
             )
-        fingerprint = idempotency.fingerprint(request.get_data())
         replay = _replay_or_conflict(key, fingerprint)
         if replay is not None:
             return replay
