@@ -18,7 +18,6 @@
   let page = null; // #field-page: who is signed in, where to get a token, etc.
   let csrfToken = "";
   let flushing = false;
-  let sequence = 0;
 
   // ---- storage -------------------------------------------------------------------------
 
@@ -50,6 +49,12 @@
   async function allItems() {
     const items = await tx("readonly", (store) => store.index("seq").getAll());
     return (items || []).sort((a, b) => a.seq - b.seq);
+  }
+
+  /* Sending order is the order things were done, even when the clock repeats or steps back. */
+  async function nextSeq() {
+    const last = (await allItems()).reduce((max, item) => Math.max(max, item.seq), 0);
+    return Math.max(Date.now() * 1000, last + 1);
   }
 
   async function myItems() {
@@ -121,7 +126,7 @@
     const item = {
       uuid,
       at,
-      seq: Date.now() * 1000 + (sequence++ % 1000),
+      seq: await nextSeq(),
       user: page.dataset.user,
       url: form.getAttribute("action"),
       body: body.toString(),

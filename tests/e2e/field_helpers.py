@@ -1,0 +1,114 @@
+"""Helpers for the phone view's browser tests: a server that can be stopped and started
+again on the same address (same origin, so the phone keeps its cookies, service worker and
+outbox), a way to cut the server off mid-sync, and the phone's outbox as the page sees it."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from pathlib import Path
+
+from flask import Flask
+from playwright.sync_api import Page
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from tests.e2e.conftest import PHONE, sign_in
+
+SHOTS = Path(__file__).parent.parent.parent / "instance" / "screenshots"
+
+
+class CutAfterCommit:
+    """WSGI middleware: once armed, the next phone write is carried out in full (committed)
+    and then the connection is dropped and the server stopped, as if it died before the
+    answer reached the phone."""
+
+    def __init__(self, app: Flask, server: RestartableServer) -> None:
+        self.app = app
+        self.server = server
+        self.armed_for: str | None = None
+        self.let_through = 0
+        self.cut = threading.Event()
+
+    def arm(self, path: str, let_through: int = 0) -> None:
+        """Cut the server off after carrying out the (let_through + 1)-th write to `path`."""
+        self.armed_for, self.let_through = path, let_through
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if not (
+            self.armed_for
+            and environ["REQUEST_METHOD"] == "POST"
+            and path == self.armed_for
+            and environ.get("HTTP_IDEMPOTENCY_KEY")
+        ):
+            return self.app(environ, start_response)
+        if self.let_through:
+            self.let_through -= 1
+            return self.app(environ, start_response)
+        self.armed_for = None
+        chunks = list(self.app(environ, lambda *args, **kwargs: None))
+        del chunks  # the change is committed; its answer never leaves
+        connection = environ["werkzeug.socket"]
+        connection.shutdown(socket.SHUT_RDWR)
+        threading.Thread(target=self.server.stop, daemon=True).start()
+        self.cut.set()
+        return []
+
+
+class RestartableServer:
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.cutter = CutAfterCommit(app, self)
+        self.port = 0
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self._server = make_server("127.0.0.1", self.port, self.cutter, threaded=True)
+        self.port = self._server.server_port
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        server, self._server = self._server, None
+        server.shutdown()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+
+def open_phone(page: Page, base: str, email: str) -> None:
+    """Sign in on a phone-sized screen and wait until the service worker controls the page
+    and has cached the tech's pages."""
+    page.set_viewport_size(PHONE)
+    sign_in(page, base, email)
+    page.wait_for_url(f"{base}/m/")
+    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller")
+    page.wait_for_function(
+        """async () => {
+            const names = await caches.keys();
+            const pages = names.find((n) => n.startsWith('mspboard-pages-'));
+            if (!pages) return false;
+            const cache = await caches.open(pages);
+            return (await cache.keys()).length >= 6;
+        }"""
+    )
+
+
+def outbox_items(page: Page) -> list[dict]:
+    return page.evaluate("() => window.mspboardOutbox.items()")
+
+
+def shoot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
