@@ -172,7 +172,7 @@
     if (!button) return;
     button.querySelector(".outbox-number").textContent = String(items.length);
     button.querySelector(".outbox-words").textContent =
-      refused.length ? `waiting, ${refused.length} not saved` : "waiting to send";
+      refused.length ? `in the outbox · ${refused.length} not saved` : "waiting to send";
     button.classList.toggle("has-items", items.length > 0);
     button.classList.toggle("has-refused", refused.length > 0);
     const list = document.querySelector("#outbox-list ol");
@@ -373,6 +373,11 @@
     if (!fresh || fresh.id !== form.id) return;
     fresh.dataset.replaces = item.uuid;
     form.replaceWith(fresh);
+    const problem = fresh.querySelector("[aria-invalid=true]") || fresh.querySelector(".form-errors");
+    if (problem) {
+      problem.scrollIntoView({ block: "center" });
+      if (problem.matches("input, select, textarea")) problem.focus();
+    }
   }
 
   /* Show the server's fresh state after a sync, unless the tech is typing. */
