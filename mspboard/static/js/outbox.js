@@ -471,10 +471,21 @@
     }
   });
 
+  /* Cached pages belong to whoever was signed in; a different tech on this phone starts afresh. */
+  function forgetPagesOfAnotherUser() {
+    const last = localStorage.getItem("mspboard-user");
+    localStorage.setItem("mspboard-user", page.dataset.user);
+    if (!last || last === page.dataset.user || !window.caches) return;
+    caches.keys().then((names) => names
+      .filter((name) => name.startsWith("mspboard-pages-"))
+      .forEach((name) => caches.delete(name)));
+  }
+
   async function start() {
     page = document.getElementById("field-page");
     if (!page) return;
     csrfToken = readToken();
+    forgetPagesOfAnotherUser();
     showOfflineMark();
     window.addEventListener("online", () => { showOfflineMark(); flush(); });
     window.addEventListener("offline", showOfflineMark);
