@@ -114,11 +114,3 @@ class AcknowledgeAllForm(PhoneForm):
             if item_id.isdigit() and version.isdigit():
                 pairs[int(item_id)] = int(version)
         return pairs
-
-
-class SubmitCardForm(PhoneForm):
-    pass
-
-
-class DeleteEntryForm(PhoneForm):
-    pass

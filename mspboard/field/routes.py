@@ -18,11 +18,9 @@ from mspboard.field.forms import (
     AcknowledgeForm,
     AgendaForm,
     CheckInForm,
-    DeleteEntryForm,
     EntryForm,
     StartTimerForm,
     StopTimerForm,
-    SubmitCardForm,
     TimeOffForm,
     billable_choice,
 )
@@ -297,7 +295,6 @@ def entry_update(entry_id: int):
 @bp.post("/entries/<int:entry_id>/delete")
 @phone_write
 def entry_delete(entry_id: int):
-    DeleteEntryForm()
     entry = db.session.get(TimeEntry, entry_id)
     if entry is None:
         raise RuleViolation("That entry was already deleted.")
@@ -309,7 +306,6 @@ def entry_delete(entry_id: int):
 @bp.post("/timecard/<week>/submit")
 @phone_write
 def timecard_submit(week: str):
-    SubmitCardForm()
     week_start = _week_or_404(week)
     time_cards.submit_card(current_user, week_start, now=write_moment())
     return Done("Time card submitted.", url_for("field.timecard", week=week))

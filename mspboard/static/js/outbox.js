@@ -204,14 +204,18 @@
   function markPendingForms(waiting) {
     const ids = new Set(waiting.map((i) => i.formId));
     document.querySelectorAll("form[data-outbox]").forEach((form) => {
-      const pending = ids.has(form.id) && ["ack", "ack-all", "delete", "submit-card"].includes(form.dataset.kind);
+      const pending = ids.has(form.id) &&
+        ["ack", "ack-all", "delete", "submit-card", "timer-start"].includes(form.dataset.kind);
       form.classList.toggle("is-pending", pending);
       const button = form.querySelector("button[type=submit]");
       if (!button) return;
       if (pending) {
         if (!button.dataset.text) button.dataset.text = button.innerHTML;
         button.disabled = true;
-        button.textContent = form.dataset.kind === "delete" ? "Deleting… waiting to send" : "Done · waiting to send";
+        button.textContent = {
+          delete: "Deleting · waiting to send",
+          "timer-start": "Started · waiting to send",
+        }[form.dataset.kind] || "Done · waiting to send";
       } else if (button.dataset.text) {
         button.disabled = false;
         button.innerHTML = button.dataset.text;
