@@ -10,7 +10,10 @@
   function columns() { return document.getElementById("board-columns"); }
 
   function isMove(event) {
-    return event.target instanceof Element && event.target.closest(".move-form") !== null;
+    // htmx fires a request's last events on document once its element has been swapped out
+    // (a move re-renders the card's own column), so ask the request for its source.
+    const source = event.detail?.ctx?.sourceElement || event.target;
+    return source instanceof Element && source.closest(".move-form") !== null;
   }
 
   function choosingAMove() {

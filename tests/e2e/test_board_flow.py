@@ -1,0 +1,168 @@
+import re
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from mspboard.models import db
+from mspboard.services import tv_links
+from tests.e2e.conftest import PHONE, serious_accessibility_violations, sign_in
+from tests.factories import make_client, make_sr
+
+WALL = {"width": 1920, "height": 1080}
+
+
+@pytest.fixture
+def board_data(app):
+    with app.app_context():
+        client = make_client("Oakridge Credit Union")
+        firewall = make_sr(client, "Firewall firmware update", priority=1)
+        printer = make_sr(client, "Printer offline on the second floor", priority=3)
+        token = tv_links.create_link(None, "Office TV").token
+        db.session.commit()
+        return {"firewall": firewall.id, "printer": printer.id, "token": token}
+
+
+def card(page: Page, sr_id: int):
+    return page.locator(f"#sr-{sr_id}")
+
+
+def column(page: Page, status: str):
+    return page.locator(f"#col-{status}")
+
+
+def test_create_an_sr_and_find_it_on_the_board(page: Page, live_server, people, board_data):
+    sign_in(page, live_server, people["service_manager"])
+    page.get_by_role("link", name="New SR").click()
+    page.get_by_label("Title").fill("Replace failing UPS battery")
+    page.get_by_label("Client").select_option(label="Oakridge Credit Union")
+    page.get_by_label("Priority").select_option(label="P2 high")
+    page.get_by_role("button", name="Create SR").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Replace failing UPS battery")
+    expect(page.get_by_text("created the SR")).to_be_visible()
+    page.get_by_role("link", name="Board", exact=True).click()
+    new = column(page, "new")
+    expect(new.get_by_text("Replace failing UPS battery")).to_be_visible()
+    # P1 first, then the new P2, then the P3.
+    titles = new.locator(".card-title").all_inner_texts()
+    assert titles == [
+        "Firewall firmware update",
+        "Replace failing UPS battery",
+        "Printer offline on the second floor",
+    ]
+
+
+def test_bad_sr_shows_messages_next_to_fields(page: Page, live_server, people, board_data):
+    sign_in(page, live_server, people["technician"])
+    page.goto(f"{live_server}/sr/new")
+    page.get_by_label("Estimate (hours)").fill("-2")
+    page.get_by_role("button", name="Create SR").click()
+    expect(page.locator("#title-error")).to_contain_text("Give the SR a title.")
+    expect(page.locator("#estimate_hours-error")).to_be_visible()
+
+
+def test_move_a_card_with_the_keyboard(page: Page, live_server, people, board_data):
+    sign_in(page, live_server, people["technician"])
+    page.goto(f"{live_server}/board")
+    firewall = card(page, board_data["firewall"])
+    firewall.locator("summary").focus()
+    page.keyboard.press("Enter")  # opens the Move menu
+    page.keyboard.press("Tab")
+    expect(firewall.get_by_role("combobox")).to_be_focused()
+    page.keyboard.press("End")  # the last column: Done
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(column(page, "done").locator(f"#sr-{board_data['firewall']}")).to_be_visible()
+    expect(column(page, "new").locator(".count")).to_have_text("1")
+    page.reload()
+    expect(column(page, "done").locator(f"#sr-{board_data['firewall']}")).to_be_visible()
+
+
+def test_move_a_card_by_drag_and_drop(page: Page, live_server, people, board_data):
+    sign_in(page, live_server, people["service_manager"])
+    page.goto(f"{live_server}/board")
+    page.drag_and_drop(f"#sr-{board_data['printer']}", "#col-waiting")
+    expect(column(page, "waiting").locator(f"#sr-{board_data['printer']}")).to_be_visible()
+    expect(column(page, "waiting").locator(".count")).to_have_text("1")
+    page.reload()
+    expect(column(page, "waiting").locator(f"#sr-{board_data['printer']}")).to_be_visible()
+
+
+def test_filters_go_in_the_url_and_back_works(page: Page, live_server, people, board_data):
+    sign_in(page, live_server, people["service_manager"])
+    page.goto(f"{live_server}/board")
+    page.locator("#board-filters").get_by_label("Priority").select_option(label="P1 critical")
+    expect(page).to_have_url(re.compile(r"priority=1"))
+    expect(card(page, board_data["printer"])).to_have_count(0)
+    page.go_back()
+    expect(page).to_have_url(f"{live_server}/board")
+    expect(card(page, board_data["printer"])).to_be_visible()
+
+
+def test_every_open_board_shows_a_move_within_a_second_and_keeps_both_moves(
+    browser: Browser, page: Page, live_server, people, board_data
+):
+    sign_in(page, live_server, people["service_manager"])
+    page.goto(f"{live_server}/board")
+    other = browser.new_context().new_page()
+    sign_in(other, live_server, people["technician"])
+    other.goto(f"{live_server}/board")
+    expect(page.locator("#live-status")).to_be_hidden()
+    # Both move a different card at about the same moment.
+    card(page, board_data["firewall"]).locator("summary").click()
+    card(page, board_data["firewall"]).locator("select").select_option("in_progress")
+    card(other, board_data["printer"]).locator("summary").click()
+    card(other, board_data["printer"]).locator("select").select_option("waiting")
+    card(page, board_data["firewall"]).get_by_role("button", name=re.compile("Move")).click()
+    card(other, board_data["printer"]).get_by_role("button", name=re.compile("Move")).click()
+    for viewer in (page, other):
+        expect(
+            column(viewer, "in_progress").locator(f"#sr-{board_data['firewall']}")
+        ).to_be_visible(timeout=1500)
+        expect(column(viewer, "waiting").locator(f"#sr-{board_data['printer']}")).to_be_visible(
+            timeout=1500
+        )
+    other.context.close()
+
+
+def test_wall_tv_follows_the_board_and_stops_when_disconnected(
+    browser: Browser, page: Page, live_server, people, board_data
+):
+    tv = browser.new_context(viewport=WALL).new_page()
+    tv.goto(f"{live_server}/tv/{board_data['token']}")
+    expect(tv.locator("#tv-col-new")).to_have_text("New 2")
+    expect(tv.locator("#tv-reconnecting")).to_be_hidden()
+    assert tv.evaluate(
+        "document.documentElement.scrollHeight <= innerHeight && document.documentElement.scrollWidth <= innerWidth"
+    )
+    sign_in(page, live_server, people["service_manager"])
+    page.goto(f"{live_server}/board")
+    card(page, board_data["firewall"]).locator("summary").click()
+    card(page, board_data["firewall"]).locator("select").select_option("in_progress")
+    card(page, board_data["firewall"]).get_by_role("button", name=re.compile("Move")).click()
+    in_progress = tv.locator(".tv-column:has(#tv-col-in_progress)")
+    expect(in_progress).to_contain_text("Firewall firmware update", timeout=2000)
+    page.goto(f"{live_server}/board/screens")
+    page.get_by_role("button", name="Disconnect Office TV").click()
+    expect(tv.get_by_role("heading", name="This screen is not connected")).to_be_visible(
+        timeout=5000
+    )
+    tv.context.close()
+
+
+def test_board_pages_pass_axe(browser: Browser, page: Page, live_server, people, board_data):
+    sign_in(page, live_server, people["service_manager"])
+    for path in (
+        "/board",
+        "/manage/backlog",
+        "/board/screens",
+        f"/sr/SR-{board_data['firewall']:06d}",
+        "/sr/new",
+    ):
+        for viewport in (PHONE, WALL):
+            page.set_viewport_size(viewport)
+            page.goto(f"{live_server}{path}")
+            assert serious_accessibility_violations(page) == [], f"{path} at {viewport['width']}px"
+    tv = browser.new_context(viewport=WALL).new_page()
+    tv.goto(f"{live_server}/tv/{board_data['token']}")
+    assert serious_accessibility_violations(tv) == []
+    tv.context.close()
