@@ -131,9 +131,9 @@ def test_wall_tv_follows_the_board_and_stops_when_disconnected(
     tv.goto(f"{live_server}/tv/{board_data['token']}")
     expect(tv.locator("#tv-col-new")).to_have_text("New 2")
     expect(tv.locator("#tv-reconnecting")).to_be_hidden()
-    assert tv.evaluate(
-        "document.documentElement.scrollHeight <= innerHeight && document.documentElement.scrollWidth <= innerWidth"
-    )
+    no_scrollbars = """() => document.documentElement.scrollHeight <= innerHeight
+        && document.documentElement.scrollWidth <= innerWidth"""
+    assert tv.evaluate(no_scrollbars)
     sign_in(page, live_server, people["service_manager"])
     page.goto(f"{live_server}/board")
     card(page, board_data["firewall"]).locator("summary").click()
