@@ -194,3 +194,39 @@ def test_touch_targets_are_at_least_44_px(page: Page, live_server, tech):
                 .filter(([, h]) => h < 44)"""
         )
         assert small == [], path
+
+
+def test_a_refused_request_can_be_edited_from_the_outbox_and_sent_again(
+    page: Page, context: BrowserContext, live_server, app: Flask, tech
+):
+    first_day = (utcnow() + timedelta(days=20)).date()
+    with app.app_context():
+        from tests.field_factories import make_time_off
+
+        make_time_off(db.session.get(User, tech["id"]), first_day, first_day, status="pending")
+        db.session.commit()
+    _phone(page, live_server, tech["email"])
+    page.goto(f"{live_server}/m/timeoff")
+    context.set_offline(True)
+    page.get_by_label("First day").fill(first_day.isoformat())
+    page.get_by_label("Last day").fill(first_day.isoformat())
+    page.get_by_label("Note for the manager").fill("School play")
+    page.get_by_role("button", name="Send request").click()
+    expect(_count(page)).to_have_text("1")
+    context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    expect(page.locator("#outbox-count")).to_contain_text("1 not saved")
+    page.locator("#outbox-count").click()
+    expect(page.locator(".outbox-reason")).to_contain_text("You already asked for")
+    page.get_by_role("button", name="Edit").click()
+    expect(page.get_by_label("Note for the manager")).to_have_value("School play")
+    next_day = first_day + timedelta(days=1)
+    page.get_by_label("First day").fill(next_day.isoformat())
+    page.get_by_label("Last day").fill(next_day.isoformat())
+    page.get_by_role("button", name="Send request").click()
+    expect(_count(page)).to_have_text("0")
+    with app.app_context():
+        from mspboard.models import TimeOffRequest
+
+        notes = db.session.scalars(db.select(TimeOffRequest.note).order_by(TimeOffRequest.id))
+        assert list(notes) == ["", "School play"]
