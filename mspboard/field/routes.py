@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import date, timedelta
+from typing import cast
 
 from flask import Blueprint, Response, abort, render_template, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from wtforms.fields.choices import SelectChoice
 
@@ -74,15 +76,13 @@ def _invalid(page: str, fragment: str, **context: object) -> Response:
     the reason plus the form fragment with the same errors."""
     if not wants_json():
         return render(page, fragment, status=INVALID, **context)
-    form = context["form"]
-    messages = [
-        *form.form_errors,
-        *(m for ms in form.errors.values() if isinstance(ms, list) for m in ms),
-    ]  # type: ignore[attr-defined]
+    form = cast(FlaskForm, context["form"])
+    errors = {field or "form": messages for field, messages in form.errors.items()}
+    messages = [message for field_messages in errors.values() for message in field_messages]
     body = {
         "ok": False,
         "message": " ".join(str(m) for m in messages) or "Check the form.",
-        "errors": {k: v for k, v in form.errors.items() if k},  # type: ignore[attr-defined]
+        "errors": errors,
         "html": render_template(fragment, **context),
     }
     return Response(json.dumps(body), INVALID, mimetype="application/json")
@@ -114,13 +114,12 @@ def queue():
 @bp.get("/sr/<int:sr_id>")
 def sr_detail(sr_id: int):
     sr = db.session.get(ServiceRequest, sr_id) or abort(404)
-    mine = db.session.scalars(
-        db.select(TimeEntry)
-        .where(TimeEntry.sr_id == sr.id, TimeEntry.tech_id == current_user.id)
-        .order_by(TimeEntry.started_at.desc())
-    ).all()
-    running = time_entries.running_timer(current_user)
-    return render("field/sr.html", sr=sr, entries=mine, running=running)
+    return render(
+        "field/sr.html",
+        sr=sr,
+        entries=time_entries.my_entries_on(current_user, sr),
+        running=time_entries.running_timer(current_user),
+    )
 
 
 @bp.get("/week")

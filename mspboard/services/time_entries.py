@@ -64,6 +64,16 @@ def running_timer(tech: User) -> TimeEntry | None:
     )
 
 
+def my_entries_on(tech: User, sr: ServiceRequest) -> list[TimeEntry]:
+    return list(
+        db.session.scalars(
+            select(TimeEntry)
+            .where(TimeEntry.sr_id == sr.id, TimeEntry.tech_id == tech.id)
+            .order_by(TimeEntry.started_at.desc())
+        )
+    )
+
+
 def find_entry(tech: User, entry_id: int) -> TimeEntry:
     entry = db.session.get(TimeEntry, entry_id)
     if entry is None or entry.tech_id != tech.id:
