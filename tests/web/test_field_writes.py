@@ -276,3 +276,55 @@ def test_without_scripts_a_write_redirects_back_with_a_message(app, login_as):
     response = client.post("/m/agenda", data={"uuid": str(uuid.uuid4()), "text": "No JS"})
     assert response.status_code == 303 and response.headers["Location"] == "/m/"
     assert "Monday meeting" in client.get("/m/").get_data(as_text=True)
+
+
+def test_the_same_change_arriving_twice_at_once_is_stored_once(app, people):
+    import threading
+
+    from tests.conftest import login
+
+    key = str(uuid.uuid4())
+    clients = [app.test_client() for _ in range(2)]
+    for each in clients:
+        login(each, people["technician"])
+    barrier = threading.Barrier(2)
+    answers = []
+
+    def send(each):
+        barrier.wait()
+        answers.append(_send(each, "/m/agenda", {"text": "Both at once"}, key=key))
+
+    threads = [threading.Thread(target=send, args=(each,)) for each in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [a.status_code for a in answers] == [201, 201]
+    assert answers[0].get_json() == answers[1].get_json()
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(AgendaItem)) == 1
+
+
+def test_a_duplicate_that_slips_past_the_lookup_is_undone_and_answered_as_a_replay(
+    app, login_as, monkeypatch
+):
+    """Two copies racing: both miss the stored key; the key's primary key stops the second."""
+    from mspboard.field import writes
+
+    client = login_as("technician")
+    key = str(uuid.uuid4())
+    first = _send(client, "/m/agenda", {"text": "Raced"}, key=key)
+    real_find = writes.idempotency.find
+    lookups = []
+
+    def miss_the_first_lookup(*args):
+        lookups.append(args)
+        return None if len(lookups) == 1 else real_find(*args)
+
+    monkeypatch.setattr(writes.idempotency, "find", miss_the_first_lookup)
+    second = _send(client, "/m/agenda", {"text": "Raced"}, key=key)
+    assert second.status_code == 201 and second.headers["Idempotent-Replay"] == "true"
+    assert second.get_json() == first.get_json()
+    assert len(lookups) == 2  # missed, collided on the key, then found the first answer
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(AgendaItem)) == 1
