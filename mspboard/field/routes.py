@@ -203,11 +203,18 @@ def _refuse_plain(form) -> Response:
 # ---- manual entries ---------------------------------------------------------------------
 
 
-def _entry_form(form: EntryForm) -> EntryForm:
-    form.sr_id.choices = [(None, "No SR")] + [
-        (sr.id, f"{sr.number} {sr.title}") for sr in open_srs_for(current_user)
+def _entry_form(form: EntryForm, entry: TimeEntry | None = None) -> EntryForm:
+    """My open SRs and the active clients; an entry being edited keeps its own SR even if it
+    has closed since."""
+    srs = open_srs_for(current_user)
+    if entry is not None and entry.service_request and entry.service_request not in srs:
+        srs.insert(0, entry.service_request)
+    form.sr_id.choices = [SelectChoice(None, "No SR")] + [
+        SelectChoice(sr.id, f"{sr.number} {sr.title}") for sr in srs
     ]
-    form.client_id.choices = [(None, "Pick a client")] + [(c.id, c.name) for c in active_clients()]
+    form.client_id.choices = [SelectChoice(None, "Pick a client")] + [
+        SelectChoice(c.id, c.name) for c in active_clients()
+    ]
     return form
 
 
@@ -264,12 +271,13 @@ def entry_add():
 @bp.get("/entries/<int:entry_id>/edit")
 def entry_edit(entry_id: int):
     entry = _my_entry(entry_id)
-    form = _entry_form(EntryForm(formdata=None))
+    form = _entry_form(EntryForm(formdata=None), entry)
     local_start = entry.started_at.astimezone(shop_zone())
     form.day.data, form.start.data = local_start.date(), local_start.time().replace(second=0)
     if entry.ended_at:
         form.end.data = entry.ended_at.astimezone(shop_zone()).time().replace(second=0)
-    form.sr_id.data, form.client_id.data = entry.sr_id, entry.client_id
+    form.sr_id.data = entry.sr_id
+    form.client_id.data = None if entry.sr_id else entry.client_id
     form.billable.data = "1" if entry.billable else "0"
     form.notes.data = entry.notes
     return render("field/entry_form.html", **_entry_page(form, entry))
@@ -279,7 +287,7 @@ def entry_edit(entry_id: int):
 @phone_write
 def entry_update(entry_id: int):
     entry = _my_entry(entry_id)
-    form = _entry_form(EntryForm())
+    form = _entry_form(EntryForm(), entry)
     if form.validate():
         try:
             time_entries.update_entry(current_user, entry, _entry_fields(form))

@@ -8,7 +8,7 @@ from flask import Flask
 from mspboard.models import User, db, utcnow
 from mspboard.services.time_weeks import week_start_of
 from tests.factories import make_client, make_sr
-from tests.field_factories import make_card, make_entry, make_schedule_item
+from tests.field_factories import make_card, make_entry, make_schedule_item, make_time_off
 
 
 def _tech(app: Flask) -> User:
@@ -94,8 +94,12 @@ def test_week_shows_items_to_acknowledge_and_changes(app, login_as):
         }
         item.version = 2
         make_schedule_item(tech, utcnow() + timedelta(hours=4), title="Firewall rules")
+        make_time_off(
+            tech, utcnow().date() + timedelta(days=7), utcnow().date() + timedelta(days=7)
+        )
         db.session.commit()
     html = client.get("/m/week").get_data(as_text=True)
+    assert "Time off (vacation)" in html  # approved time off shows as a block next week
     assert "Backup audit" in html and "Changed" in html and "Title was “Old title”" in html
     assert "Acknowledge all" in html and "Firewall rules" in html
 

@@ -328,3 +328,28 @@ def test_a_duplicate_that_slips_past_the_lookup_is_undone_and_answered_as_a_repl
     assert len(lookups) == 2  # missed, collided on the key, then found the first answer
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(AgendaItem)) == 1
+
+
+def test_an_entry_on_an_sr_closed_since_can_still_be_edited(app, login_as):
+    client = login_as("technician")
+    with app.app_context():
+        tech = _tech()
+        sr = make_sr(assignee=tech, status="done", title="Closed last week")
+        entry = make_entry(tech, utcnow() - timedelta(hours=3), minutes=30, sr=sr)
+        db.session.commit()
+        entry_id, sr_id = entry.id, sr.id
+        local_start = entry.started_at
+    form = client.get(f"/m/entries/{entry_id}/edit").get_data(as_text=True)
+    assert "Closed last week" in form
+    data = {
+        "day": local_start.date().isoformat(),
+        "start": local_start.strftime("%H:%M"),
+        "duration": "50",
+        "sr_id": sr_id,
+        "client_id": "",
+        "billable": "",
+        "notes": "More",
+    }
+    assert _send(client, f"/m/entries/{entry_id}", data).status_code == 200
+    with app.app_context():
+        assert db.session.get(TimeEntry, entry_id).duration() == timedelta(minutes=50)
