@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 FLASK := $(BIN)/flask --app app
 PYTEST := $(BIN)/python -m pytest -n 2
 
-.PHONY: run test install lint format clean
+.PHONY: run test install lint format bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mspboard needs Python 3.11 or newer; set PYTHON=python3.x")'
@@ -37,3 +37,6 @@ format: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+
+bench: install
+	$(BIN)/python -m bench.run $(ARGS)

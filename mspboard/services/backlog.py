@@ -13,6 +13,8 @@ from mspboard.models import ScheduleItem, ServiceRequest, SRStatus, db, utcnow
 from mspboard.services.shop_settings import current_settings
 
 SCHEDULE_HORIZON = timedelta(days=14)
+# Each list shows its most urgent SRs; the count says how many there are in all.
+LIST_LIMIT = 100
 
 
 class BacklogList(StrEnum):
@@ -74,13 +76,18 @@ def backlog_counts(now: datetime | None = None) -> dict[BacklogList, int]:
 @dataclass
 class Backlog:
     lists: dict[BacklogList, list[ServiceRequest]]
+    counts: dict[BacklogList, int]
 
     def count(self, name: BacklogList) -> int:
-        return len(self.lists[name])
+        return self.counts[name]
+
+    def hidden(self, name: BacklogList) -> int:
+        return self.counts[name] - len(self.lists[name])
 
 
-def backlog(now: datetime | None = None) -> Backlog:
-    conditions = list_conditions(now or utcnow(), current_settings().stale_after_days)
+def backlog(now: datetime | None = None, limit: int = LIST_LIMIT) -> Backlog:
+    now = now or utcnow()
+    conditions = list_conditions(now, current_settings().stale_after_days)
     lists = {}
     for name, condition in conditions.items():
         lists[name] = list(
@@ -89,6 +96,7 @@ def backlog(now: datetime | None = None) -> Backlog:
                 .where(_open(), condition)
                 .options(selectinload(ServiceRequest.client), selectinload(ServiceRequest.assignee))
                 .order_by(*ServiceRequest.work_order())
+                .limit(limit)
             )
         )
-    return Backlog(lists)
+    return Backlog(lists, backlog_counts(now))

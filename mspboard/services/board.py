@@ -22,6 +22,8 @@ from mspboard.models import (
 from mspboard.services.shop_settings import current_settings
 
 DONE_VISIBLE_FOR = timedelta(days=7)
+# A column shows its most urgent cards first; past this many, filters find the rest.
+COLUMN_LIMIT = 50
 
 
 @dataclass(frozen=True)
@@ -88,10 +90,11 @@ class Card:
 class Column:
     status: SRStatus
     cards: list[Card] = field(default_factory=list)
+    count: int = 0  # every SR in the column, shown or not
 
     @property
-    def count(self) -> int:
-        return len(self.cards)
+    def hidden(self) -> int:
+        return self.count - len(self.cards)
 
 
 def age_label(age: timedelta) -> str:
@@ -139,18 +142,41 @@ def visible_on_board(now: datetime) -> ColumnElement[bool]:
 
 
 def board_columns(
-    board_filter: BoardFilter | None = None, now: datetime | None = None, with_hours: bool = True
+    board_filter: BoardFilter | None = None,
+    now: datetime | None = None,
+    with_hours: bool = True,
+    limit: int = COLUMN_LIMIT,
 ) -> list[Column]:
-    """Every column, each ordered P1 first then oldest first. Done holds the last 7 days."""
+    """Every column, each ordered P1 first then oldest first, holding at most `limit` cards
+    and the count of all. Done holds the last 7 days."""
     now = now or utcnow()
     stale_after = current_settings().stale_after_days
+    conditions = [visible_on_board(now), *(board_filter or BoardFilter()).conditions()]
+    ranked = (
+        select(
+            ServiceRequest.id,
+            func.row_number()
+            .over(partition_by=ServiceRequest.status, order_by=ServiceRequest.work_order())
+            .label("rank"),
+        )
+        .where(*conditions)
+        .subquery()
+    )
     query = (
         select(ServiceRequest)
-        .where(visible_on_board(now), *(board_filter or BoardFilter()).conditions())
+        .join(ranked, ranked.c.id == ServiceRequest.id)
+        .where(ranked.c.rank <= limit)
         .options(selectinload(ServiceRequest.client), selectinload(ServiceRequest.assignee))
         .order_by(*ServiceRequest.work_order())
     )
     columns = {status: Column(status) for status in SRStatus}
+    totals = db.session.execute(
+        select(ServiceRequest.status, func.count())
+        .where(*conditions)
+        .group_by(ServiceRequest.status)
+    )
+    for status, total in totals:
+        columns[SRStatus(status)].count = total
     cards = [
         Card(
             sr=sr,

@@ -33,19 +33,20 @@ class WallBoard:
 
 def fit_column(column: Column) -> WallColumn:
     compact = column.count > FULL_CARDS_FIT
-    limit = COMPACT_CARDS_FIT if compact else FULL_CARDS_FIT
-    return WallColumn(column, compact, column.cards[:limit], max(column.count - limit, 0))
+    shown = column.cards[: COMPACT_CARDS_FIT if compact else FULL_CARDS_FIT]
+    return WallColumn(column, compact, shown, column.count - len(shown))
 
 
 def wall_board(now: datetime | None = None) -> WallBoard:
     now = now or utcnow()
-    columns = board_columns(now=now, with_hours=False)
+    columns = board_columns(now=now, with_hours=False, limit=COMPACT_CARDS_FIT)
+    # Columns list P1s first and oldest first, so a column's oldest P1 is its first card.
     open_p1 = [
-        card.age
+        column.cards[0].age
         for column in columns
         if column.status != SRStatus.DONE
-        for card in column.cards
-        if card.sr.priority == Priority.P1
+        and column.cards
+        and column.cards[0].sr.priority == Priority.P1
     ]
     return WallBoard(
         columns=[fit_column(column) for column in columns],

@@ -96,3 +96,14 @@ def test_cards_carry_hours_logged_from_finished_entries():
     card = next(c for c in board_columns() if c.status == SRStatus.NEW).cards[0]
     assert card.logged_seconds == 90 * 60
     assert card.logged_label == "1.5 h"
+
+
+def test_a_full_column_shows_its_most_urgent_cards_and_counts_them_all():
+    client = make_client()
+    now = utcnow()
+    for n in range(6):
+        make_sr(client, f"P3 #{n}", priority=3, created_at=now - timedelta(days=n))
+    urgent = make_sr(client, "P1", priority=1, created_at=now)
+    new = next(c for c in board_columns(now=now, limit=3) if c.status == SRStatus.NEW)
+    assert [card.sr.title for card in new.cards] == [urgent.title, "P3 #5", "P3 #4"]
+    assert (new.count, new.hidden) == (7, 4)
