@@ -230,3 +230,31 @@ def test_a_refused_request_can_be_edited_from_the_outbox_and_sent_again(
 
         notes = db.session.scalars(db.select(TimeOffRequest.note).order_by(TimeOffRequest.id))
         assert list(notes) == ["", "School play"]
+
+
+def test_acknowledge_all_offline_marks_every_item_and_stores_each_once(
+    page: Page, context: BrowserContext, live_server, app: Flask, tech
+):
+    with app.app_context():
+        user = db.session.get(User, tech["id"])
+        make_schedule_item(user, utcnow() + timedelta(hours=5), title="Check RAID")
+        db.session.commit()
+    _phone(page, live_server, tech["email"])
+    page.goto(f"{live_server}/m/week")
+    week = page.locator("section.week").filter(
+        has=page.get_by_role("button", name="Acknowledge all")
+    )
+    week = page.locator(f"section[aria-labelledby='{week.first.get_attribute('aria-labelledby')}']")
+    listed = week.locator("form[data-kind=ack]").count()
+    assert listed >= 2
+    context.set_offline(True)
+    week.get_by_role("button", name="Acknowledge all").click()
+    expect(_count(page)).to_have_text("1")
+    expect(week.locator("form.is-pending")).to_have_count(listed + 1)  # each item and the button
+    context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    expect(_count(page)).to_have_text("0")
+    with app.app_context():
+        items = db.session.scalars(db.select(ScheduleItem)).all()
+        assert sum(i.is_acknowledged for i in items) == listed
+        assert db.session.scalar(db.select(db.func.count()).select_from(IdempotencyKey)) == 1

@@ -203,6 +203,11 @@
 
   function markPendingForms(waiting) {
     const ids = new Set(waiting.map((i) => i.formId));
+    // "Acknowledge all" covers each item it listed.
+    waiting.filter((i) => i.kind === "ack-all").forEach((i) => {
+      (new URLSearchParams(i.body).get("items") || "").split(",")
+        .forEach((pair) => ids.add(`ack-${pair.split(":")[0]}`));
+    });
     document.querySelectorAll("form[data-outbox]").forEach((form) => {
       const pending = ids.has(form.id) &&
         ["ack", "ack-all", "delete", "submit-card", "timer-start"].includes(form.dataset.kind);
