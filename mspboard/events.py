@@ -4,17 +4,21 @@ board, TV and manager page hears "this changed" and fetches fresh fragments.
 Services call `announce(topic)` inside their transaction. Nothing is sent unless that
 transaction commits, so a rolled-back change never reaches a screen.
 
-The broker here is in-process (one server process, any number of threads). Topics are
+Every process has an in-process broker that hands topics to its own listeners (open
+event streams). With MSPBOARD_REDIS_URL set, topics travel through a Redis channel instead,
+so several server processes (and CLI commands) reach each other's listeners. Topics are
 plain strings: "board" (an SR changed), "timers" (someone started or stopped a timer),
 "tv_links" (a wall-TV link was revoked).
 """
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
 
+import redis
 from flask import Response
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -24,6 +28,9 @@ TIMERS = "timers"
 TV_LINKS = "tv_links"
 
 _PENDING_KEY = "mspboard_announced_topics"
+REDIS_CHANNEL = "mspboard:events"
+
+log = logging.getLogger(__name__)
 
 
 class Subscription:
@@ -85,6 +92,67 @@ class InProcessBroker:
 broker = InProcessBroker()
 
 
+class RedisBridge:
+    """Publishes topics on a Redis channel and feeds what the channel carries, from any
+    process, into this process's broker. One listener thread per process."""
+
+    def __init__(self, url: str, local: InProcessBroker) -> None:
+        self.url = url
+        self._local = local
+        self._client = redis.Redis.from_url(url, socket_connect_timeout=2)
+        self._stopped = threading.Event()
+        self._listening = threading.Event()
+        self._thread = threading.Thread(target=self._listen, name="mspboard-events", daemon=True)
+        self._thread.start()
+
+    def publish(self, topic: str) -> None:
+        try:
+            self._client.publish(REDIS_CHANNEL, topic)
+        except redis.RedisError:
+            # Better that this process's screens update than none at all.
+            log.warning("Redis unreachable; live update %r reaches this process only", topic)
+            self._local.publish(topic)
+
+    def wait_until_listening(self, timeout: float) -> bool:
+        return self._listening.wait(timeout)
+
+    def _listen(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+                pubsub.subscribe(REDIS_CHANNEL)
+                self._listening.set()
+                while not self._stopped.is_set():
+                    message = pubsub.get_message(timeout=1.0)
+                    if message is not None:
+                        self._local.publish(message["data"].decode())
+                pubsub.close()
+            except redis.RedisError:
+                self._listening.clear()
+                log.warning("Lost the Redis event channel; retrying in a second")
+                self._stopped.wait(1.0)
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=3)
+        self._client.close()
+
+
+_bridge: RedisBridge | None = None
+
+
+def configure(redis_url: str | None) -> None:
+    """Carry topics through Redis when a URL is given, else within this process only."""
+    global _bridge
+    if _bridge is not None and _bridge.url == redis_url:
+        return
+    if _bridge is not None:
+        _bridge.stop()
+        _bridge = None
+    if redis_url:
+        _bridge = RedisBridge(redis_url, broker)
+
+
 def announce(session: Session, *topics: str) -> None:
     """Queue topics to publish when this session's transaction commits."""
     session.info.setdefault(_PENDING_KEY, set()).update(topics)
@@ -92,7 +160,10 @@ def announce(session: Session, *topics: str) -> None:
 
 def publish(*topics: str) -> None:
     for topic in topics:
-        broker.publish(topic)
+        if _bridge is not None:
+            _bridge.publish(topic)
+        else:
+            broker.publish(topic)
 
 
 def subscribe(topics: Iterable[str]) -> Subscription:

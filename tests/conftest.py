@@ -28,6 +28,7 @@ POSTGRES_URL = os.environ.get(
     "MSPBOARD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 CHROMIUM = os.environ.get("MSPBOARD_TEST_CHROMIUM", "/usr/bin/chromium")
+REDIS_URL = os.environ.get("MSPBOARD_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 E2E_DIR = Path(__file__).parent / "e2e"
 
 
@@ -62,6 +63,16 @@ def _chromium_problem() -> str | None:
     return None
 
 
+def _redis_problem() -> str | None:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError as error:
+        return f"Redis at {REDIS_URL} is unreachable ({type(error).__name__})"
+    return None
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Decide up front what cannot run here. In CI that is an error; elsewhere the tests
     are left out with a loud line saying so and how to enable them."""
@@ -83,6 +94,12 @@ def pytest_configure(config: pytest.Config) -> None:
                 f"{problem}: the browser tests were LEFT OUT. Install it with "
                 "`apt-get install -y chromium` and run make test again."
             )
+    problem = _redis_problem()
+    if problem:
+        missing["redis"] = (
+            f"{problem}: the tests marked redis were LEFT OUT. Start Redis "
+            "(or set MSPBOARD_TEST_REDIS_URL) and run make test again."
+        )
     if missing and in_ci():
         raise pytest.UsageError("CI must run every suite; " + " ".join(missing.values()))
     config.stash[MISSING] = missing
@@ -98,7 +115,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     left_out = [
         item
         for item in items
-        if "postgresql" in missing or ("browser" in missing and E2E_DIR in Path(item.path).parents)
+        if "postgresql" in missing
+        or ("browser" in missing and E2E_DIR in Path(item.path).parents)
+        or ("redis" in missing and item.get_closest_marker("redis"))
     ]
     if left_out:
         config.hook.pytest_deselected(items=left_out)
@@ -203,6 +222,7 @@ def app(database_url: str, tmp_path: Path, app_config: dict[str, object]) -> Ite
         # Fast hashing keeps the suite quick; production uses werkzeug's scrypt default.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "SHOP_TIMEZONE": "UTC",
+        "REDIS_URL": None,  # live updates stay in the test process unless a test asks
     }
     config.update(app_config)
     app = create_app(config)
