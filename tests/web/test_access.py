@@ -2,27 +2,16 @@
 
 import pytest
 
-PAGES = [
-    "/board",
-    "/m/",
-    "/admin/users",
-    "/admin/users/new",
-    "/admin/clients",
-    "/admin/clients/new",
-    "/admin/settings",
-]
+EVERYONE = {"/board", "/sr/new"}
+MANAGERS = {"/manage/backlog", "/board/screens", "/admin/clients", "/admin/clients/new"}
+ADMINS = {"/admin/users", "/admin/users/new", "/admin/settings"}
+TECHNICIANS = {"/m/"}
+PAGES = sorted(EVERYONE | MANAGERS | ADMINS | TECHNICIANS)
 
 ALLOWED = {
-    "technician": {"/board", "/m/"},
-    "service_manager": {"/board", "/admin/clients", "/admin/clients/new"},
-    "admin": {
-        "/board",
-        "/admin/users",
-        "/admin/users/new",
-        "/admin/clients",
-        "/admin/clients/new",
-        "/admin/settings",
-    },
+    "technician": EVERYONE | TECHNICIANS,
+    "service_manager": EVERYONE | MANAGERS,
+    "admin": EVERYONE | MANAGERS | ADMINS,
 }
 
 

@@ -48,7 +48,16 @@ def test_sign_in_never_redirects_off_site(client, people):
 
 
 def test_pages_need_a_signed_in_user(client):
-    for path in ("/board", "/m/", "/admin/users", "/admin/clients", "/admin/settings"):
+    for path in (
+        "/board",
+        "/m/",
+        "/sr/new",
+        "/manage/backlog",
+        "/board/screens",
+        "/admin/users",
+        "/admin/clients",
+        "/admin/settings",
+    ):
         response = client.get(path)
         assert response.status_code == 302, path
         assert response.headers["Location"].startswith("/login?next="), path
