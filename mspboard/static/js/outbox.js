@@ -18,6 +18,7 @@
   let page = null; // #field-page: who is signed in, where to get a token, etc.
   let csrfToken = "";
   let flushing = false;
+  let flushAgain = false;
 
   // ---- storage -------------------------------------------------------------------------
 
@@ -326,8 +327,10 @@
   }
 
   async function flush() {
-    if (flushing || !page) return;
+    if (!page) return;
+    if (flushing) { flushAgain = true; return; }
     flushing = true;
+    flushAgain = false;
     let sentAny = false;
     let goTo = null;
     try {
@@ -358,6 +361,7 @@
     } finally {
       flushing = false;
     }
+    if (flushAgain) await flush(); // something was queued while this round was sending
     await render();
     if (sentAny) {
       if (navigator.serviceWorker && navigator.serviceWorker.controller) {

@@ -64,19 +64,29 @@ async function markedAsCached(response) {
 
 async function networkFirst(request) {
   const cache = await caches.open(PAGES_CACHE);
+  const key = request.url.split("#")[0];
+  let response;
   try {
-    const response = await fetch(request);
-    if (isCacheablePage(response) && !request.headers.get("HX-Request")) {
-      await cache.put(request.url.split("#")[0], response.clone());
-    }
-    return response;
+    response = await fetch(request);
   } catch (offline) {
-    const cached = await cache.match(request.url.split("#")[0], { ignoreVary: true });
-    if (cached) return markedAsCached(cached);
-    const today = await cache.match(PHONE_PREFIX, { ignoreVary: true });
-    if (today && request.mode === "navigate") return markedAsCached(today);
-    throw offline;
+    return (await lastSeen(cache, key, request)) || Promise.reject(offline);
   }
+  if (response.status >= 500) {
+    // The server (or a proxy in front of it) is down: what the tech last saw beats an error.
+    return (await lastSeen(cache, key, request)) || response;
+  }
+  if (isCacheablePage(response) && !request.headers.get("HX-Request")) {
+    await cache.put(key, response.clone());
+  }
+  return response;
+}
+
+async function lastSeen(cache, key, request) {
+  const cached = await cache.match(key, { ignoreVary: true });
+  if (cached) return markedAsCached(cached);
+  const today = await cache.match(PHONE_PREFIX, { ignoreVary: true });
+  if (today && request.mode === "navigate") return markedAsCached(today);
+  return null;
 }
 
 async function cacheFirst(request) {
