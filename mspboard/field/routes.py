@@ -42,7 +42,7 @@ from mspboard.models import Role, ServiceRequest, TimeEntry, db, utcnow
 from mspboard.services import agenda, checkins, time_cards, time_entries, time_off
 from mspboard.services import schedule_acknowledgements as acks
 from mspboard.services.errors import RuleViolation
-from mspboard.services.field_day import active_clients, my_day
+from mspboard.services.field_day import active_clients, my_day, my_queue
 from mspboard.services.service_requests import open_srs_for
 from mspboard.services.shop_settings import shop_zone
 from mspboard.services.time_weeks import week_start_of
@@ -108,7 +108,7 @@ def today():
 
 @bp.get("/queue")
 def queue():
-    return render("field/queue.html", queue=open_srs_for(current_user))
+    return render("field/queue.html", queue=my_queue(current_user))
 
 
 @bp.get("/sr/<int:sr_id>")

@@ -8,8 +8,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from mspboard.models import Client, ScheduleItem, ServiceRequest, TimeEntry, User, db, utcnow
-from mspboard.services.service_requests import open_srs_for
+from mspboard.models import (
+    Client,
+    ScheduleItem,
+    ServiceRequest,
+    SRStatus,
+    TimeEntry,
+    User,
+    db,
+    utcnow,
+)
 from mspboard.services.shop_settings import shop_zone
 from mspboard.services.time_entries import running_timer
 
@@ -35,6 +43,18 @@ class Day:
         """The first SR in my queue that is not the one I am already timing."""
         timing = self.running_timer.sr_id if self.running_timer else None
         return next((sr for sr in self.queue if sr.id != timing), None)
+
+
+def my_queue(tech: User) -> list[ServiceRequest]:
+    """My assigned open SRs in work order (P1 first, then oldest), with their clients."""
+    return list(
+        db.session.scalars(
+            select(ServiceRequest)
+            .where(ServiceRequest.assignee_id == tech.id, ServiceRequest.status != SRStatus.DONE)
+            .options(selectinload(ServiceRequest.client))
+            .order_by(*ServiceRequest.work_order())
+        )
+    )
 
 
 def local_day_bounds(now: datetime) -> tuple[datetime, datetime]:
@@ -69,7 +89,7 @@ def my_day(tech: User, now: datetime | None = None) -> Day:
     return Day(
         schedule=list(schedule),
         running_timer=running_timer(tech),
-        queue=open_srs_for(tech),
+        queue=my_queue(tech),
         total=total,
         billable=billable,
     )

@@ -156,3 +156,40 @@ def test_manifest_names_the_phone_view_and_its_icons(client):
 def test_fresh_csrf_token_for_the_outbox(login_as):
     response = login_as("technician").get("/m/csrf")
     assert response.get_json()["token"] and response.headers["Cache-Control"] == "no-store"
+
+
+def _queries_for(app, client, path: str) -> int:
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+    seen = []
+
+    def count(*_args):
+        seen.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+@pytest.mark.parametrize("path", ["/m/", "/m/queue", "/m/timecard", "/m/week"])
+def test_phone_pages_do_not_query_once_per_row(app, login_as, path):
+    client = login_as("technician")
+
+    def add_rows(how_many: int) -> None:
+        with app.app_context():
+            tech = _tech(app)
+            for n in range(how_many):
+                sr = make_sr(assignee=tech, title=f"SR {n}")
+                make_entry(tech, utcnow() - timedelta(hours=2, minutes=n), minutes=1, sr=sr)
+                make_schedule_item(tech, utcnow() + timedelta(hours=1 + n), sr=sr)
+            db.session.commit()
+
+    add_rows(2)
+    few = _queries_for(app, client, path)
+    add_rows(6)
+    assert _queries_for(app, client, path) == few
