@@ -64,6 +64,7 @@ def _work_offline(page: Page, context: BrowserContext, base: str, sr: str) -> No
     expect(_count(page)).to_have_text("1")
     expect(page.locator("#timer")).to_contain_text("waiting to send")
     page.clock.fast_forward("02:00")
+    expect(page.locator("#timer .elapsed")).to_have_text("· 2 min")  # phone time, ticking
     page.locator("#stop-pending").get_by_label("Notes").fill("Restarted the mail service")
     page.locator("#stop-pending").get_by_role("button", name="Stop").click()
     expect(_count(page)).to_have_text("2")

@@ -249,6 +249,7 @@
     if (last.kind === "timer-start") {
       box.append(template.content.cloneNode(true));
       box.querySelector(".pending-started").textContent = hhmm(last.at);
+      box.querySelector(".pending-elapsed").dataset.since = last.at;
       box.querySelector(".pending-what").textContent = last.extra.what || "";
       box.querySelector("input[name=entry]").value = last.uuid;
       box.querySelector("input[name=billable]").checked = !!last.extra.billable;
@@ -256,6 +257,17 @@
       box.append(el("p", { class: "timer idle" }, `Timer stopped at ${hhmm(last.at)} · waiting to send.`));
     }
     panel.append(box);
+    tickElapsed();
+  }
+
+  /* A running timer's elapsed time, kept current while the page is open. */
+  function tickElapsed() {
+    document.querySelectorAll("[data-since]").forEach((node) => {
+      const minutes = Math.max(0, Math.floor((Date.now() - new Date(node.dataset.since)) / 60000));
+      const hours = Math.floor(minutes / 60);
+      const rest = String(minutes % 60).padStart(hours ? 2 : 1, "0");
+      node.textContent = hours ? `· ${hours} h ${rest} min` : `· ${rest} min`;
+    });
   }
 
   function showOfflineMark() {
@@ -506,9 +518,11 @@
       if (document.visibilityState === "visible") flush();
     });
     setInterval(flush, SEND_EVERY_MS);
+    setInterval(tickElapsed, 20000);
     if ("serviceWorker" in navigator && page.dataset.swUrl) {
       navigator.serviceWorker.register(page.dataset.swUrl, { scope: "/" }).catch(() => {});
     }
+    tickElapsed();
     await render();
     await resumeEdit();
     flush();
