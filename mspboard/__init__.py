@@ -59,7 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from mspboard.auth.routes import bp as auth_bp
     from mspboard.board.routes import bp as board_bp
     from mspboard.field.routes import bp as field_bp
-    from mspboard.manage.routes import bp as manage_bp
+    from mspboard.manage import bp as manage_bp
     from mspboard.sr.routes import bp as sr_bp
     from mspboard.tv.routes import bp as tv_bp
 

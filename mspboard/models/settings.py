@@ -19,6 +19,7 @@ class ShopSettings(db.Model):
         CheckConstraint("close_of_business > day_start", name="closes_after_start"),
         CheckConstraint("default_rate_cents >= 0", name="rate_not_negative"),
         CheckConstraint("stale_after_days >= 1", name="stale_after_positive"),
+        CheckConstraint("idle_alert_minutes >= 15", name="idle_alert_at_least_15"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
@@ -30,6 +31,8 @@ class ShopSettings(db.Model):
     default_rate_cents: Mapped[int] = mapped_column(Integer, default=12500)
     # An open SR with no change for this many days counts as stale.
     stale_after_days: Mapped[int] = mapped_column(Integer, default=14)
+    # A tech on shift with no time logged for this long shows on the manager's Today page.
+    idle_alert_minutes: Mapped[int] = mapped_column(Integer, default=120, server_default="120")
 
     @classmethod
     def with_defaults(cls, timezone: str = "UTC") -> ShopSettings:
@@ -43,4 +46,5 @@ class ShopSettings(db.Model):
             close_of_business=time(17, 0),
             default_rate_cents=12500,
             stale_after_days=14,
+            idle_alert_minutes=120,
         )

@@ -1,21 +1,18 @@
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from mspboard.auth.access import restrict_blueprint
 from mspboard.htmx import render
+from mspboard.manage.blueprint import bp
 from mspboard.manage.forms import BulkActionForm
-from mspboard.models import Role, ServiceRequest, db
+from mspboard.models import ServiceRequest, db
 from mspboard.services import service_requests
 from mspboard.services.backlog import BacklogList
 from mspboard.services.backlog import backlog as review
 from mspboard.services.board import assignable_people
 from mspboard.services.errors import RuleViolation
-
-bp = Blueprint("manage", __name__, url_prefix="/manage")
-restrict_blueprint(bp, Role.SERVICE_MANAGER, Role.ADMIN)
 
 
 @bp.route("/backlog", methods=["GET", "POST"])
