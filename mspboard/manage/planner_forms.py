@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField, TimeField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional
+
+from mspboard.models import ScheduleItem, ServiceRequest, User
+from mspboard.services.planner import ItemFields, item_times
+
+
+def optional_int(value: object) -> int | None:
+    return int(value) if value not in (None, "", "None") else None  # type: ignore[arg-type]
+
+
+class PlannerItemForm(FlaskForm):
+    tech_id = SelectField(
+        "Technician",
+        coerce=optional_int,
+        validate_choice=False,
+        validators=[InputRequired("Pick a technician.")],
+    )
+    day = DateField("Day", validators=[InputRequired("Pick the day.")])
+    start = TimeField("Start", validators=[InputRequired("Give the start time.")])
+    end = TimeField("End", validators=[InputRequired("Give the end time.")])
+    sr_id = SelectField(
+        "Service request", coerce=optional_int, validate_choice=False, validators=[Optional()]
+    )
+    title = StringField("Title", validators=[Length(max=200)])
+    out_of_town = BooleanField("Out of town")
+    travel_notes = TextAreaField("Travel notes", validators=[Length(max=2000)])
+
+    def fill_choices(self, techs: list[User], srs: list[ServiceRequest]) -> None:
+        self.tech_id.choices = [SelectChoice(str(tech.id), tech.name) for tech in techs]
+        self.sr_id.choices = [
+            SelectChoice("", "None: a task (write its title)"),
+            *(SelectChoice(str(sr.id), f"{sr.number} · P{sr.priority} · {sr.title}") for sr in srs),
+        ]
+
+    def fill_from(self, item: ScheduleItem, zone: ZoneInfo) -> None:
+        starts, ends = item.starts_at.astimezone(zone), item.ends_at.astimezone(zone)
+        self.tech_id.data = item.tech_id
+        self.day.data = starts.date()
+        self.start.data = starts.time().replace(second=0, microsecond=0)
+        self.end.data = ends.time().replace(second=0, microsecond=0)
+        self.sr_id.data = item.sr_id
+        same_as_sr = item.service_request is not None and item.title == item.service_request.title
+        self.title.data = "" if same_as_sr else item.title
+        self.out_of_town.data = item.out_of_town
+        self.travel_notes.data = item.travel_notes
+
+    def to_fields(self) -> ItemFields:
+        starts_at, ends_at = item_times(self.day.data, self.start.data, self.end.data)
+        return ItemFields(
+            tech_id=self.tech_id.data,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            sr_id=self.sr_id.data,
+            title=self.title.data or "",
+            out_of_town=bool(self.out_of_town.data),
+            travel_notes=self.travel_notes.data or "",
+        )

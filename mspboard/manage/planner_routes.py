@@ -1,0 +1,213 @@
+"""The weekly planner: a page per week, and an editor beside the grid whose saves re-render
+only the cells, tech headers and lists they change."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_login import current_user
+
+from mspboard import events
+from mspboard.forms import attach_violation
+from mspboard.htmx import is_partial, render
+from mspboard.manage.blueprint import bp
+from mspboard.manage.planner_forms import PlannerItemForm
+from mspboard.models import ScheduleItem, ServiceRequest, db
+from mspboard.services import planner as rules
+from mspboard.services.errors import RuleViolation
+from mspboard.services.shop_settings import shop_zone
+from mspboard.services.time_weeks import local_date
+
+PAGE = "manage/planner.html"
+
+
+def _week_or_404(week: str) -> date:
+    try:
+        return date.fromisoformat(week)
+    except ValueError:
+        abort(404)
+
+
+def _item_or_404(item_id: int) -> ScheduleItem:
+    return db.session.get(ScheduleItem, item_id) or abort(404)
+
+
+def _form(
+    view: rules.PlannerWeek, item: ScheduleItem | None = None, sr_id: int | None = None
+) -> PlannerItemForm:
+    form = PlannerItemForm()
+    srs = rules.unscheduled_srs()
+    extra = {i.sr_id for row in view.rows for i in row.items if i.sr_id} | {
+        i for i in (sr_id, item.sr_id if item else None) if i
+    }
+    extra -= {sr.id for sr in srs}
+    if extra:
+        srs += db.session.scalars(
+            db.select(ServiceRequest)
+            .where(ServiceRequest.id.in_(extra))
+            .order_by(*ServiceRequest.work_order())
+        ).all()
+    techs = [row.tech for row in view.rows]
+    if item is not None and item.tech not in techs:
+        techs.append(item.tech)
+    form.fill_choices(techs, srs)
+    return form
+
+
+def _page(view: rules.PlannerWeek, status: int = 200, **editor) -> Response:
+    editor.setdefault("form", None)
+    return render(
+        PAGE,
+        "manage/_planner_editor.html",
+        status=status,
+        view=view,
+        backlog=rules.unscheduled_srs(),
+        **editor,
+    )
+
+
+@bp.get("/planner")
+def planner():
+    return planner_week(rules.next_week_start().isoformat())
+
+
+@bp.get("/planner/<week>")
+def planner_week(week: str):
+    day = _week_or_404(week)
+    monday = day - timedelta(days=day.weekday())
+    if monday != day:
+        return redirect(url_for("manage.planner_week", week=monday.isoformat()))
+    return _page(rules.planner_week(monday))
+
+
+@bp.get("/planner/<week>/editor")
+def planner_editor(week: str):
+    view = rules.planner_week(_week_or_404(week))
+    return _page(view)
+
+
+@bp.get("/planner/<week>/items/new")
+def planner_new(week: str):
+    view = rules.planner_week(_week_or_404(week))
+    sr_id = request.args.get("sr", type=int)
+    form = _form(view, sr_id=sr_id)
+    form.tech_id.data = request.args.get("tech", type=int)
+    form.day.data = _arg_day(view)
+    form.sr_id.data = sr_id
+    return _page(view, form=form)
+
+
+def _arg_day(view: rules.PlannerWeek) -> date:
+    try:
+        return date.fromisoformat(request.args.get("day", ""))
+    except ValueError:
+        return view.days[0] if view.days else view.week_start
+
+
+@bp.post("/planner/<week>/items")
+def planner_create(week: str):
+    view = rules.planner_week(_week_or_404(week))
+    form = _form(view, sr_id=request.form.get("sr_id", type=int))
+    if form.validate_on_submit():
+        try:
+            saved = rules.add_item(current_user, form.to_fields())
+        except RuleViolation as violation:
+            attach_violation(form, violation)
+        else:
+            return _saved(view.week_start, saved, [], "Added")
+    return _page(view, status=422, form=form)
+
+
+@bp.get("/planner/<week>/items/<int:item_id>/edit")
+def planner_edit(week: str, item_id: int):
+    view = rules.planner_week(_week_or_404(week))
+    item = _item_or_404(item_id)
+    form = _form(view, item=item)
+    form.fill_from(item, shop_zone())
+    return _page(view, form=form, item=item)
+
+
+@bp.post("/planner/<week>/items/<int:item_id>")
+def planner_update(week: str, item_id: int):
+    view = rules.planner_week(_week_or_404(week))
+    item = _item_or_404(item_id)
+    form = _form(view, item=item, sr_id=request.form.get("sr_id", type=int))
+    if form.validate_on_submit():
+        was = (item.tech_id, local_date(item.starts_at), item.sr_id)
+        try:
+            saved = rules.update_item(current_user, item, form.to_fields())
+        except RuleViolation as violation:
+            attach_violation(form, violation)
+        else:
+            return _saved(view.week_start, saved, [was], "Saved")
+    return _page(view, status=422, form=form, item=item)
+
+
+@bp.post("/planner/<week>/items/<int:item_id>/delete")
+def planner_delete(week: str, item_id: int):
+    week_start = _week_or_404(week)
+    item = _item_or_404(item_id)
+    was = (item.tech_id, local_date(item.starts_at), item.sr_id)
+    title = item.title
+    rules.delete_item(current_user, item)
+    if was[2]:
+        events.announce(db.session, events.BOARD)
+    db.session.commit()
+    return _changed(week_start, [was], f"Deleted “{title}”.", [])
+
+
+@bp.post("/planner/<week>/publish")
+def planner_publish(week: str):
+    week_start = _week_or_404(week)
+    try:
+        published = rules.publish_week(current_user, week_start)
+    except RuleViolation as violation:
+        message, category = violation.message, "error"
+    else:
+        db.session.commit()
+        count = len(published)
+        message = f"Published {count} item{'s' if count != 1 else ''}; the techs see them now."
+        category = "success"
+    if not is_partial():
+        flash(message, category)
+        return redirect(url_for("manage.planner_week", week=week_start.isoformat()))
+    return render(
+        "manage/_planner_board.html",
+        view=rules.planner_week(week_start),
+        published_message=message,
+    )
+
+
+def _saved(
+    week_start: date, saved: rules.Saved, before: list[tuple[int, date, int | None]], verb: str
+) -> Response:
+    item = saved.item
+    if item.sr_id or any(sr_id for _, _, sr_id in before):
+        events.announce(db.session, events.BOARD)
+    db.session.commit()
+    places = [*before, (item.tech_id, local_date(item.starts_at), item.sr_id)]
+    when = item.starts_at.astimezone(shop_zone()).strftime("%a %d %b %H:%M")
+    message = f"{verb} “{item.title}” for {item.tech.name}, {when}."
+    return _changed(week_start, places, message, saved.warnings)
+
+
+def _changed(
+    week_start: date, places: list[tuple[int, date, int | None]], message: str, warnings: list[str]
+) -> Response:
+    if not is_partial():
+        flash(" ".join([message, *warnings]), "success")
+        return redirect(url_for("manage.planner_week", week=week_start.isoformat()))
+    view = rules.planner_week(week_start)
+    cells = [c for tech_id, day, _ in dict.fromkeys(places) if (c := view.cell(tech_id, day))]
+    rows = [r for tech_id in dict.fromkeys(p[0] for p in places) if (r := view.row(tech_id))]
+    return render(
+        "manage/_planner_changed.html",
+        view=view,
+        cells=cells,
+        rows=rows,
+        backlog=rules.unscheduled_srs(),
+        form=None,
+        message=message,
+        warnings=warnings,
+    )
