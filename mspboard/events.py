@@ -8,7 +8,7 @@ Every process has an in-process broker that hands topics to its own listeners (o
 event streams). With MSPBOARD_REDIS_URL set, topics travel through a Redis channel instead,
 so several server processes (and CLI commands) reach each other's listeners. Topics are
 plain strings: "board" (an SR changed), "timers" (someone started or stopped a timer),
-"tv_links" (a wall-TV link was revoked).
+"tv_links" (a wall-TV link was revoked), "approvals" (a card or time off was decided).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 BOARD = "board"
 TIMERS = "timers"
 TV_LINKS = "tv_links"
+APPROVALS = "approvals"
 
 _PENDING_KEY = "mspboard_announced_topics"
 REDIS_CHANNEL = "mspboard:events"

@@ -72,12 +72,21 @@ def navigation() -> list[NavItem]:
         items.append(NavItem("field.today", "My day", "field."))
     items.append(NavItem("board.index", "Board", "board."))
     if current_user.is_manager:
+        items.append(NavItem("manage.approvals_queue", "Approvals", "manage.approvals"))
         items.append(NavItem("manage.backlog", "Backlog", "manage.backlog"))
+        items.append(NavItem("manage.planner", "Planner", "manage.planner"))
         items.append(NavItem("admin.clients_list", "Clients", "admin.client"))
     if current_user.is_admin:
         items.append(NavItem("admin.users", "Users", "admin.user"))
         items.append(NavItem("admin.settings", "Settings", "admin.settings"))
     return items
+
+
+def approvals_waiting() -> int:
+    """Decisions waiting for a manager, for the count beside Approvals in the menu."""
+    from mspboard.services.approvals import pending_count
+
+    return pending_count() if current_user.is_authenticated and current_user.is_manager else 0
 
 
 def register(app: Flask) -> None:
@@ -91,4 +100,8 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def shop_context() -> dict[str, Any]:
-        return {"shop": current_settings(), "navigation": navigation}
+        return {
+            "shop": current_settings(),
+            "navigation": navigation,
+            "approvals_waiting": approvals_waiting,
+        }

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, TextAreaField
+from wtforms.validators import InputRequired, Length
+
+
+class CardDecisionForm(FlaskForm):
+    """Approve, reject or reopen one card. The version is the one the manager looked at."""
+
+    version = IntegerField("Version", validators=[InputRequired()])
+    reason = TextAreaField("Reason", validators=[Length(max=1000)])
+
+
+class TimeOffDecisionForm(FlaskForm):
+    note = TextAreaField("Note to the tech (optional)", validators=[Length(max=1000)])
+
+
+class BulkApproveForm(FlaskForm):
+    # "card id:version" pairs from the ticked rows.
+    cards = HiddenField()

@@ -1,0 +1,228 @@
+"""The manager's approval queue: submitted time cards and time-off requests, and the
+decisions on them. Every decision is audited; two managers deciding the same card at once
+store exactly one decision (the card's version column makes the second write miss)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from mspboard import events
+from mspboard.models import (
+    Role,
+    ScheduleItem,
+    TimeCard,
+    TimeCardStatus,
+    TimeOffRequest,
+    TimeOffStatus,
+    User,
+    db,
+    utcnow,
+)
+from mspboard.services.audit import record_event, snapshot
+from mspboard.services.card_review import CardReview, review_card
+from mspboard.services.errors import RuleViolation
+from mspboard.services.shop_settings import shop_zone
+from mspboard.services.time_weeks import local_midnight
+
+CARD_FIELDS = ["status", "submitted_at", "decided_at", "decided_by_id", "reason", "version"]
+TIME_OFF_FIELDS = ["status", "decided_at", "decided_by_id", "decision_note"]
+REASON_MAX = 1000
+
+
+class AlreadyDecided(RuleViolation):
+    """Someone else decided first; the message says who and when."""
+
+
+@dataclass
+class QueueEntry:
+    waiting_since: datetime
+    card: CardReview | None = None
+    time_off: TimeOffRequest | None = None
+    clashes: list[ScheduleItem] | None = None
+
+
+def pending_count() -> int:
+    """How many decisions wait: submitted cards plus pending time-off requests."""
+    cards = (
+        select(func.count())
+        .select_from(TimeCard)
+        .where(TimeCard.status == TimeCardStatus.SUBMITTED)
+    )
+    time_off = (
+        select(func.count())
+        .select_from(TimeOffRequest)
+        .where(TimeOffRequest.status == TimeOffStatus.PENDING)
+    )
+    return db.session.scalar(select(cards.scalar_subquery() + time_off.scalar_subquery())) or 0
+
+
+def approval_queue(now: datetime | None = None) -> list[QueueEntry]:
+    """Everything waiting for a decision, oldest first."""
+    now = now or utcnow()
+    cards = db.session.scalars(
+        select(TimeCard)
+        .where(TimeCard.status == TimeCardStatus.SUBMITTED)
+        .options(selectinload(TimeCard.tech))
+    )
+    entries = [QueueEntry(card.submitted_at, card=review_card(card, now)) for card in cards]  # type: ignore[arg-type]
+    requests = db.session.scalars(
+        select(TimeOffRequest)
+        .where(TimeOffRequest.status == TimeOffStatus.PENDING)
+        .options(selectinload(TimeOffRequest.tech))
+    )
+    entries += [QueueEntry(r.created_at, time_off=r, clashes=schedule_clashes(r)) for r in requests]
+    return sorted(entries, key=lambda entry: entry.waiting_since)
+
+
+def already_decided(card: TimeCard) -> AlreadyDecided:
+    who = card.decided_by.name if card.decided_by else "someone"
+    when = card.decided_at.astimezone(shop_zone()).strftime("%H:%M") if card.decided_at else ""
+    state = {"draft": "reopened", "submitted": "resubmitted"}.get(card.status, card.status)
+    return AlreadyDecided(
+        f"This card was already {state} by {who}" + (f" at {when}." if when else ".")
+    )
+
+
+def _decide(
+    manager: User,
+    card: TimeCard,
+    expected_version: int,
+    status: TimeCardStatus,
+    reason: str,
+    action: str,
+) -> TimeCard:
+    before = snapshot(card, CARD_FIELDS)
+    card.status = status.value
+    card.decided_at = utcnow()
+    card.decided_by_id = manager.id
+    card.reason = reason
+    db.session.flush()  # the version check: raises StaleDataError if someone wrote first
+    record_event(manager, action, card, before, snapshot(card, CARD_FIELDS))
+    events.announce(db.session, events.APPROVALS)
+    return card
+
+
+def _check_pending(card: TimeCard, expected_version: int) -> None:
+    if card.version != expected_version or card.status != TimeCardStatus.SUBMITTED:
+        raise already_decided(card)
+
+
+def _check_reason(reason: str, what: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise RuleViolation(f"Say why you {what}; the tech sees it.", "reason")
+    if len(reason) > REASON_MAX:
+        raise RuleViolation(f"Keep the reason under {REASON_MAX} characters.", "reason")
+    return reason
+
+
+def approve_card(manager: User, card: TimeCard, expected_version: int) -> TimeCard:
+    _check_pending(card, expected_version)
+    return _decide(
+        manager, card, expected_version, TimeCardStatus.APPROVED, "", "timecard.approved"
+    )
+
+
+def reject_card(manager: User, card: TimeCard, expected_version: int, reason: str) -> TimeCard:
+    reason = _check_reason(reason, "send it back")
+    _check_pending(card, expected_version)
+    return _decide(
+        manager, card, expected_version, TimeCardStatus.REJECTED, reason, "timecard.rejected"
+    )
+
+
+def reopen_card(manager: User, card: TimeCard, expected_version: int, reason: str) -> TimeCard:
+    """Unlock an approved card so its week can change again; the tech resubmits it."""
+    reason = _check_reason(reason, "reopen it")
+    if card.version != expected_version or card.status != TimeCardStatus.APPROVED:
+        raise already_decided(card)
+    return _decide(
+        manager, card, expected_version, TimeCardStatus.DRAFT, reason, "timecard.reopened"
+    )
+
+
+def bulk_approve(
+    manager: User, versions: dict[int, int], now: datetime | None = None
+) -> tuple[list[TimeCard], list[str]]:
+    """Approve the chosen cards that have no flags; say why each other one was left."""
+    now = now or utcnow()
+    approved, skipped = [], []
+    cards = db.session.scalars(select(TimeCard).where(TimeCard.id.in_(versions))).all()
+    for card in cards:
+        label = f"{card.tech.name}, week of {card.week_start:%d %b}"
+        try:
+            _check_pending(card, versions[card.id])
+        except AlreadyDecided as decided:
+            skipped.append(f"{label}: {decided.message}")
+            continue
+        if not review_card(card, now).clean:
+            skipped.append(f"{label}: has flags; open it and decide on its own.")
+            continue
+        approved.append(approve_card(manager, card, versions[card.id]))
+    return approved, skipped
+
+
+def schedule_clashes(request: TimeOffRequest) -> list[ScheduleItem]:
+    """Schedule items of the tech that fall in the time off; the manager moves these."""
+    start = local_midnight(request.start_date)
+    if request.starts_midday:
+        start += timedelta(hours=12)
+    end = local_midnight(request.end_date + timedelta(days=1))
+    if request.ends_midday:
+        end -= timedelta(hours=12)
+    return list(
+        db.session.scalars(
+            select(ScheduleItem)
+            .where(
+                ScheduleItem.tech_id == request.tech_id,
+                ScheduleItem.starts_at < end,
+                ScheduleItem.ends_at > start,
+            )
+            .order_by(ScheduleItem.starts_at)
+        )
+    )
+
+
+def decide_time_off(
+    manager: User, request: TimeOffRequest, approve: bool, note: str
+) -> list[ScheduleItem]:
+    """Approve or deny; returns the schedule items an approval now clashes with."""
+    if request.status != TimeOffStatus.PENDING:
+        who = request.decided_by.name if request.decided_by else "someone"
+        raise AlreadyDecided(f"This request was already {request.status} by {who}.")
+    note = note.strip()
+    if len(note) > REASON_MAX:
+        raise RuleViolation(f"Keep the note under {REASON_MAX} characters.", "note")
+    before = snapshot(request, TIME_OFF_FIELDS)
+    request.status = (TimeOffStatus.APPROVED if approve else TimeOffStatus.DENIED).value
+    request.decided_at = utcnow()
+    request.decided_by_id = manager.id
+    request.decision_note = note
+    db.session.flush()
+    record_event(
+        manager, f"time_off.{request.status}", request, before, snapshot(request, TIME_OFF_FIELDS)
+    )
+    events.announce(db.session, events.APPROVALS)
+    return schedule_clashes(request) if approve else []
+
+
+@dataclass
+class WeekCard:
+    tech: User
+    card: TimeCard | None
+
+
+def week_cards(week_start: date) -> list[WeekCard]:
+    """Every active tech's card for a week (None where nothing was started or submitted)."""
+    techs = db.session.scalars(
+        select(User).where(User.active, User.role == Role.TECHNICIAN).order_by(User.name)
+    ).all()
+    cards = {
+        card.tech_id: card
+        for card in db.session.scalars(select(TimeCard).where(TimeCard.week_start == week_start))
+    }
+    return [WeekCard(tech, cards.get(tech.id)) for tech in techs]
