@@ -72,6 +72,7 @@ def navigation() -> list[NavItem]:
         items.append(NavItem("field.today", "My day", "field."))
     items.append(NavItem("board.index", "Board", "board."))
     if current_user.is_manager:
+        items.append(NavItem("manage.today", "Today", "manage.today"))
         items.append(NavItem("manage.approvals_queue", "Approvals", "manage.approvals"))
         items.append(NavItem("manage.backlog", "Backlog", "manage.backlog"))
         items.append(NavItem("manage.planner", "Planner", "manage.planner"))

@@ -4,6 +4,7 @@ from mspboard.manage import (  # noqa: F401  (each module adds its routes to bp)
     approval_routes,
     backlog_routes,
     planner_routes,
+    today_routes,
 )
 from mspboard.manage.blueprint import bp
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, extract, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from mspboard.models import (
@@ -20,6 +20,7 @@ from mspboard.models import (
     utcnow,
 )
 from mspboard.services.shop_settings import current_settings
+from mspboard.services.sql_time import seconds_between
 
 DONE_VISIBLE_FOR = timedelta(days=7)
 # A column shows its most urgent cards first; past this many, filters find the rest.
@@ -116,18 +117,11 @@ def is_overdue(sr: ServiceRequest, now: datetime) -> bool:
     return sr.status != SRStatus.DONE and sr.due_at is not None and sr.due_at < now
 
 
-def entry_seconds() -> ColumnElement[float]:
-    """Length of a finished time entry in seconds, in the database's own date arithmetic."""
-    if db.engine.dialect.name == "sqlite":
-        return (func.julianday(TimeEntry.ended_at) - func.julianday(TimeEntry.started_at)) * 86400
-    return extract("epoch", TimeEntry.ended_at - TimeEntry.started_at)
-
-
 def logged_seconds_by_sr(sr_ids: Sequence[int]) -> dict[int, int]:
     if not sr_ids:
         return {}
     rows = db.session.execute(
-        select(TimeEntry.sr_id, func.sum(entry_seconds()))
+        select(TimeEntry.sr_id, func.sum(seconds_between(TimeEntry.started_at, TimeEntry.ended_at)))
         .where(TimeEntry.sr_id.in_(sr_ids), TimeEntry.ended_at.is_not(None))
         .group_by(TimeEntry.sr_id)
     )

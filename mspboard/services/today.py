@@ -1,0 +1,225 @@
+"""The service manager's day: who works on what now, who has logged nothing for too long,
+end-of-day check-ins and the issues they raised, and each tech's utilisation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import selectinload
+
+from mspboard.models import (
+    CheckIn,
+    CheckInIssue,
+    Priority,
+    Role,
+    ScheduleItem,
+    ServiceRequest,
+    TimeEntry,
+    TimeOffRequest,
+    TimeOffStatus,
+    User,
+    db,
+    utcnow,
+)
+from mspboard.services import service_requests
+from mspboard.services.audit import record_event
+from mspboard.services.errors import RuleViolation
+from mspboard.services.shop_settings import current_settings, shop_zone
+from mspboard.services.sql_time import seconds_between
+from mspboard.services.time_weeks import local_date, monday_of, week_bounds
+from mspboard.workweek import from_mask
+
+ISSUES_LOOK_BACK = timedelta(days=14)
+
+
+def active_techs() -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User).where(User.active, User.role == Role.TECHNICIAN).order_by(User.name)
+        )
+    )
+
+
+@dataclass
+class QuietTech:
+    tech: User
+    since: datetime
+
+
+def _off_today(day: date) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(TimeOffRequest.tech_id).where(
+                TimeOffRequest.status == TimeOffStatus.APPROVED,
+                TimeOffRequest.start_date <= day,
+                TimeOffRequest.end_date >= day,
+            )
+        )
+    )
+
+
+def quiet_techs(now: datetime | None = None) -> list[QuietTech]:
+    """Techs on shift with no timer running and nothing logged for longer than the shop's
+    threshold: their time card is not being kept up to date in real time."""
+    now = now or utcnow()
+    zone = shop_zone()
+    today = local_date(now)
+    threshold = timedelta(minutes=current_settings().idle_alert_minutes)
+    start_of_day = datetime.combine(today, datetime.min.time(), tzinfo=zone)
+    last_logged = dict(
+        db.session.execute(
+            select(TimeEntry.tech_id, func.max(TimeEntry.ended_at))
+            .where(TimeEntry.started_at >= start_of_day)
+            .group_by(TimeEntry.tech_id)
+        ).all()
+    )
+    running = set(db.session.scalars(select(TimeEntry.tech_id).where(TimeEntry.ended_at.is_(None))))
+    off = _off_today(today)
+    quiet = []
+    for tech in active_techs():
+        if (
+            today.isoweekday() not in from_mask(tech.workdays)
+            or tech.id in off
+            or tech.id in running
+        ):
+            continue
+        shift_start = datetime.combine(today, tech.day_start, tzinfo=zone)
+        shift_end = datetime.combine(today, tech.day_end, tzinfo=zone)
+        if not shift_start <= now <= shift_end:
+            continue
+        logged = last_logged.get(tech.id)
+        since = max(shift_start, logged) if logged else shift_start
+        if now - since >= threshold:
+            quiet.append(QuietTech(tech, since))
+    return quiet
+
+
+@dataclass
+class TechCheckIn:
+    tech: User
+    checkin: CheckIn | None
+
+
+def checkins_on(day: date) -> list[TechCheckIn]:
+    found = {
+        c.tech_id: c
+        for c in db.session.scalars(
+            select(CheckIn).where(CheckIn.day == day).options(selectinload(CheckIn.issues))
+        )
+    }
+    return [TechCheckIn(tech, found.get(tech.id)) for tech in active_techs()]
+
+
+def open_issues(now: datetime | None = None) -> list[CheckInIssue]:
+    """Issues from recent check-ins nobody has handled yet, urgent first, then oldest."""
+    since = local_date((now or utcnow()) - ISSUES_LOOK_BACK)
+    return list(
+        db.session.scalars(
+            select(CheckInIssue)
+            .join(CheckIn)
+            .where(CheckInIssue.handled_at.is_(None), CheckIn.day >= since)
+            .options(selectinload(CheckInIssue.checkin).selectinload(CheckIn.tech))
+            .order_by(CheckInIssue.urgent.desc(), CheckIn.day, CheckInIssue.id)
+        )
+    )
+
+
+def handle_issue(manager: User, issue: CheckInIssue) -> None:
+    if issue.handled_at is None:
+        issue.handled_at = utcnow()
+        issue.handled_by_id = manager.id
+        record_event(manager, "checkin_issue.handled", issue, {"handled": False}, {"handled": True})
+        db.session.flush()
+
+
+def issue_to_sr(
+    manager: User, issue: CheckInIssue, client_id: int, priority: int
+) -> ServiceRequest:
+    """Turn a check-in issue into an SR in one step; the issue counts as handled."""
+    if issue.sr_id is not None:
+        raise RuleViolation("This issue already became an SR.")
+    checkin = issue.checkin
+    title = issue.text if len(issue.text) <= 200 else issue.text[:197] + "…"
+    sr = service_requests.create_sr(
+        manager,
+        service_requests.SRFields(
+            client_id=client_id,
+            title=title,
+            description=(
+                f"{issue.text}\n\nRaised by {checkin.tech.name} "
+                f"at check-in on {checkin.day:%a %d %b}."
+            ),
+            priority=priority if priority in {p.value for p in Priority} else Priority.P3.value,
+            assignee_id=checkin.tech_id,
+        ),
+    )
+    issue.sr_id = sr.id
+    handle_issue(manager, issue)
+    return sr
+
+
+@dataclass
+class Utilisation:
+    tech: User
+    logged: float  # hours
+    billable: float
+    scheduled: float
+
+    @property
+    def billable_share(self) -> int:
+        return round(100 * self.billable / self.logged) if self.logged else 0
+
+    @property
+    def logged_share(self) -> int:
+        """Logged hours against scheduled hours (can pass 100)."""
+        return round(100 * self.logged / self.scheduled) if self.scheduled else 0
+
+
+def utilisation(week_start: date) -> list[Utilisation]:
+    start, end = week_bounds(week_start)
+    seconds = seconds_between(TimeEntry.started_at, TimeEntry.ended_at)
+    logged = {
+        tech_id: (round(total or 0), round(billable or 0))
+        for tech_id, total, billable in db.session.execute(
+            select(
+                TimeEntry.tech_id,
+                func.sum(seconds),
+                func.sum(case((TimeEntry.billable, seconds), else_=0)),
+            )
+            .where(
+                and_(
+                    TimeEntry.started_at >= start,
+                    TimeEntry.started_at < end,
+                    TimeEntry.ended_at.is_not(None),
+                )
+            )
+            .group_by(TimeEntry.tech_id)
+        )
+    }
+    scheduled = dict(
+        db.session.execute(
+            select(
+                ScheduleItem.tech_id,
+                func.sum(seconds_between(ScheduleItem.starts_at, ScheduleItem.ends_at)),
+            )
+            .where(
+                ScheduleItem.published_at.is_not(None),
+                ScheduleItem.starts_at >= start,
+                ScheduleItem.starts_at < end,
+            )
+            .group_by(ScheduleItem.tech_id)
+        ).all()
+    )
+    rows = []
+    for tech in active_techs():
+        total, billable = logged.get(tech.id, (0, 0))
+        planned = round(scheduled.get(tech.id) or 0)
+        rows.append(Utilisation(tech, total / 3600, billable / 3600, planned / 3600))
+    return rows
+
+
+def this_and_last_week(now: datetime | None = None) -> tuple[date, date]:
+    this_week = monday_of(local_date(now or utcnow()))
+    return this_week, this_week - timedelta(weeks=1)
