@@ -111,6 +111,13 @@ class SettingsForm(FlaskForm):
             NumberRange(min=0, max=100000, message="Enter a rate between 0 and 100,000."),
         ],
     )
+    idle_alert_minutes = IntegerField(
+        "Flag a tech on shift with nothing logged for (minutes)",
+        validators=[
+            InputRequired(message="Enter a number of minutes."),
+            NumberRange(min=15, max=1440, message="Use 15 to 1,440 minutes."),
+        ],
+    )
     stale_after_days = IntegerField(
         "An SR is stale after (days without change)",
         validators=[

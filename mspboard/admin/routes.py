@@ -173,6 +173,7 @@ def settings():
                 close_of_business=form.close_of_business.data,
                 default_rate_cents=to_cents(form.default_rate.data) or 0,
                 stale_after_days=form.stale_after_days.data,
+                idle_alert_minutes=form.idle_alert_minutes.data,
             )
         except RuleViolation as violation:
             attach_violation(form, violation)

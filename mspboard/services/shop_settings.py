@@ -17,6 +17,7 @@ SETTINGS_FIELDS = [
     "close_of_business",
     "default_rate_cents",
     "stale_after_days",
+    "idle_alert_minutes",
 ]
 
 
@@ -58,6 +59,7 @@ def update_settings(
     close_of_business: time,
     default_rate_cents: int,
     stale_after_days: int,
+    idle_alert_minutes: int = 120,
 ) -> ShopSettings:
     settings = current_settings()
     validate_timezone(timezone)
@@ -71,6 +73,8 @@ def update_settings(
         raise RuleViolation("The rate cannot be negative.", "default_rate")
     if stale_after_days < 1:
         raise RuleViolation("Use at least one day.", "stale_after_days")
+    if idle_alert_minutes < 15:
+        raise RuleViolation("Use at least 15 minutes.", "idle_alert_minutes")
     before = snapshot(settings, SETTINGS_FIELDS)
     db.session.add(settings)
     settings.shop_name = shop_name.strip()
@@ -80,6 +84,7 @@ def update_settings(
     settings.close_of_business = close_of_business
     settings.default_rate_cents = default_rate_cents
     settings.stale_after_days = stale_after_days
+    settings.idle_alert_minutes = idle_alert_minutes
     after = snapshot(settings, SETTINGS_FIELDS)
     if after != before:
         record_event(actor, "settings.updated", settings, before, after)

@@ -8,6 +8,7 @@ VALID = {
     "close_of_business": "17:30",
     "default_rate": "125.00",
     "stale_after_days": "10",
+    "idle_alert_minutes": "90",
 }
 
 
@@ -17,6 +18,7 @@ def test_admin_saves_the_shop_settings(app, login_as):
     with app.app_context():
         stored = db.session.get(ShopSettings, 1)
         assert (stored.timezone, stored.default_rate_cents) == ("America/Chicago", 12500)
+        assert stored.idle_alert_minutes == 90
     assert "Harbor Lane IT" in admin.get("/board").get_data(as_text=True)
 
 
