@@ -39,6 +39,11 @@ class PlannerItemForm(FlaskForm):
             *(SelectChoice(str(sr.id), f"{sr.number} · P{sr.priority} · {sr.title}") for sr in srs),
         ]
 
+    def focus(self, preferred: str) -> None:
+        """Put the cursor on the first field with an error, else on `preferred`."""
+        name = next((f.name for f in self if f.errors), preferred)
+        self[name].render_kw = {**(self[name].render_kw or {}), "autofocus": True}
+
     def fill_from(self, item: ScheduleItem, zone: ZoneInfo) -> None:
         starts, ends = item.starts_at.astimezone(zone), item.ends_at.astimezone(zone)
         self.tech_id.data = item.tech_id

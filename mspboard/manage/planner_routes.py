@@ -95,6 +95,7 @@ def planner_new(week: str):
     form.tech_id.data = request.args.get("tech", type=int)
     form.day.data = _arg_day(view)
     form.sr_id.data = sr_id
+    form.focus("start" if form.tech_id.data else "tech_id")
     return _page(view, form=form)
 
 
@@ -116,6 +117,7 @@ def planner_create(week: str):
             attach_violation(form, violation)
         else:
             return _saved(view.week_start, saved, [], "Added")
+    form.focus("tech_id")
     return _page(view, status=422, form=form)
 
 
@@ -125,6 +127,7 @@ def planner_edit(week: str, item_id: int):
     item = _item_or_404(item_id)
     form = _form(view, item=item)
     form.fill_from(item, shop_zone())
+    form.focus("tech_id")
     return _page(view, form=form, item=item)
 
 
@@ -141,6 +144,7 @@ def planner_update(week: str, item_id: int):
             attach_violation(form, violation)
         else:
             return _saved(view.week_start, saved, [was], "Saved")
+    form.focus("tech_id")
     return _page(view, status=422, form=form, item=item)
 
 

@@ -207,6 +207,7 @@ class PlannerWeek:
     week_start: date
     days: list[date]
     rows: list[TechRow]
+    next_week: date | None = None
 
     @property
     def previous(self) -> date:
@@ -331,7 +332,7 @@ def planner_week(week_start: date) -> PlannerWeek:
             for day in days
         ]
         rows.append(TechRow(tech, cells))
-    return PlannerWeek(week_start=week_start, days=days, rows=rows)
+    return PlannerWeek(week_start=week_start, days=days, rows=rows, next_week=next_week_start())
 
 
 def unscheduled_srs(
