@@ -3,6 +3,7 @@
 from mspboard.models.agenda import AgendaItem
 from mspboard.models.audit import AuditEvent
 from mspboard.models.base import Base, UTCDateTime, db, utcnow
+from mspboard.models.billing import CalendarFeed, InvoiceLine, InvoiceStatus, ProposedInvoice
 from mspboard.models.checkins import CheckIn, CheckInIssue
 from mspboard.models.clients import Client
 from mspboard.models.idempotency import IdempotencyKey
@@ -26,11 +27,15 @@ __all__ = [
     "AgendaItem",
     "AuditEvent",
     "Base",
+    "CalendarFeed",
     "CheckIn",
     "CheckInIssue",
     "Client",
     "IdempotencyKey",
+    "InvoiceLine",
+    "InvoiceStatus",
     "Priority",
+    "ProposedInvoice",
     "Role",
     "SRActivity",
     "SRStatus",

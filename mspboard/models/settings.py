@@ -20,6 +20,8 @@ class ShopSettings(db.Model):
         CheckConstraint("default_rate_cents >= 0", name="rate_not_negative"),
         CheckConstraint("stale_after_days >= 1", name="stale_after_positive"),
         CheckConstraint("idle_alert_minutes >= 15", name="idle_alert_at_least_15"),
+        CheckConstraint("billing_rounding_minutes IN (0, 6, 15, 30)", name="rounding_valid"),
+        CheckConstraint("minimum_charge_minutes >= 0", name="minimum_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
@@ -33,6 +35,10 @@ class ShopSettings(db.Model):
     stale_after_days: Mapped[int] = mapped_column(Integer, default=14)
     # A tech on shift with no time logged for this long shows on the manager's Today page.
     idle_alert_minutes: Mapped[int] = mapped_column(Integer, default=120, server_default="120")
+    # Billing: each entry rounded up to this many minutes (0: not rounded), and the least
+    # billed for one visit (one SR's time on one day).
+    billing_rounding_minutes: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
+    minimum_charge_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @classmethod
     def with_defaults(cls, timezone: str = "UTC") -> ShopSettings:
@@ -47,4 +53,6 @@ class ShopSettings(db.Model):
             default_rate_cents=12500,
             stale_after_days=14,
             idle_alert_minutes=120,
+            billing_rounding_minutes=15,
+            minimum_charge_minutes=0,
         )
