@@ -75,6 +75,7 @@ def navigation() -> list[NavItem]:
         items.append(NavItem("manage.today", "Today", "manage.today"))
         items.append(NavItem("manage.approvals_queue", "Approvals", "manage.approvals"))
         items.append(NavItem("manage.backlog", "Backlog", "manage.backlog"))
+        items.append(NavItem("manage.invoices_default", "Invoices", "manage.invoice"))
         items.append(NavItem("manage.planner", "Planner", "manage.planner"))
         items.append(NavItem("admin.clients_list", "Clients", "admin.client"))
     if current_user.is_admin:
@@ -98,6 +99,10 @@ def register(app: Flask) -> None:
     app.add_template_filter(hhmm, "hhmm")
     app.add_template_filter(short_date, "short_date")
     app.jinja_env.globals["sr_statuses"] = list(SRStatus)
+    from mspboard.services import invoicing
+
+    for name in ("invoice_number", "invoice_total", "line_amount", "line_billed", "line_is_new"):
+        app.jinja_env.globals[name] = getattr(invoicing, name)
 
     @app.context_processor
     def shop_context() -> dict[str, Any]:

@@ -118,6 +118,23 @@ class SettingsForm(FlaskForm):
             NumberRange(min=15, max=1440, message="Use 15 to 1,440 minutes."),
         ],
     )
+    billing_rounding_minutes = SelectField(
+        "Round each billable entry up to",
+        choices=[
+            SelectChoice("0", "No rounding"),
+            SelectChoice("6", "6 minutes"),
+            SelectChoice("15", "15 minutes"),
+            SelectChoice("30", "30 minutes"),
+        ],
+        default="15",
+    )
+    minimum_charge_minutes = IntegerField(
+        "Minimum charge per visit (minutes)",
+        validators=[
+            InputRequired(message="Enter a number of minutes (0 for none)."),
+            NumberRange(min=0, max=480, message="Use 0 to 480 minutes."),
+        ],
+    )
     stale_after_days = IntegerField(
         "An SR is stale after (days without change)",
         validators=[

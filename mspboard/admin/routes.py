@@ -162,6 +162,7 @@ def settings():
     if request.method == "GET":
         form.workdays.set_mask(shop.workdays)
         form.default_rate.data = from_cents(shop.default_rate_cents)
+        form.billing_rounding_minutes.data = str(shop.billing_rounding_minutes)
     elif form.validate_on_submit():
         try:
             update_settings(
@@ -174,6 +175,8 @@ def settings():
                 default_rate_cents=to_cents(form.default_rate.data) or 0,
                 stale_after_days=form.stale_after_days.data,
                 idle_alert_minutes=form.idle_alert_minutes.data,
+                billing_rounding_minutes=int(form.billing_rounding_minutes.data),
+                minimum_charge_minutes=form.minimum_charge_minutes.data,
             )
         except RuleViolation as violation:
             attach_violation(form, violation)

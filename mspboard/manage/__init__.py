@@ -3,6 +3,7 @@
 from mspboard.manage import (  # noqa: F401  (each module adds its routes to bp)
     approval_routes,
     backlog_routes,
+    invoice_routes,
     planner_routes,
     today_routes,
 )

@@ -18,6 +18,8 @@ SETTINGS_FIELDS = [
     "default_rate_cents",
     "stale_after_days",
     "idle_alert_minutes",
+    "billing_rounding_minutes",
+    "minimum_charge_minutes",
 ]
 
 
@@ -60,6 +62,8 @@ def update_settings(
     default_rate_cents: int,
     stale_after_days: int,
     idle_alert_minutes: int = 120,
+    billing_rounding_minutes: int = 15,
+    minimum_charge_minutes: int = 0,
 ) -> ShopSettings:
     settings = current_settings()
     validate_timezone(timezone)
@@ -75,6 +79,10 @@ def update_settings(
         raise RuleViolation("Use at least one day.", "stale_after_days")
     if idle_alert_minutes < 15:
         raise RuleViolation("Use at least 15 minutes.", "idle_alert_minutes")
+    if billing_rounding_minutes not in (0, 6, 15, 30):
+        raise RuleViolation("Pick no rounding, 6, 15 or 30 minutes.", "billing_rounding_minutes")
+    if minimum_charge_minutes < 0:
+        raise RuleViolation("The minimum cannot be negative.", "minimum_charge_minutes")
     before = snapshot(settings, SETTINGS_FIELDS)
     db.session.add(settings)
     settings.shop_name = shop_name.strip()
@@ -85,6 +93,8 @@ def update_settings(
     settings.default_rate_cents = default_rate_cents
     settings.stale_after_days = stale_after_days
     settings.idle_alert_minutes = idle_alert_minutes
+    settings.billing_rounding_minutes = billing_rounding_minutes
+    settings.minimum_charge_minutes = minimum_charge_minutes
     after = snapshot(settings, SETTINGS_FIELDS)
     if after != before:
         record_event(actor, "settings.updated", settings, before, after)

@@ -9,6 +9,8 @@ VALID = {
     "default_rate": "125.00",
     "stale_after_days": "10",
     "idle_alert_minutes": "90",
+    "billing_rounding_minutes": "6",
+    "minimum_charge_minutes": "30",
 }
 
 
@@ -19,6 +21,7 @@ def test_admin_saves_the_shop_settings(app, login_as):
         stored = db.session.get(ShopSettings, 1)
         assert (stored.timezone, stored.default_rate_cents) == ("America/Chicago", 12500)
         assert stored.idle_alert_minutes == 90
+        assert (stored.billing_rounding_minutes, stored.minimum_charge_minutes) == (6, 30)
     assert "Harbor Lane IT" in admin.get("/board").get_data(as_text=True)
 
 

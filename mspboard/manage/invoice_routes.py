@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from mspboard.htmx import is_htmx, render
+from mspboard.manage.blueprint import bp
+from mspboard.models import InvoiceLine, ProposedInvoice, db, utcnow
+from mspboard.services import exports, invoicing
+from mspboard.services.errors import RuleViolation
+from mspboard.services.time_weeks import local_date, monday_of, week_start_of
+
+
+def _week(week: str) -> date:
+    try:
+        day = date.fromisoformat(week)
+    except ValueError:
+        abort(404)
+    return day
+
+
+def _csv_download(body: str, filename: str) -> Response:
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.get("/invoices")
+def invoices_default():
+    last_week = week_start_of(utcnow()) - timedelta(weeks=1)
+    return redirect(url_for("manage.invoices", week=last_week.isoformat()))
+
+
+@bp.get("/invoices/<week>")
+def invoices(week: str):
+    week_start = _week(week)
+    if week_start != monday_of(week_start):
+        return redirect(url_for("manage.invoices", week=monday_of(week_start).isoformat()))
+    review = invoicing.week_review(week_start)
+    db.session.commit()  # regeneration only refreshes logged time; the manager's edits stay
+    return render(
+        "manage/invoices.html",
+        review=review,
+        previous_week=(week_start - timedelta(weeks=1)).isoformat(),
+        next_week=(week_start + timedelta(weeks=1)).isoformat(),
+        errors={},
+    )
+
+
+def _invoice_fragment(invoice: ProposedInvoice, errors: dict | None = None, status: int = 200):
+    if not is_htmx():
+        if errors:
+            flash(" ".join(errors.values()), "error")
+        return redirect(url_for("manage.invoices", week=invoice.week_start.isoformat()))
+    db.session.refresh(invoice)
+    return render("manage/_invoice.html", status=status, invoice=invoice, errors=errors or {})
+
+
+def _line(line_id: int) -> InvoiceLine:
+    return db.session.get(InvoiceLine, line_id) or abort(404)
+
+
+def _hours_to_minutes(text: str) -> int | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        hours = Decimal(text)
+    except InvalidOperation:
+        raise RuleViolation("Enter hours as a number, e.g. 1.5.", "billed_hours") from None
+    if not hours.is_finite():
+        raise RuleViolation("Enter hours as a number, e.g. 1.5.", "billed_hours")
+    return int((hours * 60).to_integral_value())
+
+
+def _apply(invoice: ProposedInvoice, error_key: str, change) -> Response:
+    """Run one change; answer with the invoice re-rendered, errors by the field."""
+    try:
+        change()
+    except RuleViolation as violation:
+        db.session.rollback()
+        return _invoice_fragment(invoice, {error_key: violation.message}, 422)
+    db.session.commit()
+    return _invoice_fragment(invoice)
+
+
+@bp.post("/invoices/lines/<int:line_id>")
+def adjust_line(line_id: int):
+    line = _line(line_id)
+    form = request.form
+    return _apply(
+        line.invoice,
+        f"line-{line.id}",
+        lambda: invoicing.adjust_line(
+            current_user,
+            line,
+            _hours_to_minutes(form.get("billed_hours", "")),
+            form.get("note", ""),
+        ),
+    )
+
+
+@bp.post("/invoices/lines/<int:line_id>/write-off")
+def write_off_line(line_id: int):
+    line = _line(line_id)
+    reason = request.form.get("reason", "")
+    return _apply(
+        line.invoice, f"line-{line.id}", lambda: invoicing.write_off(current_user, line, reason)
+    )
+
+
+@bp.post("/invoices/lines/<int:line_id>/restore")
+def restore_line(line_id: int):
+    line = _line(line_id)
+    return _apply(line.invoice, f"line-{line.id}", lambda: invoicing.restore(current_user, line))
+
+
+@bp.post("/invoices/<int:invoice_id>/note")
+def annotate_invoice(invoice_id: int):
+    invoice = db.session.get(ProposedInvoice, invoice_id) or abort(404)
+    note = request.form.get("note", "")
+    return _apply(
+        invoice, "invoice", lambda: invoicing.annotate_invoice(current_user, invoice, note)
+    )
+
+
+@bp.post("/invoices/<int:invoice_id>/reviewed")
+def mark_reviewed(invoice_id: int):
+    invoice = db.session.get(ProposedInvoice, invoice_id) or abort(404)
+    return _apply(invoice, "invoice", lambda: invoicing.mark_reviewed(current_user, invoice))
+
+
+@bp.post("/invoices/<week>/export")
+def export_invoices(week: str):
+    week_start = _week(week)
+    plan = invoicing.plan_export(week_start)
+    back = url_for("manage.invoices", week=week_start.isoformat())
+    if not plan.invoices:
+        flash("Mark invoices reviewed before exporting them.", "error")
+        return redirect(back)
+    if plan.already_exported and request.form.get("confirm") != "again":
+        body = render_template("manage/export_again.html", plan=plan, week_start=week_start)
+        return Response(body, status=409)
+    invoicing.mark_exported(current_user, plan.invoices)
+    body = exports.invoices_csv(plan.invoices, local_date(utcnow()))
+    db.session.commit()
+    return _csv_download(body, f"invoices-{week_start.isoformat()}.csv")
+
+
+@bp.get("/payroll/<week>.csv")
+def payroll(week: str):
+    week_start = _week(week)
+    return _csv_download(exports.payroll_csv(week_start), f"payroll-{week_start.isoformat()}.csv")

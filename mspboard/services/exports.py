@@ -1,0 +1,112 @@
+"""CSV files for accounting and payroll. Every cell that a spreadsheet would treat as a
+formula is made inert."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from datetime import date
+
+from sqlalchemy import select
+
+from mspboard.models import ProposedInvoice, TimeCard, TimeCardStatus, TimeEntry, db
+from mspboard.services.invoicing import (
+    entry_minutes,
+    invoice_number,
+    line_amount,
+    line_billed,
+)
+from mspboard.services.time_weeks import local_date, week_bounds
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value: object) -> str:
+    """A cell value a spreadsheet will show as text, never run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _csv(header: list[str], rows: list[list[object]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([inert(value) for value in row])
+    return buffer.getvalue()
+
+
+def _money(cents: int) -> str:
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+INVOICE_HEADER = [
+    "InvoiceNumber",
+    "Customer",
+    "InvoiceDate",
+    "Item",
+    "Description",
+    "Quantity",
+    "Rate",
+    "Amount",
+]
+
+
+def invoices_csv(invoices: list[ProposedInvoice], invoice_date: date) -> str:
+    """One row per billed line: quantity in hours, rate and amount in the currency unit."""
+    rows: list[list[object]] = []
+    for invoice in sorted(invoices, key=lambda i: i.client.name):
+        for line in invoice.lines:
+            billed = line_billed(line)
+            if billed == 0:
+                continue
+            item = line.service_request.number if line.service_request else "Service"
+            description = line.description + (f" ({line.note})" if line.note else "")
+            rows.append(
+                [
+                    invoice_number(invoice),
+                    invoice.client.name,
+                    invoice_date.isoformat(),
+                    item,
+                    description,
+                    f"{billed / 60:.2f}",
+                    _money(line.rate_cents),
+                    _money(line_amount(line)),
+                ]
+            )
+    return _csv(INVOICE_HEADER, rows)
+
+
+PAYROLL_HEADER = ["Technician", "Email", "Date", "Hours", "BillableHours", "NonBillableHours"]
+
+
+def payroll_csv(week_start: date) -> str:
+    """Approved time cards of a week: one row per tech per day worked."""
+    approved = {
+        card.tech_id
+        for card in db.session.scalars(
+            select(TimeCard).where(
+                TimeCard.week_start == week_start, TimeCard.status == TimeCardStatus.APPROVED
+            )
+        )
+    }
+    start, end = week_bounds(week_start)
+    totals: dict[tuple[str, str, date], list[int]] = defaultdict(lambda: [0, 0])
+    for entry in db.session.scalars(
+        select(TimeEntry).where(
+            TimeEntry.started_at >= start,
+            TimeEntry.started_at < end,
+            TimeEntry.ended_at.is_not(None),
+        )
+    ):
+        if entry.tech_id not in approved:
+            continue
+        minutes = entry_minutes(entry)
+        bucket = totals[(entry.tech.name, entry.tech.email, local_date(entry.started_at))]
+        bucket[0 if entry.billable else 1] += minutes
+    rows = [
+        [name, email, day.isoformat(), f"{(b + n) / 60:.2f}", f"{b / 60:.2f}", f"{n / 60:.2f}"]
+        for (name, email, day), (b, n) in sorted(totals.items())
+    ]
+    return _csv(PAYROLL_HEADER, rows)

@@ -1,0 +1,118 @@
+import csv
+import io
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+
+from mspboard.models import InvoiceLine, ProposedInvoice, User, db
+from tests.factories import make_client, make_sr
+from tests.field_factories import make_card, make_entry
+
+MONDAY = date(2026, 11, 16)
+WEEK = f"/manage/invoices/{MONDAY.isoformat()}"
+HTMX = {"HX-Request": "true"}
+
+
+def approved_time(app, people):
+    with app.app_context():
+        tech = db.session.scalar(select(User).where(User.email == people["technician"]))
+        client = make_client("Kestrel Architects", rate_cents=14500)
+        sr = make_sr(client, "Plotter service")
+        entry = make_entry(tech, datetime(2026, 11, 17, 9, tzinfo=UTC), minutes=90, sr=sr)
+        entry.synced_at = entry.ended_at
+        make_card(tech, MONDAY, "approved")
+        db.session.commit()
+        return sr.number
+
+
+def first_line(app):
+    with app.app_context():
+        line = db.session.scalar(select(InvoiceLine))
+        return line.id, line.invoice_id
+
+
+def test_technicians_get_403_on_invoices_and_exports(login_as):
+    tech = login_as("technician")
+    for path in ("/manage/invoices", WEEK, f"/manage/payroll/{MONDAY.isoformat()}.csv"):
+        assert tech.get(path).status_code == 403
+    assert tech.post(f"/manage/invoices/{MONDAY.isoformat()}/export").status_code == 403
+
+
+def test_the_week_shows_each_clients_proposed_invoice(app, login_as, people):
+    number = approved_time(app, people)
+    manager = login_as("service_manager")
+    assert manager.get("/manage/invoices").status_code == 302
+    page = manager.get(WEEK).get_data(as_text=True)
+    assert "Kestrel Architects" in page and number in page
+    assert "217.50" in page  # 1.5 h at 145.00
+
+
+def test_adjusting_a_line_returns_the_invoice_fragment(app, login_as, people):
+    approved_time(app, people)
+    manager = login_as("service_manager")
+    manager.get(WEEK)
+    line_id, invoice_id = first_line(app)
+    response = manager.post(
+        f"/manage/invoices/lines/{line_id}",
+        data={"billed_hours": "1.25", "note": "Travel not billed"},
+        headers=HTMX,
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and page.lstrip().startswith(
+        f'<article id="invoice-{invoice_id}"'
+    )
+    assert "181.25" in page and "Travel not billed" in page
+
+
+def test_bad_hours_are_refused_next_to_the_line(app, login_as, people):
+    approved_time(app, people)
+    manager = login_as("service_manager")
+    manager.get(WEEK)
+    line_id, _invoice_id = first_line(app)
+    response = manager.post(
+        f"/manage/invoices/lines/{line_id}", data={"billed_hours": "lots"}, headers=HTMX
+    )
+    assert response.status_code == 422
+    assert f'id="line-{line_id}-error"' in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(InvoiceLine, line_id).billed_minutes is None
+
+
+def test_export_needs_review_then_downloads_and_asks_before_a_second_export(app, login_as, people):
+    approved_time(app, people)
+    manager = login_as("service_manager")
+    manager.get(WEEK)
+    _line_id, invoice_id = first_line(app)
+    export = f"/manage/invoices/{MONDAY.isoformat()}/export"
+    assert manager.post(export).headers["Location"] == WEEK
+    manager.post(f"/manage/invoices/{invoice_id}/reviewed", headers=HTMX)
+    download = manager.post(export)
+    assert download.mimetype == "text/csv"
+    assert (
+        download.headers["Content-Disposition"] == 'attachment; filename="invoices-2026-11-16.csv"'
+    )
+    rows = list(csv.DictReader(io.StringIO(download.get_data(as_text=True))))
+    assert [(row["Customer"], row["Quantity"], row["Amount"]) for row in rows] == [
+        ("Kestrel Architects", "1.50", "217.50")
+    ]
+    again = manager.post(export)
+    assert again.status_code == 409 and "Export again?" in again.get_data(as_text=True)
+    assert manager.post(export, data={"confirm": "again"}).mimetype == "text/csv"
+    with app.app_context():
+        assert db.session.get(ProposedInvoice, invoice_id).status == "exported"
+
+
+def test_payroll_csv_downloads_with_a_file_name(app, login_as, people):
+    approved_time(app, people)
+    response = login_as("service_manager").get(f"/manage/payroll/{MONDAY.isoformat()}.csv")
+    assert (
+        response.headers["Content-Disposition"] == 'attachment; filename="payroll-2026-11-16.csv"'
+    )
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0]["Hours"] == "1.50"
+
+
+def test_week_urls_go_to_the_monday(login_as):
+    manager = login_as("service_manager")
+    assert manager.get("/manage/invoices/2026-11-19").headers["Location"] == WEEK
+    assert manager.get("/manage/invoices/soon").status_code == 404
