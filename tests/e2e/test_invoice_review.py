@@ -1,0 +1,77 @@
+"""Approve a card, then review and export the week's invoices in the browser."""
+
+from __future__ import annotations
+
+import csv
+from datetime import UTC, date, datetime
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from mspboard.models import User, db
+from tests.e2e.conftest import serious_accessibility_violations, sign_in
+from tests.factories import make_client, make_sr
+from tests.field_factories import make_card, make_entry
+
+MONDAY = date(2026, 11, 16)
+
+
+@pytest.fixture
+def submitted_week(app, people) -> dict:
+    with app.app_context():
+        tech = db.session.scalar(db.select(User).where(User.email == people["technician"]))
+        client = make_client("Quarry Hill Winery", rate_cents=12000)
+        sr = make_sr(client, "Replace the cellar Wi-Fi access point")
+        for day in range(5):
+            entry = make_entry(tech, datetime(2026, 11, 16 + day, 8, tzinfo=UTC), 8 * 60, sr=sr)
+            entry.synced_at = entry.ended_at
+        make_card(tech, MONDAY, "submitted")
+        db.session.commit()
+        return {"sr": sr.number}
+
+
+def test_approve_review_adjust_annotate_and_export(
+    page: Page, live_server, people, submitted_week, tmp_path
+):
+    sign_in(page, live_server, people["service_manager"])
+    page.goto(f"{live_server}/manage/approvals")
+    page.locator(".queue-item", has_text="Time card").get_by_role("button", name="Approve").click()
+    expect(page.locator("#approval-notice")).to_contain_text("Approved")
+
+    page.goto(f"{live_server}/manage/invoices/{MONDAY.isoformat()}")
+    invoice = page.locator("article.invoice", has_text="Quarry Hill Winery")
+    expect(invoice).to_contain_text("40.00 h")
+    expect(invoice.locator(".invoice-total")).to_have_text("4,800.00")
+    line = invoice.locator(".invoice-line").first
+    line.get_by_label("Bill (hours)").fill("38")
+    line.get_by_label("Note").fill("Two hours were setup we do not charge")
+    line.get_by_role("button", name="Save").click()
+    invoice = page.locator("article.invoice", has_text="Quarry Hill Winery")
+    expect(invoice.locator(".invoice-total")).to_have_text("4,560.00")
+    invoice.get_by_label("Note on this invoice").fill("Send with the access point receipt")
+    invoice.get_by_role("button", name="Save note").click()
+    expect(page.get_by_label("Note on this invoice")).to_have_value(
+        "Send with the access point receipt"
+    )
+    page.get_by_role("button", name="Mark reviewed").click()
+    expect(page.locator("article.invoice .status-pill")).to_have_text("Reviewed")
+    assert serious_accessibility_violations(page) == []
+
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Export reviewed invoices (CSV)").click()
+    download = download_info.value
+    assert download.suggested_filename == f"invoices-{MONDAY.isoformat()}.csv"
+    path = tmp_path / "invoices.csv"
+    download.save_as(path)
+    with path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["Customer"], row["Item"], row["Quantity"], row["Rate"], row["Amount"]) == (
+        "Quarry Hill Winery",
+        submitted_week["sr"],
+        "38.00",
+        "120.00",
+        "4560.00",
+    )
+    assert "Two hours were setup" in row["Description"]
