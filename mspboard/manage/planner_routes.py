@@ -23,10 +23,12 @@ PAGE = "manage/planner.html"
 
 
 def _week_or_404(week: str) -> date:
+    """The Monday of the week named by any of its days."""
     try:
-        return date.fromisoformat(week)
+        day = date.fromisoformat(week)
     except ValueError:
         abort(404)
+    return day - timedelta(days=day.weekday())
 
 
 def _item_or_404(item_id: int) -> ScheduleItem:
@@ -74,9 +76,8 @@ def planner():
 
 @bp.get("/planner/<week>")
 def planner_week(week: str):
-    day = _week_or_404(week)
-    monday = day - timedelta(days=day.weekday())
-    if monday != day:
+    monday = _week_or_404(week)
+    if monday.isoformat() != week:
         return redirect(url_for("manage.planner_week", week=monday.isoformat()))
     return _page(rules.planner_week(monday))
 

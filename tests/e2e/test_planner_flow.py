@@ -182,6 +182,13 @@ def test_approved_time_off_shows_as_a_block_on_the_planner(
     )
     expect(_cell(page, shop, 2)).to_contain_text("⚠ Overlaps time off (personal), afternoon")
 
+    page.on("dialog", lambda dialog: dialog.accept())
+    _cell(page, shop, 2).get_by_role("link", name=re.compile("^Edit Afternoon visit")).click()
+    _editor(page).get_by_role("button", name="Delete item").click()
+    expect(_editor(page).get_by_role("status")).to_have_text("Deleted “Afternoon visit”.")
+    expect(_cell(page, shop, 2)).not_to_contain_text("Afternoon visit")
+    expect(_cell(page, shop, 2)).to_contain_text("0 of 4 h")
+
 
 def test_planner_passes_axe_at_desk_and_phone_widths(page: Page, live_server, app: Flask, shop):
     with app.app_context():
