@@ -48,9 +48,9 @@ class CutAfterCommit:
         self.armed_for = None
         chunks = list(self.app(environ, lambda *args, **kwargs: None))
         del chunks  # the change is committed; its answer never leaves
-        connection = environ["werkzeug.socket"]
-        connection.shutdown(socket.SHUT_RDWR)
-        threading.Thread(target=self.server.stop, daemon=True).start()
+        # Stop listening first, so a browser that retries the dropped request finds no server.
+        self.server.stop()
+        environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)
         self.cut.set()
         return []
 

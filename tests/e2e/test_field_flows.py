@@ -219,6 +219,7 @@ def test_a_refused_request_can_be_edited_from_the_outbox_and_sent_again(
     page.locator("#outbox-count").click()
     expect(page.locator(".outbox-reason")).to_contain_text("You already asked for")
     page.get_by_role("button", name="Edit").click()
+    expect(page.get_by_label("First day")).to_be_focused()  # the form is back in edit mode
     expect(page.get_by_label("Note for the manager")).to_have_value("School play")
     next_day = first_day + timedelta(days=1)
     page.get_by_label("First day").fill(next_day.isoformat())

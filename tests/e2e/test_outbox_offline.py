@@ -86,7 +86,7 @@ def test_offline_work_is_kept_shown_and_synced_once_with_the_phone_times(
 ):
     base = server.url
     phone_start = (utcnow() - timedelta(minutes=20)).replace(microsecond=0)
-    page.clock.install(time=phone_start)
+    page.clock.install(time=phone_start - timedelta(seconds=5))
     page.clock.pause_at(phone_start)
     open_phone(page, base, tech_setup["email"])
     _work_offline(page, context, base, tech_setup["sr"])
@@ -152,7 +152,7 @@ def test_server_dies_mid_sync_and_the_sync_finishes_after_restart_with_nothing_l
 ):
     base = server.url
     phone_start = (utcnow() - timedelta(minutes=20)).replace(microsecond=0)
-    page.clock.install(time=phone_start)
+    page.clock.install(time=phone_start - timedelta(seconds=5))
     page.clock.pause_at(phone_start)
     open_phone(page, base, tech_setup["email"])
     _work_offline(page, context, base, tech_setup["sr"])
