@@ -281,3 +281,49 @@ def test_publishing_with_htmx_returns_the_board_and_publishes_the_drafts(login_a
     assert again.status_code == 302
     page = client.get(again.location).get_data(as_text=True)
     assert "Nothing new to publish in this week." in page
+
+
+def test_item_routes_take_any_day_of_the_week(login_as, plan):
+    response = login_as("service_manager").get(
+        f"/manage/planner/{WEEK + timedelta(days=3)}/items/new", headers=HTMX
+    )
+    assert f'value="{W}"' in response.get_data(as_text=True)
+
+
+def _queries_for(app, client, path: str) -> int:
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+    seen = []
+
+    def count(*_args):
+        seen.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_the_week_page_does_not_query_once_per_tech_or_item(app, login_as, plan):
+    client = login_as("service_manager")
+
+    def add_techs(how_many: int) -> None:
+        with app.app_context():
+            for n in range(how_many):
+                tech = make_user(role="technician")
+                for day in range(5):
+                    starts = datetime.combine(WEEK + timedelta(days=day), time(9), tzinfo=UTC)
+                    sr = make_sr(title=f"Job {n}-{day}")
+                    make_schedule_item(tech, starts, sr=sr)
+                make_time_off(tech, WEEK, WEEK)
+                make_sr(title=f"Waiting {n}")
+            db.session.commit()
+
+    add_techs(1)
+    few = _queries_for(app, client, f"/manage/planner/{W}")
+    add_techs(5)
+    assert _queries_for(app, client, f"/manage/planner/{W}") == few
