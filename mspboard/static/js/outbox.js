@@ -488,7 +488,9 @@
       list.hidden = !list.hidden;
       target.setAttribute("aria-expanded", String(!list.hidden));
     } else if (target.dataset.outboxDiscard) {
-      deleteItem(target.dataset.outboxDiscard).then(render);
+      // Throwing away work takes a second, deliberate tap.
+      if (target.dataset.armed) deleteItem(target.dataset.outboxDiscard).then(render);
+      else { target.dataset.armed = "1"; target.textContent = "Tap again to discard"; }
     } else if (target.dataset.outboxRetry) {
       retry(target.dataset.outboxRetry);
     } else if (target.dataset.outboxEdit) {
