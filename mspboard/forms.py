@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import request
 from flask_wtf import FlaskForm
 
+from mspboard.models import db
 from mspboard.services.errors import RuleViolation
+
+T = TypeVar("T")
+_REFUSED = object()
 
 
 def attach_violation(form: FlaskForm, violation: RuleViolation) -> None:
@@ -14,3 +22,26 @@ def attach_violation(form: FlaskForm, violation: RuleViolation) -> None:
         field.errors = [*field.errors, violation.message]
     else:
         form.form_errors.append(violation.message)
+
+
+def save_form(form: FlaskForm, change: Callable[[], T]) -> tuple[bool, T | None]:
+    """Validate a submitted form and run one change with it, committing on success.
+
+    Returns (True, the change's result) once saved; (False, None) when the form or a rule
+    refused it, with the messages attached to the form and nothing saved.
+    """
+    if not form.validate_on_submit():
+        return False, None
+    try:
+        result = change()
+    except RuleViolation as violation:
+        db.session.rollback()
+        attach_violation(form, violation)
+        return False, None
+    db.session.commit()
+    return True, result
+
+
+def form_status() -> int:
+    """200 for a form shown fresh; 422 for one sent back with errors."""
+    return 422 if request.method == "POST" else 200

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from mspboard.admin.forms import ClientForm, SettingsForm, UserForm, from_cents, to_cents
 from mspboard.auth.access import restrict_blueprint, roles_required
-from mspboard.forms import attach_violation
+from mspboard.forms import form_status, save_form
 from mspboard.htmx import render
 from mspboard.models import Client, Role, User, db
 from mspboard.services import accounts, clients
@@ -14,8 +14,6 @@ from mspboard.services.shop_settings import current_settings, update_settings
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 restrict_blueprint(bp, Role.SERVICE_MANAGER, Role.ADMIN)
-
-INVALID = 422
 
 
 def _get_or_404(model, record_id: int):
@@ -46,17 +44,14 @@ def user_new():
     form = UserForm()
     if request.method == "GET":
         form.workdays.set_mask(current_settings().workdays)
-    elif form.validate_on_submit():
-        try:
-            user = accounts.create_user(current_user, _user_details(form), form.password.data or "")
-        except RuleViolation as violation:
-            attach_violation(form, violation)
-        else:
-            db.session.commit()
-            flash(f"{user.name} can now sign in as {user.email}.", "success")
-            return redirect(url_for("admin.users"))
-    status = INVALID if request.method == "POST" else 200
-    return render("admin/user_form.html", form=form, user=None, status=status)
+    saved, user = save_form(
+        form,
+        lambda: accounts.create_user(current_user, _user_details(form), form.password.data or ""),
+    )
+    if saved:
+        flash(f"{user.name} can now sign in as {user.email}.", "success")
+        return redirect(url_for("admin.users"))
+    return render("admin/user_form.html", form=form, user=None, status=form_status())
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -67,19 +62,16 @@ def user_edit(user_id: int):
     if request.method == "GET":
         form.tech_level.data = user.tech_level or ""
         form.workdays.set_mask(user.workdays)
-    elif form.validate_on_submit():
-        try:
-            accounts.update_user(
-                current_user, user, _user_details(form), form.password.data or None
-            )
-        except RuleViolation as violation:
-            attach_violation(form, violation)
-        else:
-            db.session.commit()
-            flash(f"Saved {user.name}.", "success")
-            return redirect(url_for("admin.users"))
-    status = INVALID if request.method == "POST" else 200
-    return render("admin/user_form.html", form=form, user=user, status=status)
+    saved, _ = save_form(
+        form,
+        lambda: accounts.update_user(
+            current_user, user, _user_details(form), form.password.data or None
+        ),
+    )
+    if saved:
+        flash(f"Saved {user.name}.", "success")
+        return redirect(url_for("admin.users"))
+    return render("admin/user_form.html", form=form, user=user, status=form_status())
 
 
 @bp.post("/users/<int:user_id>/active")
@@ -108,19 +100,16 @@ def clients_list():
 @bp.route("/clients/new", methods=["GET", "POST"])
 def client_new():
     form = ClientForm()
-    if form.validate_on_submit():
-        try:
-            client = clients.create_client(
-                current_user, form.name.data or "", to_cents(form.billing_rate.data)
-            )
-        except RuleViolation as violation:
-            attach_violation(form, violation)
-        else:
-            db.session.commit()
-            flash(f"Added {client.name}.", "success")
-            return redirect(url_for("admin.clients_list"))
-    status = INVALID if request.method == "POST" else 200
-    return render("admin/client_form.html", form=form, client=None, status=status)
+    saved, client = save_form(
+        form,
+        lambda: clients.create_client(
+            current_user, form.name.data or "", to_cents(form.billing_rate.data)
+        ),
+    )
+    if saved:
+        flash(f"Added {client.name}.", "success")
+        return redirect(url_for("admin.clients_list"))
+    return render("admin/client_form.html", form=form, client=None, status=form_status())
 
 
 @bp.route("/clients/<int:client_id>", methods=["GET", "POST"])
@@ -129,19 +118,16 @@ def client_edit(client_id: int):
     form = ClientForm(obj=client)
     if request.method == "GET":
         form.billing_rate.data = from_cents(client.billing_rate_cents)
-    elif form.validate_on_submit():
-        try:
-            clients.update_client(
-                current_user, client, form.name.data or "", to_cents(form.billing_rate.data)
-            )
-        except RuleViolation as violation:
-            attach_violation(form, violation)
-        else:
-            db.session.commit()
-            flash(f"Saved {client.name}.", "success")
-            return redirect(url_for("admin.clients_list"))
-    status = INVALID if request.method == "POST" else 200
-    return render("admin/client_form.html", form=form, client=client, status=status)
+    saved, _ = save_form(
+        form,
+        lambda: clients.update_client(
+            current_user, client, form.name.data or "", to_cents(form.billing_rate.data)
+        ),
+    )
+    if saved:
+        flash(f"Saved {client.name}.", "success")
+        return redirect(url_for("admin.clients_list"))
+    return render("admin/client_form.html", form=form, client=client, status=form_status())
 
 
 @bp.post("/clients/<int:client_id>/active")
@@ -163,26 +149,23 @@ def settings():
         form.workdays.set_mask(shop.workdays)
         form.default_rate.data = from_cents(shop.default_rate_cents)
         form.billing_rounding_minutes.data = str(shop.billing_rounding_minutes)
-    elif form.validate_on_submit():
-        try:
-            update_settings(
-                current_user,
-                shop_name=form.shop_name.data or "",
-                timezone=(form.timezone.data or "").strip(),
-                workdays=form.workdays.mask,
-                day_start=form.day_start.data,
-                close_of_business=form.close_of_business.data,
-                default_rate_cents=to_cents(form.default_rate.data) or 0,
-                stale_after_days=form.stale_after_days.data,
-                idle_alert_minutes=form.idle_alert_minutes.data,
-                billing_rounding_minutes=int(form.billing_rounding_minutes.data),
-                minimum_charge_minutes=form.minimum_charge_minutes.data,
-            )
-        except RuleViolation as violation:
-            attach_violation(form, violation)
-        else:
-            db.session.commit()
-            flash("Settings saved.", "success")
-            return redirect(url_for("admin.settings"))
-    status = INVALID if request.method == "POST" else 200
-    return render("admin/settings.html", form=form, status=status)
+
+    def save() -> None:
+        update_settings(
+            current_user,
+            shop_name=form.shop_name.data or "",
+            timezone=(form.timezone.data or "").strip(),
+            workdays=form.workdays.mask,
+            day_start=form.day_start.data,
+            close_of_business=form.close_of_business.data,
+            default_rate_cents=to_cents(form.default_rate.data) or 0,
+            stale_after_days=form.stale_after_days.data,
+            idle_alert_minutes=form.idle_alert_minutes.data,
+            billing_rounding_minutes=int(form.billing_rounding_minutes.data),
+            minimum_charge_minutes=form.minimum_charge_minutes.data,
+        )
+
+    if save_form(form, save)[0]:
+        flash("Settings saved.", "success")
+        return redirect(url_for("admin.settings"))
+    return render("admin/settings.html", form=form, status=form_status())

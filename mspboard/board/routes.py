@@ -7,13 +7,12 @@ from sqlalchemy import select
 from mspboard import events
 from mspboard.auth.access import restrict_blueprint, roles_required
 from mspboard.board.forms import BoardFilterForm, MoveForm, TvLinkForm
-from mspboard.forms import attach_violation
+from mspboard.forms import form_status, save_form
 from mspboard.htmx import is_htmx, render
 from mspboard.models import Client, Role, ServiceRequest, SRStatus, TvLink, db
 from mspboard.services import service_requests, tv_links
 from mspboard.services.backlog import backlog_counts
 from mspboard.services.board import assignable_people, board_columns
-from mspboard.services.errors import RuleViolation
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 restrict_blueprint(bp, Role.TECHNICIAN, Role.SERVICE_MANAGER, Role.ADMIN)
@@ -69,22 +68,20 @@ def live():
 @roles_required(Role.SERVICE_MANAGER, Role.ADMIN)
 def screens():
     form = TvLinkForm()
+    saved, created = save_form(
+        form, lambda: tv_links.create_link(current_user, form.name.data or "")
+    )
     new_url = None
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.validate_on_submit():
-            try:
-                created = tv_links.create_link(current_user, form.name.data or "")
-            except RuleViolation as violation:
-                attach_violation(form, violation)
-            else:
-                db.session.commit()
-                new_url = url_for("tv.screen", token=created.token, _external=True)
-                form = TvLinkForm(formdata=None)
-                status = 200
+    if saved:
+        # The token is shown this once; only its hash is kept.
+        new_url = url_for("tv.screen", token=created.token, _external=True)
+        form = TvLinkForm(formdata=None)
     return render(
-        "board/screens.html", status=status, form=form, links=tv_links.list_links(), new_url=new_url
+        "board/screens.html",
+        status=200 if saved else form_status(),
+        form=form,
+        links=tv_links.list_links(),
+        new_url=new_url,
     )
 
 

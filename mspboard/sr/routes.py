@@ -5,12 +5,11 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from mspboard.auth.access import restrict_blueprint
-from mspboard.forms import attach_violation
+from mspboard.forms import form_status, save_form
 from mspboard.htmx import render
 from mspboard.models import Client, Role, ServiceRequest, db
 from mspboard.services import service_requests
 from mspboard.services.board import assignable_people
-from mspboard.services.errors import RuleViolation
 from mspboard.services.sr_history import sr_history
 from mspboard.sr.forms import SRForm
 
@@ -33,19 +32,13 @@ def _form(sr: ServiceRequest | None = None) -> SRForm:
 
 def _save(form: SRForm, sr: ServiceRequest | None) -> ServiceRequest | None:
     """Validate and save; None when the form has errors to show."""
-    if not form.validate_on_submit():
-        return None
-    try:
+
+    def change() -> ServiceRequest:
         if sr is None:
-            sr = service_requests.create_sr(current_user, form.values())
-        else:
-            service_requests.update_sr(current_user, sr, form.values())
-    except RuleViolation as violation:
-        attach_violation(form, violation)
-        db.session.rollback()
-        return None
-    db.session.commit()
-    return sr
+            return service_requests.create_sr(current_user, form.values())
+        return service_requests.update_sr(current_user, sr, form.values())
+
+    return save_form(form, change)[1]
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -56,8 +49,7 @@ def new():
         if sr is not None:
             flash(f"{sr.number} created.", "success")
             return redirect(url_for("sr.detail", number=sr.number))
-    status = 422 if request.method == "POST" else 200
-    return render("sr/new.html", form=form, status=status)
+    return render("sr/new.html", form=form, status=form_status())
 
 
 @bp.route("/<number>", methods=["GET", "POST"])
@@ -69,5 +61,4 @@ def detail(number: str):
     if request.method == "POST" and _save(form, sr) is not None:
         flash(f"{sr.number} saved.", "success")
         return redirect(url_for("sr.detail", number=sr.number))
-    status = 422 if request.method == "POST" else 200
-    return render("sr/detail.html", sr=sr, form=form, history=sr_history(sr), status=status)
+    return render("sr/detail.html", sr=sr, form=form, history=sr_history(sr), status=form_status())
