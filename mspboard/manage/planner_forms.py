@@ -3,7 +3,15 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -67,3 +75,10 @@ class PlannerItemForm(FlaskForm):
             out_of_town=bool(self.out_of_town.data),
             travel_notes=self.travel_notes.data or "",
         )
+
+
+class PlannerMoveForm(FlaskForm):
+    """Where an item was dropped: a tech's day."""
+
+    tech_id = IntegerField("Technician", validators=[InputRequired()])
+    day = DateField("Day", validators=[InputRequired()])

@@ -12,7 +12,7 @@ from mspboard import events
 from mspboard.forms import attach_violation
 from mspboard.htmx import is_partial, render
 from mspboard.manage.blueprint import bp
-from mspboard.manage.planner_forms import PlannerItemForm
+from mspboard.manage.planner_forms import PlannerItemForm, PlannerMoveForm
 from mspboard.models import ScheduleItem, ServiceRequest, db
 from mspboard.services import planner as rules
 from mspboard.services.errors import RuleViolation
@@ -147,6 +147,23 @@ def planner_update(week: str, item_id: int):
             return _saved(view.week_start, saved, [was], "Saved")
     form.focus("tech_id")
     return _page(view, status=422, form=form, item=item)
+
+
+@bp.post("/planner/<week>/items/<int:item_id>/move")
+def planner_move(week: str, item_id: int):
+    week_start = _week_or_404(week)
+    item = _item_or_404(item_id)
+    form = PlannerMoveForm()
+    error = "Drop the item on a technician's day."
+    if form.validate_on_submit():
+        was = (item.tech_id, local_date(item.starts_at), item.sr_id)
+        try:
+            saved = rules.move_item(current_user, item, form.tech_id.data, form.day.data)
+        except RuleViolation as violation:
+            error = violation.message
+        else:
+            return _saved(week_start, saved, [was], "Moved")
+    return _page(rules.planner_week(week_start), status=422, error=error)
 
 
 @bp.post("/planner/<week>/items/<int:item_id>/delete")

@@ -486,6 +486,25 @@ def update_item(actor: User, item: ScheduleItem, fields: ItemFields) -> Saved:
     return Saved(item, warnings_for(item))
 
 
+def move_item(actor: User, item: ScheduleItem, tech_id: int | None, day: date) -> Saved:
+    """Drag and drop: the same clock times on another day, for the same or another tech."""
+    zone = shop_zone()
+    starts, ends = item.starts_at.astimezone(zone), item.ends_at.astimezone(zone)
+    return update_item(
+        actor,
+        item,
+        ItemFields(
+            tech_id=tech_id,
+            starts_at=datetime.combine(day, starts.time(), tzinfo=zone),
+            ends_at=datetime.combine(day, ends.time(), tzinfo=zone),
+            sr_id=item.sr_id,
+            title=item.title,
+            out_of_town=item.out_of_town,
+            travel_notes=item.travel_notes,
+        ),
+    )
+
+
 def delete_item(actor: User, item: ScheduleItem) -> None:
     if item.is_published:
         record_event(actor, "schedule_item.deleted", item, _seen(item), None)

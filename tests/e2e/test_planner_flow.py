@@ -5,7 +5,7 @@ sides; approved time off blocks the planner; axe at desk and phone widths."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from flask import Flask
@@ -16,7 +16,7 @@ from mspboard.services.planner import next_week_start
 from tests.e2e.conftest import PHONE, serious_accessibility_violations, sign_in
 from tests.e2e.field_helpers import shoot
 from tests.factories import make_client, make_sr, make_user
-from tests.field_factories import make_time_off
+from tests.field_factories import make_schedule_item, make_time_off
 
 DESK = {"width": 1920, "height": 1080}
 
@@ -26,7 +26,7 @@ def shop(app: Flask, people) -> dict:
     with app.app_context():
         tech = db.session.scalar(db.select(User).where(User.email == people["technician"]))
         tech.name = "Alice Field"
-        make_user(role="technician", name="Bob Bench")
+        bob = make_user(role="technician", name="Bob Bench")
         client = make_client(name="Acme Dental")
         sr = make_sr(client, title="Mail server down", priority=1)
         make_sr(client, title="New starter laptop", priority=3)
@@ -39,6 +39,7 @@ def shop(app: Flask, people) -> dict:
             "sr_id": sr.id,
             "monday": monday,
             "manager": people["service_manager"],
+            "bob": bob.id,
         }
 
 
@@ -213,3 +214,26 @@ def test_planner_passes_axe_at_desk_and_phone_widths(page: Page, live_server, ap
     page.keyboard.press("ArrowRight")
     assert serious_accessibility_violations(page) == []
     shoot(page, "planner-phone")
+
+
+def test_drag_an_item_to_another_techs_day(page: Page, live_server, app: Flask, shop):
+    monday = shop["monday"]
+    with app.app_context():
+        tech = db.session.get(User, shop["tech"])
+        starts = datetime.combine(monday, time(9), tzinfo=UTC)
+        item_id = make_schedule_item(tech, starts, title="Rack the new switch").id
+        db.session.commit()
+    _open_planner(page, live_server, shop["manager"])
+    bob_tuesday = f"#cell-{shop['bob']}-{monday + timedelta(days=1)}"
+    page.drag_and_drop(f"#item-{item_id}", bob_tuesday)
+    expect(_editor(page).get_by_role("status")).to_contain_text(
+        "Moved “Rack the new switch” for Bob Bench"
+    )
+    expect(page.locator(bob_tuesday)).to_contain_text("Rack the new switch")
+    expect(page.locator(bob_tuesday)).to_contain_text("Not yet acknowledged")
+    expect(_cell(page, shop, 0)).not_to_contain_text("Rack the new switch")
+    expect(page.locator(f"#tech-{shop['bob']}")).to_contain_text("1 not acknowledged")
+    with app.app_context():
+        item = db.session.get(ScheduleItem, item_id)
+        assert item.tech_id == shop["bob"] and item.version == 2
+        assert item.starts_at == datetime.combine(monday + timedelta(days=1), time(9), tzinfo=UTC)

@@ -356,3 +356,11 @@ def test_deleting_a_published_item_is_audited_and_a_draft_is_not(manager, tech):
 def test_next_week_is_the_monday_after_this_one():
     assert planner.next_week_start(at(date(2030, 1, 9), 12)) == date(2030, 1, 14)
     assert planner.next_week_start(at(date(2030, 1, 13), 12)) == date(2030, 1, 14)
+
+
+def test_moving_keeps_the_clock_times_on_the_new_day(manager, tech):
+    other = make_user(role="technician", name="Bob Tech")
+    item = planner.add_item(manager, fields(tech, start=9, end=12)).item
+    planner.move_item(manager, item, other.id, FRIDAY)
+    assert (item.tech_id, item.starts_at, item.ends_at) == (other.id, at(FRIDAY, 9), at(FRIDAY, 12))
+    assert item.version == 1  # still a draft

@@ -72,6 +72,7 @@ def _routes(plan) -> list[tuple[str, str]]:
         ("GET", f"/manage/planner/{W}/items/{item}/edit"),
         ("POST", f"/manage/planner/{W}/items"),
         ("POST", f"/manage/planner/{W}/items/{item}"),
+        ("POST", f"/manage/planner/{W}/items/{item}/move"),
         ("POST", f"/manage/planner/{W}/items/{item}/delete"),
         ("POST", f"/manage/planner/{W}/publish"),
     ]
@@ -327,3 +328,33 @@ def test_the_week_page_does_not_query_once_per_tech_or_item(app, login_as, plan)
     few = _queries_for(app, client, f"/manage/planner/{W}")
     add_techs(5)
     assert _queries_for(app, client, f"/manage/planner/{W}") == few
+
+
+def test_dropping_an_item_on_another_techs_day_moves_it(login_as, plan, app):
+    client = login_as("service_manager")
+    tuesday = (WEEK + timedelta(days=1)).isoformat()
+    path = f"/manage/planner/{W}/items/{plan['item']}/move"
+    moved = client.post(path, data={"tech_id": plan["other"], "day": tuesday}, headers=HTMX)
+    html = moved.get_data(as_text=True)
+    assert moved.status_code == 200 and "Moved “Patch servers” for Bob Other" in html
+    assert re.search(rf'id="cell-{plan["other"]}-{tuesday}"[^>]*hx-swap-oob', html)
+    assert re.search(rf'id="cell-{plan["tech"]}-{W}"[^>]*hx-swap-oob', html)
+    with app.app_context():
+        item = db.session.get(ScheduleItem, plan["item"])
+        assert item.tech_id == plan["other"]
+        assert item.starts_at == datetime.combine(WEEK + timedelta(days=1), time(9), tzinfo=UTC)
+
+
+def test_a_drop_the_rules_refuse_is_422_with_the_reason(login_as, plan, people, app):
+    with app.app_context():
+        manager_id = db.session.scalar(
+            db.select(User.id).where(User.email == people["service_manager"])
+        )
+    client = login_as("service_manager")
+    path = f"/manage/planner/{W}/items/{plan['item']}/move"
+    refused = client.post(path, data={"tech_id": manager_id, "day": W}, headers=HTMX)
+    assert refused.status_code == 422
+    assert re.search(
+        r'role="alert"[^>]*>\s*<p>Pick an active technician.</p>', refused.get_data(as_text=True)
+    )
+    assert client.post(path, data={"day": W}, headers=HTMX).status_code == 422
