@@ -58,12 +58,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from mspboard.admin.routes import bp as admin_bp
     from mspboard.auth.routes import bp as auth_bp
     from mspboard.board.routes import bp as board_bp
+    from mspboard.calendar.routes import bp as calendar_bp
     from mspboard.field.routes import bp as field_bp
     from mspboard.manage import bp as manage_bp
     from mspboard.sr.routes import bp as sr_bp
     from mspboard.tv.routes import bp as tv_bp
 
-    for blueprint in (auth_bp, board_bp, sr_bp, manage_bp, tv_bp, field_bp, admin_bp):
+    for blueprint in (auth_bp, board_bp, sr_bp, manage_bp, tv_bp, field_bp, admin_bp, calendar_bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     templating.register(app)
