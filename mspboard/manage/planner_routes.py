@@ -13,7 +13,7 @@ from mspboard.forms import attach_violation
 from mspboard.htmx import is_partial, render
 from mspboard.manage.blueprint import bp
 from mspboard.manage.planner_forms import PlannerItemForm, PlannerMoveForm
-from mspboard.models import ScheduleItem, ServiceRequest, db
+from mspboard.models import ScheduleItem, db
 from mspboard.services import planner as rules
 from mspboard.services.errors import RuleViolation
 from mspboard.services.shop_settings import shop_zone
@@ -39,17 +39,7 @@ def _form(
     view: rules.PlannerWeek, item: ScheduleItem | None = None, sr_id: int | None = None
 ) -> PlannerItemForm:
     form = PlannerItemForm()
-    srs = rules.unscheduled_srs()
-    extra = {i.sr_id for row in view.rows for i in row.items if i.sr_id} | {
-        i for i in (sr_id, item.sr_id if item else None) if i
-    }
-    extra -= {sr.id for sr in srs}
-    if extra:
-        srs += db.session.scalars(
-            db.select(ServiceRequest)
-            .where(ServiceRequest.id.in_(extra))
-            .order_by(*ServiceRequest.work_order())
-        ).all()
+    srs = rules.sr_choices(view, {i for i in (sr_id, item.sr_id if item else None) if i})
     techs = [row.tech for row in view.rows]
     if item is not None and item.tech not in techs:
         techs.append(item.tech)

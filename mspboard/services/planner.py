@@ -352,6 +352,21 @@ def unscheduled_srs(
     )
 
 
+def sr_choices(week: PlannerWeek, also: set[int]) -> list[ServiceRequest]:
+    """The SRs the editor offers: the unscheduled ones in work order, then those already on
+    this week's grid (a job may need another visit) and any named in `also`."""
+    srs = unscheduled_srs()
+    extra = {item.sr_id for row in week.rows for item in row.items if item.sr_id} | also
+    extra -= {sr.id for sr in srs}
+    if extra:
+        srs += db.session.scalars(
+            select(ServiceRequest)
+            .where(ServiceRequest.id.in_(extra))
+            .order_by(*ServiceRequest.work_order())
+        ).all()
+    return srs
+
+
 # ---- rules ---------------------------------------------------------------------------------
 
 

@@ -364,3 +364,15 @@ def test_moving_keeps_the_clock_times_on_the_new_day(manager, tech):
     planner.move_item(manager, item, other.id, FRIDAY)
     assert (item.tech_id, item.starts_at, item.ends_at) == (other.id, at(FRIDAY, 9), at(FRIDAY, 12))
     assert item.version == 1  # still a draft
+
+
+def test_the_editor_offers_unscheduled_srs_then_this_weeks_and_the_one_asked_for(manager, tech):
+    waiting = make_sr(title="Waiting", priority=2)
+    on_grid = make_sr(title="On the grid", priority=1)
+    elsewhere = make_sr(title="Scheduled soon", priority=1)
+    make_schedule_item(tech, datetime.now(UTC) + timedelta(days=1), sr=elsewhere)
+    make_schedule_item(tech, datetime.now(UTC) + timedelta(days=2), sr=on_grid)
+    planner.add_item(manager, fields(tech, sr_id=on_grid.id))
+    choices = planner.sr_choices(planner.planner_week(MONDAY), set())
+    assert choices == [waiting, on_grid]
+    assert planner.sr_choices(planner.planner_week(MONDAY), {elsewhere.id})[-1] == elsewhere
