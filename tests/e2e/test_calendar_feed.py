@@ -38,6 +38,12 @@ def test_tech_turns_on_the_feed_and_a_calendar_reads_it(
     url = address.input_value()
     assert url.startswith(f"{live_server}/calendar/") and url.endswith(".ics")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    small = panel.evaluate(
+        """(panel) => [...panel.querySelectorAll('a, button, summary, input:not([type=hidden])')]
+            .map((el) => [el.textContent.trim(), el.getBoundingClientRect().height])
+            .filter(([, h]) => h < 44)"""
+    )
+    assert small == []
     assert serious_accessibility_violations(page) == []
 
     response = page.request.get(url)
