@@ -146,7 +146,9 @@ def test_tech_turns_the_feed_on_sees_the_url_once_then_turns_it_off(
     assert len(feeds) == 1 and feeds[0].scope == "mine" and feeds[0].is_active
     assert client.get(url.removeprefix("http://localhost")).status_code == 200
 
-    later = client.get("/m/week").get_data(as_text=True)
+    again = client.get("/m/week")
+    assert "Set-Cookie" not in again.headers  # the URL is gone from the session too
+    later = again.get_data(as_text=True)
     assert 'id="calendar-feed-url"' not in later and url not in later
     assert "On since" in later and "Last read by a calendar app" in later
     assert "Make a new link" in later and "Turn off" in later
