@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 from flask import Flask
 
 from mspboard import demo
 from mspboard.models import Role, TechLevel, db
-from mspboard.services import accounts, tv_links
+from mspboard.services import accounts, idempotency, tv_links
 from mspboard.services.errors import RuleViolation
 
 
@@ -99,3 +101,11 @@ def register(app: Flask) -> None:
         tv_links.revoke_link(None, link)
         db.session.commit()
         click.echo(f"Disconnected {name}.")
+
+    @app.cli.command("prune-idempotency-keys")
+    @click.option("--older-than-days", default=30, show_default=True, type=click.IntRange(min=7))
+    def prune_idempotency_keys(older_than_days: int) -> None:
+        """Forget the answers kept for phone replays once no phone can still be replaying."""
+        removed = idempotency.prune(timedelta(days=older_than_days))
+        db.session.commit()
+        click.echo(f"Removed {removed} stored answers older than {older_than_days} days.")

@@ -4,9 +4,12 @@ transaction as the change, so a replay gets the first answer and changes nothing
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlencode
 
-from mspboard.models import IdempotencyKey, User, db
+from sqlalchemy import delete
+
+from mspboard.models import IdempotencyKey, User, db, utcnow
 
 # Sent with the request but not part of what it asks for: a fresh token on a retry must
 # not make the same change look like a different one.
@@ -45,3 +48,11 @@ def remember(key: str, user: User, fingerprint: str, status: int, body: str) -> 
     db.session.add(stored)
     db.session.flush()
     return stored
+
+
+def prune(older_than: timedelta, now: datetime | None = None) -> int:
+    """Delete stored answers older than `older_than`; returns how many went. A phone's
+    outbox sends within days, so old keys only take space."""
+    cutoff = (now or utcnow()) - older_than
+    result = db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < cutoff))
+    return result.rowcount or 0

@@ -23,3 +23,21 @@ def test_a_remembered_key_is_found_again_only_for_the_same_user_and_body():
         idempotency.find(KEY, tech, idempotency.fingerprint(b"text=Other"))
     with pytest.raises(idempotency.KeyConflict):
         idempotency.find(KEY, other, body)
+
+
+def test_old_stored_answers_are_pruned_and_recent_ones_kept(app):
+    from datetime import timedelta
+
+    from mspboard.models import IdempotencyKey, db, utcnow
+    from mspboard.services import idempotency
+    from tests.factories import make_user
+
+    user = make_user()
+    old = idempotency.remember("old-key", user, "f" * 64, 200, "{}")
+    old.created_at = utcnow() - timedelta(days=40)
+    idempotency.remember("new-key", user, "f" * 64, 200, "{}")
+    db.session.flush()
+    assert idempotency.prune(timedelta(days=30)) == 1
+    assert [k.key for k in db.session.scalars(db.select(IdempotencyKey))] == ["new-key"]
+    result = app.test_cli_runner().invoke(args=["prune-idempotency-keys"])
+    assert result.exit_code == 0 and "Removed 0" in result.output
