@@ -59,12 +59,24 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from mspboard.auth.routes import bp as auth_bp
     from mspboard.board.routes import bp as board_bp
     from mspboard.calendar.routes import bp as calendar_bp
+    from mspboard.field.pwa import bp as pwa_bp
     from mspboard.field.routes import bp as field_bp
     from mspboard.manage import bp as manage_bp
     from mspboard.sr.routes import bp as sr_bp
     from mspboard.tv.routes import bp as tv_bp
 
-    for blueprint in (auth_bp, board_bp, sr_bp, manage_bp, tv_bp, field_bp, admin_bp, calendar_bp):
+    blueprints = (
+        auth_bp,
+        board_bp,
+        sr_bp,
+        manage_bp,
+        tv_bp,
+        field_bp,
+        pwa_bp,
+        admin_bp,
+        calendar_bp,
+    )
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     errors.register(app)
     templating.register(app)

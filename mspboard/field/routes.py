@@ -26,7 +26,6 @@ from mspboard.field.forms import (
     TimeOffForm,
     billable_choice,
 )
-from mspboard.field.pwa import bp as pwa_bp
 from mspboard.field.writes import (
     INVALID,
     Done,
@@ -51,7 +50,6 @@ bp = Blueprint("field", __name__, url_prefix="/m")
 restrict_blueprint(bp, Role.TECHNICIAN)
 # The service worker and manifest live at the site root (a worker's scope is its own path),
 # outside /m/ and its role check; they come with the phone view wherever it is registered.
-bp.record_once(lambda state: state.app.register_blueprint(pwa_bp))
 
 
 @bp.app_template_filter("spent")
