@@ -26,6 +26,7 @@ from mspboard.models import (
     db,
     utcnow,
 )
+from mspboard.services import service_requests
 from mspboard.services.audit import record_event
 from mspboard.services.backlog import BacklogList, list_conditions
 from mspboard.services.errors import RuleViolation
@@ -450,8 +451,15 @@ def _seen(item: ScheduleItem) -> dict[str, Any]:
     }
 
 
+def _mark_scheduled(actor: User, sr: ServiceRequest | None) -> None:
+    """A new SR that gets time on someone's schedule moves to the board's Scheduled column."""
+    if sr is not None and sr.status == SRStatus.NEW:
+        service_requests.change_status(actor, sr, SRStatus.SCHEDULED)
+
+
 def add_item(actor: User, fields: ItemFields) -> Saved:
     tech, sr, title, notes = _check(fields)
+    _mark_scheduled(actor, sr)
     item = ScheduleItem(
         tech_id=tech.id,
         tech=tech,
@@ -475,6 +483,7 @@ def update_item(actor: User, item: ScheduleItem, fields: ItemFields) -> Saved:
     tech acknowledges again; moved to another tech, it is new to that tech, who has never
     acknowledged it."""
     tech, sr, title, notes = _check(fields, kept_sr_id=item.sr_id)
+    _mark_scheduled(actor, sr)
     before = _seen(item)
     moved_to_other_tech = tech.id != item.tech_id
     item.tech_id = tech.id

@@ -376,3 +376,12 @@ def test_the_editor_offers_unscheduled_srs_then_this_weeks_and_the_one_asked_for
     choices = planner.sr_choices(planner.planner_week(MONDAY), set())
     assert choices == [waiting, on_grid]
     assert planner.sr_choices(planner.planner_week(MONDAY), {elsewhere.id})[-1] == elsewhere
+
+
+def test_scheduling_a_new_sr_moves_it_to_the_scheduled_column(manager, tech):
+    new = make_sr(title="Wire two desks", status="new")
+    started = make_sr(title="VPN drops", status="in_progress", assignee=tech)
+    planner.add_item(manager, fields(tech, sr_id=new.id))
+    planner.add_item(manager, fields(tech, start=13, end=14, sr_id=started.id))
+    assert (new.status, started.status) == ("scheduled", "in_progress")
+    assert [a.kind for a in new.activities][-1] == "status"
