@@ -25,7 +25,6 @@ from mspboard.models import (
     ScheduleItem,
     ServiceRequest,
     TimeOffRequest,
-    TimeOffStatus,
     User,
     db,
     utcnow,
@@ -33,6 +32,7 @@ from mspboard.models import (
 from mspboard.models.tv_links import hash_token
 from mspboard.services.audit import record_event
 from mspboard.services.shop_settings import current_settings, shop_zone
+from mspboard.services.time_off import approved_between
 
 MINE = "mine"
 TEAM = "team"
@@ -199,23 +199,6 @@ def published_items(tech_ids: list[int], window: FeedWindow) -> list[ScheduleIte
     )
 
 
-def approved_time_off(tech_ids: list[int], window: FeedWindow) -> list[TimeOffRequest]:
-    if not tech_ids:
-        return []
-    return list(
-        db.session.scalars(
-            select(TimeOffRequest)
-            .where(
-                TimeOffRequest.tech_id.in_(tech_ids),
-                TimeOffRequest.status == TimeOffStatus.APPROVED.value,
-                TimeOffRequest.start_date <= window.last_day,
-                TimeOffRequest.end_date >= window.first_day,
-            )
-            .order_by(TimeOffRequest.start_date, TimeOffRequest.id)
-        )
-    )
-
-
 def calendar_name(feed: CalendarFeed, owner: User) -> str:
     shop = current_settings().shop_name
     return f"{shop} schedule: {'team' if feed.scope == TEAM else owner.name}"
@@ -350,7 +333,7 @@ def build_calendar(feed: CalendarFeed, now: datetime | None = None) -> Calendar:
     )
     for item in published_items(tech_ids, window):
         calendar.add_component(_item_event(item, zone, team, names))
-    for request in approved_time_off(tech_ids, window):
+    for request in approved_between(tech_ids, window.first_day, window.last_day):
         for event in _time_off_events(request, by_id[request.tech_id], zone, team):
             calendar.add_component(event)
     return calendar

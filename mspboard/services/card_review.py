@@ -9,9 +9,10 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from mspboard.models import ScheduleItem, SRStatus, TimeCard, TimeOffRequest, TimeOffStatus, db
+from mspboard.models import ScheduleItem, SRStatus, TimeCard, db
 from mspboard.services.shop_settings import shop_zone
 from mspboard.services.time_cards import LONG_DAY, CardView, card_view
+from mspboard.services.time_off import approved_between
 from mspboard.services.time_weeks import week_bounds
 from mspboard.workweek import from_mask
 
@@ -48,14 +49,7 @@ def _hm(moment: datetime) -> str:
 def days_off(card: TimeCard) -> set[date]:
     """Workdays fully or partly covered by the tech's approved time off that week."""
     start, end = card.week_start, card.week_start + timedelta(days=6)
-    requests = db.session.scalars(
-        select(TimeOffRequest).where(
-            TimeOffRequest.tech_id == card.tech_id,
-            TimeOffRequest.status == TimeOffStatus.APPROVED,
-            TimeOffRequest.start_date <= end,
-            TimeOffRequest.end_date >= start,
-        )
-    )
+    requests = approved_between([card.tech_id], start, end)
     covered: set[date] = set()
     for request in requests:
         day = max(request.start_date, start)

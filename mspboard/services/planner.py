@@ -21,7 +21,6 @@ from mspboard.models import (
     ServiceRequest,
     SRStatus,
     TimeOffRequest,
-    TimeOffStatus,
     User,
     db,
     utcnow,
@@ -31,6 +30,7 @@ from mspboard.services.audit import record_event
 from mspboard.services.backlog import BacklogList, list_conditions
 from mspboard.services.errors import RuleViolation
 from mspboard.services.shop_settings import current_settings, shop_zone
+from mspboard.services.time_off import approved_between
 from mspboard.services.time_weeks import local_date, local_midnight, monday_of, week_bounds
 from mspboard.workweek import from_mask
 
@@ -113,23 +113,6 @@ def usual_hours(tech: User, day: date) -> tuple[datetime, datetime] | None:
     return (
         datetime.combine(day, tech.day_start, tzinfo=zone),
         datetime.combine(day, tech.day_end, tzinfo=zone),
-    )
-
-
-def _approved_time_off(tech_ids: list[int], first: date, last: date) -> list[TimeOffRequest]:
-    if not tech_ids:
-        return []
-    return list(
-        db.session.scalars(
-            select(TimeOffRequest)
-            .where(
-                TimeOffRequest.tech_id.in_(tech_ids),
-                TimeOffRequest.status == TimeOffStatus.APPROVED.value,
-                TimeOffRequest.start_date <= last,
-                TimeOffRequest.end_date >= first,
-            )
-            .order_by(TimeOffRequest.start_date, TimeOffRequest.id)
-        )
     )
 
 
@@ -310,7 +293,7 @@ def planner_week(week_start: date) -> PlannerWeek:
     techs = active_technicians()
     tech_ids = [tech.id for tech in techs]
     items = _week_items(week_start, tech_ids)
-    time_off = _approved_time_off(tech_ids, week_start, week_start + timedelta(days=6))
+    time_off = approved_between(tech_ids, week_start, week_start + timedelta(days=6))
     zone = shop_zone()
     item_days = {item.starts_at.astimezone(zone).date() for item in items}
     shop_days = from_mask(current_settings().workdays)
@@ -412,7 +395,7 @@ def warnings_for(item: ScheduleItem) -> list[str]:
     day = local_date(item.starts_at)
     span = (item.starts_at, item.ends_at)
     found = []
-    for request in _approved_time_off([item.tech_id], day, day):
+    for request in approved_between([item.tech_id], day, day):
         off = time_off_span(request, day)
         if off and _overlap(span, off):
             found.append(

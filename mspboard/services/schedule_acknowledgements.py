@@ -17,13 +17,13 @@ from sqlalchemy.orm import selectinload
 from mspboard.models import (
     ScheduleItem,
     TimeOffRequest,
-    TimeOffStatus,
     User,
     db,
     utcnow,
 )
 from mspboard.services.errors import RuleViolation
 from mspboard.services.shop_settings import shop_zone
+from mspboard.services.time_off import approved_between
 from mspboard.services.time_weeks import local_midnight
 
 FUTURE_SLACK = timedelta(minutes=5)
@@ -103,14 +103,7 @@ def schedule_week(tech: User, week_start: date) -> ScheduleWeek:
         .options(selectinload(ScheduleItem.service_request))
         .order_by(ScheduleItem.starts_at, ScheduleItem.id)
     ).all()
-    time_off = db.session.scalars(
-        select(TimeOffRequest).where(
-            TimeOffRequest.tech_id == tech.id,
-            TimeOffRequest.status == TimeOffStatus.APPROVED.value,
-            TimeOffRequest.start_date <= week_start + timedelta(days=6),
-            TimeOffRequest.end_date >= week_start,
-        )
-    ).all()
+    time_off = approved_between([tech.id], week_start, week_start + timedelta(days=6))
     zone = shop_zone()
     days = []
     for offset in range(7):

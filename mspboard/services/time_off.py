@@ -80,3 +80,21 @@ def request_time_off(tech: User, values: TimeOffFields, at: datetime) -> TimeOff
     db.session.add(request)
     db.session.flush()
     return request
+
+
+def approved_between(tech_ids: list[int], first: date, last: date) -> list[TimeOffRequest]:
+    """Approved time off of these techs that touches the days `first` to `last`."""
+    if not tech_ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(TimeOffRequest)
+            .where(
+                TimeOffRequest.tech_id.in_(tech_ids),
+                TimeOffRequest.status == TimeOffStatus.APPROVED.value,
+                TimeOffRequest.start_date <= last,
+                TimeOffRequest.end_date >= first,
+            )
+            .order_by(TimeOffRequest.start_date, TimeOffRequest.id)
+        )
+    )
