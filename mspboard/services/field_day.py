@@ -18,6 +18,7 @@ from mspboard.models import (
     db,
     utcnow,
 )
+from mspboard.services.schedule_acknowledgements import published_items
 from mspboard.services.shop_settings import shop_zone
 from mspboard.services.time_entries import running_timer
 
@@ -66,17 +67,7 @@ def local_day_bounds(now: datetime) -> tuple[datetime, datetime]:
 def my_day(tech: User, now: datetime | None = None) -> Day:
     now = now or utcnow()
     start, end = local_day_bounds(now)
-    schedule = db.session.scalars(
-        select(ScheduleItem)
-        .where(
-            ScheduleItem.tech_id == tech.id,
-            ScheduleItem.published_at.is_not(None),
-            ScheduleItem.starts_at < end,
-            ScheduleItem.ends_at > start,
-        )
-        .options(selectinload(ScheduleItem.service_request))
-        .order_by(ScheduleItem.starts_at)
-    ).all()
+    schedule = published_items(tech, start, end)
     entries = db.session.scalars(
         select(TimeEntry).where(
             TimeEntry.tech_id == tech.id,

@@ -90,19 +90,26 @@ class ScheduleWeek:
         return [item for item in self.items if not item.is_acknowledged]
 
 
+def published_items(tech: User, start: datetime, end: datetime) -> list[ScheduleItem]:
+    """The tech's published schedule items that overlap `start`..`end`, in time order."""
+    return list(
+        db.session.scalars(
+            select(ScheduleItem)
+            .where(
+                ScheduleItem.tech_id == tech.id,
+                ScheduleItem.published_at.is_not(None),
+                ScheduleItem.starts_at < end,
+                ScheduleItem.ends_at > start,
+            )
+            .options(selectinload(ScheduleItem.service_request))
+            .order_by(ScheduleItem.starts_at, ScheduleItem.id)
+        )
+    )
+
+
 def schedule_week(tech: User, week_start: date) -> ScheduleWeek:
     start, end = local_midnight(week_start), local_midnight(week_start + timedelta(days=7))
-    items = db.session.scalars(
-        select(ScheduleItem)
-        .where(
-            ScheduleItem.tech_id == tech.id,
-            ScheduleItem.published_at.is_not(None),
-            ScheduleItem.starts_at < end,
-            ScheduleItem.ends_at > start,
-        )
-        .options(selectinload(ScheduleItem.service_request))
-        .order_by(ScheduleItem.starts_at, ScheduleItem.id)
-    ).all()
+    items = published_items(tech, start, end)
     time_off = approved_between([tech.id], week_start, week_start + timedelta(days=6))
     zone = shop_zone()
     days = []
