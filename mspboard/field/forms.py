@@ -71,11 +71,11 @@ class CheckInForm(PhoneForm):
         "How did the day go?", validators=[DataRequired("Say in a few words how the day went.")]
     )
     issue_1 = StringField("Issue needing attention", validators=[Length(max=500)])
-    urgent_1 = BooleanField("Urgent")
-    issue_2 = StringField("Another issue", validators=[Length(max=500)])
-    urgent_2 = BooleanField("Urgent")
-    issue_3 = StringField("Another issue", validators=[Length(max=500)])
-    urgent_3 = BooleanField("Urgent")
+    urgent_1 = BooleanField("Urgent (first issue)")
+    issue_2 = StringField("Second issue", validators=[Length(max=500)])
+    urgent_2 = BooleanField("Urgent (second issue)")
+    issue_3 = StringField("Third issue", validators=[Length(max=500)])
+    urgent_3 = BooleanField("Urgent (third issue)")
     plan_for_tomorrow = TextAreaField("Plan for tomorrow", validators=[Length(max=4000)])
 
     def issue_rows(self):

@@ -76,7 +76,7 @@ def _work_offline(page: Page, context: BrowserContext, base: str, sr: str) -> No
     page.goto(f"{base}/m/checkin")
     page.get_by_label("How did the day go?").fill("Mail back up; UPS next")
     page.get_by_label("Issue needing attention").fill("Client's UPS battery swollen")
-    page.get_by_label("Urgent").first.check()
+    page.get_by_label("Urgent (first issue)").check()
     page.get_by_role("button", name="Send check-in").click()
     expect(_count(page)).to_have_text("6")
 
