@@ -7,6 +7,7 @@ def test_htmx_sends_the_csrf_token_set_on_body(page: Page, live_server, people):
     """Every htmx request inherits the X-CSRFToken header from <body>, so writes pass CSRF."""
     sign_in(page, live_server, people["service_manager"])
     expect(page).to_have_url(f"{live_server}/board")
+    page.wait_for_function("() => window.htmx !== undefined")
     page.evaluate(
         """() => {
             const button = document.createElement('button');
