@@ -293,7 +293,7 @@ class DemoShop:
                         acknowledged = week_offset == 0 or self.rng.random() < 0.5
                         if acknowledged:
                             item.acknowledged_at = published + timedelta(
-                                hours=self.rng.randint(1, 40)
+                                minutes=self.rng.randint(20, 110)
                             )
                             item.acknowledged_version = 1
                             if week_offset == 1 and self.rng.random() < 0.15:
