@@ -8,7 +8,8 @@ Every process has an in-process broker that hands topics to its own listeners (o
 event streams). With MSPBOARD_REDIS_URL set, topics travel through a Redis channel instead,
 so several server processes (and CLI commands) reach each other's listeners. Topics are
 plain strings: "board" (an SR changed), "timers" (someone started or stopped a timer),
-"tv_links" (a wall-TV link was revoked), "approvals" (a card or time off was decided).
+"tv_links" (a wall-TV link was revoked), "approvals" (a card or time off was decided),
+"schedule" (a tech acknowledged schedule items).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ BOARD = "board"
 TIMERS = "timers"
 TV_LINKS = "tv_links"
 APPROVALS = "approvals"
+SCHEDULE = "schedule"
 
 _PENDING_KEY = "mspboard_announced_topics"
 REDIS_CHANNEL = "mspboard:events"

@@ -152,4 +152,6 @@ def timecards(week: str | None = None):
 
 @bp.get("/events")
 def live():
-    return events.sse_response(events.sse_stream([events.APPROVALS, events.TIMERS]))
+    return events.sse_response(
+        events.sse_stream([events.APPROVALS, events.TIMERS, events.SCHEDULE])
+    )

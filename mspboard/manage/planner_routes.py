@@ -72,6 +72,12 @@ def planner_week(week: str):
     return _page(rules.planner_week(monday))
 
 
+@bp.get("/planner/<week>/board")
+def planner_board(week: str):
+    """The grid alone, fetched again when a schedule changes elsewhere (a tech acknowledges)."""
+    return render("manage/_planner_board.html", view=rules.planner_week(_week_or_404(week)))
+
+
 @bp.get("/planner/<week>/editor")
 def planner_editor(week: str):
     view = rules.planner_week(_week_or_404(week))

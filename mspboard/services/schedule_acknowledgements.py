@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from mspboard import events
 from mspboard.models import (
     ScheduleItem,
     TimeOffRequest,
@@ -150,6 +151,7 @@ def acknowledge(
     item.acknowledged_at = max(at, item.published_at)  # type: ignore[type-var]
     item.acknowledged_snapshot = snapshot(item)
     db.session.flush()
+    events.announce(db.session, events.SCHEDULE)  # the manager's planner shows it at once
     return item
 
 

@@ -24,6 +24,18 @@ def test_acknowledging_records_the_phone_moment_and_what_was_seen():
     assert item.acknowledged_snapshot["title"] == "Server patching"
 
 
+def test_acknowledging_tells_the_managers_planner_once_it_is_saved():
+    from mspboard import events
+
+    tech = make_user()
+    item = make_schedule_item(tech, NOW + timedelta(days=1))
+    with events.subscribe([events.SCHEDULE]) as planner:
+        acks.acknowledge(tech, item.id, item.version, at=NOW, now=NOW)
+        assert planner.drain() == set()
+        db.session.commit()
+        assert planner.drain() == {events.SCHEDULE}
+
+
 def test_a_change_after_acknowledging_asks_again_and_says_what_changed():
     tech = make_user()
     item = make_schedule_item(tech, NOW + timedelta(days=1))

@@ -68,6 +68,7 @@ def _routes(plan) -> list[tuple[str, str]]:
         ("GET", "/manage/planner"),
         ("GET", f"/manage/planner/{W}"),
         ("GET", f"/manage/planner/{W}/editor"),
+        ("GET", f"/manage/planner/{W}/board"),
         ("GET", f"/manage/planner/{W}/items/new"),
         ("GET", f"/manage/planner/{W}/items/{item}/edit"),
         ("POST", f"/manage/planner/{W}/items"),
@@ -358,3 +359,10 @@ def test_a_drop_the_rules_refuse_is_422_with_the_reason(login_as, plan, people, 
         r'role="alert"[^>]*>\s*<p>Pick an active technician.</p>', refused.get_data(as_text=True)
     )
     assert client.post(path, data={"day": W}, headers=HTMX).status_code == 422
+
+
+def test_the_grid_alone_is_served_for_live_refresh(login_as, plan):
+    response = login_as("service_manager").get(f"/manage/planner/{W}/board")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert page.lstrip().startswith('<section id="planner-board"') and "<html" not in page
