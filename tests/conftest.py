@@ -266,3 +266,22 @@ def login_as(client: FlaskClient, people: dict[str, str]):
         return client
 
     return _login
+
+
+def count_queries(app: Flask, client: FlaskClient, path: str) -> int:
+    """How many SQL statements one GET of `path` runs (it must answer 200)."""
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+    seen: list[int] = []
+
+    def count(*_args: object) -> None:
+        seen.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(seen)

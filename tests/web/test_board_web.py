@@ -1,9 +1,10 @@
 import re
 from datetime import timedelta
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from mspboard.models import ServiceRequest, db, utcnow
+from tests.conftest import count_queries
 from tests.factories import make_client, make_sr, make_user
 
 
@@ -104,22 +105,6 @@ def test_move_to_an_unknown_column_is_refused(app, login_as):
         f"/board/sr/{sr_id(app, 'SR 0')}/move", data={"status": "archived"}
     )
     assert response.status_code == 422
-
-
-def count_queries(app, client, path):
-    statements = []
-    with app.app_context():
-        engine = db.engine
-
-    def record(*_args):
-        statements.append(1)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return len(statements)
 
 
 def test_board_query_count_does_not_grow_with_the_cards(app, login_as):

@@ -7,6 +7,7 @@ from flask import Flask
 
 from mspboard.models import User, db, utcnow
 from mspboard.services.time_weeks import week_start_of
+from tests.conftest import count_queries
 from tests.factories import make_client, make_sr
 from tests.field_factories import make_card, make_entry, make_schedule_item, make_time_off
 
@@ -158,24 +159,6 @@ def test_fresh_csrf_token_for_the_outbox(login_as):
     assert response.get_json()["token"] and response.headers["Cache-Control"] == "no-store"
 
 
-def _queries_for(app, client, path: str) -> int:
-    from sqlalchemy import event
-
-    with app.app_context():
-        engine = db.engine
-    seen = []
-
-    def count(*_args):
-        seen.append(1)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(seen)
-
-
 @pytest.mark.parametrize("path", ["/m/", "/m/queue", "/m/timecard", "/m/week"])
 def test_phone_pages_do_not_query_once_per_row(app, login_as, path):
     client = login_as("technician")
@@ -190,6 +173,6 @@ def test_phone_pages_do_not_query_once_per_row(app, login_as, path):
             db.session.commit()
 
     add_rows(2)
-    few = _queries_for(app, client, path)
+    few = count_queries(app, client, path)
     add_rows(6)
-    assert _queries_for(app, client, path) == few
+    assert count_queries(app, client, path) == few

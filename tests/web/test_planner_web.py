@@ -8,6 +8,7 @@ import pytest
 
 from mspboard.models import AuditEvent, ScheduleItem, User, db
 from mspboard.services.planner import next_week_start
+from tests.conftest import count_queries
 from tests.factories import make_sr, make_user
 from tests.field_factories import make_schedule_item, make_time_off
 
@@ -292,24 +293,6 @@ def test_item_routes_take_any_day_of_the_week(login_as, plan):
     assert f'value="{W}"' in response.get_data(as_text=True)
 
 
-def _queries_for(app, client, path: str) -> int:
-    from sqlalchemy import event
-
-    with app.app_context():
-        engine = db.engine
-    seen = []
-
-    def count(*_args):
-        seen.append(1)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(seen)
-
-
 def test_the_week_page_does_not_query_once_per_tech_or_item(app, login_as, plan):
     client = login_as("service_manager")
 
@@ -326,9 +309,9 @@ def test_the_week_page_does_not_query_once_per_tech_or_item(app, login_as, plan)
             db.session.commit()
 
     add_techs(1)
-    few = _queries_for(app, client, f"/manage/planner/{W}")
+    few = count_queries(app, client, f"/manage/planner/{W}")
     add_techs(5)
-    assert _queries_for(app, client, f"/manage/planner/{W}") == few
+    assert count_queries(app, client, f"/manage/planner/{W}") == few
 
 
 def test_dropping_an_item_on_another_techs_day_moves_it(login_as, plan, app):
