@@ -9,7 +9,8 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, and_, case, exists, func, select
 from sqlalchemy.orm import selectinload
 
-from mspboard.models import ScheduleItem, ServiceRequest, SRStatus, db, utcnow
+from mspboard.models import ScheduleItem, ServiceRequest, SRStatus, User, db, utcnow
+from mspboard.services import service_requests
 from mspboard.services.shop_settings import current_settings
 
 SCHEDULE_HORIZON = timedelta(days=14)
@@ -100,3 +101,15 @@ def backlog(now: datetime | None = None, limit: int = LIST_LIMIT) -> Backlog:
             )
         )
     return Backlog(lists, backlog_counts(now))
+
+
+def bulk_update(
+    actor: User, sr_ids: list[int], action: str, assignee_id: int | None, priority: int
+) -> int:
+    """Assign, or set the priority of, the ticked SRs; returns how many were changed."""
+    chosen = list(db.session.scalars(select(ServiceRequest).where(ServiceRequest.id.in_(sr_ids))))
+    if action == "assign":
+        service_requests.assign(actor, chosen, assignee_id)
+    else:
+        service_requests.set_priority(actor, chosen, priority)
+    return len(chosen)
