@@ -37,6 +37,13 @@ def test_approve_review_adjust_annotate_and_export(
     page.goto(f"{live_server}/manage/approvals")
     page.locator(".queue-item", has_text="Time card").get_by_role("button", name="Approve").click()
     expect(page.locator("#approval-notice")).to_contain_text("Approved")
+    # A live refresh of the queue (as when another manager decides) keeps what was just said.
+    with page.expect_response(lambda r: r.request.method == "GET" and "/manage/approvals" in r.url):
+        page.evaluate(
+            "() => document.getElementById('manage-live').dispatchEvent(new Event('refresh'))"
+        )
+    expect(page.locator("#approval-queue")).to_contain_text("Nothing waits for a decision.")
+    expect(page.locator("#approval-notice")).to_contain_text("Approved")  # and keeps the notice
 
     page.goto(f"{live_server}/manage/invoices/{MONDAY.isoformat()}")
     invoice = page.locator("article.invoice", has_text="Quarry Hill Winery")
