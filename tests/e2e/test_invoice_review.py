@@ -56,7 +56,10 @@ def test_approve_review_adjust_annotate_and_export(
     invoice = page.locator("article.invoice", has_text="Quarry Hill Winery")
     expect(invoice.locator(".invoice-total")).to_have_text("4,560.00")
     invoice.get_by_label("Note on this invoice").fill("Send with the access point receipt")
+    # Mark the invoice on the page; the server's answer replaces it with an unmarked one.
+    page.evaluate("() => { document.querySelector('article.invoice').dataset.before = 'yes' }")
     invoice.get_by_role("button", name="Save note").click()
+    expect(page.locator("article.invoice[data-before]")).to_have_count(0)
     expect(page.get_by_label("Note on this invoice")).to_have_value(
         "Send with the access point receipt"
     )
