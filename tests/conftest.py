@@ -11,10 +11,13 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import flask_migrate
 import pytest
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
@@ -32,6 +35,10 @@ REDIS_URL = os.environ.get("MSPBOARD_TEST_REDIS_URL", "redis://127.0.0.1:6379/15
 E2E_DIR = Path(__file__).parent / "e2e"
 
 
+# An ordinary Wednesday mid-morning: the instant every test starts at unless --at says otherwise.
+DEFAULT_INSTANT = "2026-11-25T10:30:00+00:00"
+
+
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -43,6 +50,37 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="sqlite",
         help="database the unit and web suites run on (the browser suite always uses SQLite)",
     )
+    parser.addoption(
+        "--at",
+        default=DEFAULT_INSTANT,
+        type=_instant,
+        help="the instant every test starts at, ISO 8601 with its UTC offset, e.g. "
+        "2026-11-29T23:59:00-05:00; the clock then runs on from there",
+    )
+    parser.addoption(
+        "--zone",
+        default="UTC",
+        type=_zone,
+        help="the shop's time zone in every test that does not set its own, e.g. America/New_York",
+    )
+
+
+def _instant(text: str) -> datetime:
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        raise pytest.UsageError(f"--at {text!r} is not an ISO 8601 date and time") from None
+    if instant.tzinfo is None:
+        raise pytest.UsageError(f"--at {text!r} needs its UTC offset, e.g. -05:00")
+    return instant
+
+
+def _zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise pytest.UsageError(f"--zone {name!r} is not an IANA time zone") from None
+    return name
 
 
 def _postgres_problem() -> str | None:
@@ -137,6 +175,24 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.OK
 
 
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"clock: tests start at {config.getoption('--at').isoformat()}, shop zone " + (
+        config.getoption("--zone")
+    )
+
+
+# ---- the clock -----------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def clock(request: pytest.FixtureRequest) -> Iterator[time_machine.Traveller]:
+    """Every test runs on a controlled clock: it starts at --at and runs on in real time.
+    A test moves it with `clock.move_to(...)` or `clock.shift(...)`; nothing reads the wall
+    clock, so the suite gives the same answer at any hour of any week."""
+    with time_machine.travel(request.config.getoption("--at"), tick=True) as traveller:
+        yield traveller
+
+
 # ---- databases -------------------------------------------------------------------------
 
 
@@ -212,7 +268,15 @@ def app_config() -> dict[str, object]:
 
 
 @pytest.fixture
-def app(database_url: str, tmp_path: Path, app_config: dict[str, object]) -> Iterator[Flask]:
+def shop_zone_name(request: pytest.FixtureRequest) -> str:
+    """The shop's time zone for this test's app (--zone); a module may override it."""
+    return request.config.getoption("--zone")
+
+
+@pytest.fixture
+def app(
+    database_url: str, tmp_path: Path, app_config: dict[str, object], shop_zone_name: str
+) -> Iterator[Flask]:
     config: dict[str, object] = {
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -221,7 +285,7 @@ def app(database_url: str, tmp_path: Path, app_config: dict[str, object]) -> Ite
         "WTF_CSRF_ENABLED": False,
         # Fast hashing keeps the suite quick; production uses werkzeug's scrypt default.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        "SHOP_TIMEZONE": "UTC",
+        "SHOP_TIMEZONE": shop_zone_name,
         "REDIS_URL": None,  # live updates stay in the test process unless a test asks
     }
     config.update(app_config)
