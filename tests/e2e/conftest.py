@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from flask import Flask
+from playwright.sync_api import Browser, BrowserContext
 from werkzeug.serving import make_server
 
 from tests.conftest import CHROMIUM
@@ -35,6 +37,24 @@ def database_backend() -> str:
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+def on_test_clock(context: BrowserContext) -> BrowserContext:
+    """Start the browser's clock where the server's controlled clock is now; both then run
+    on in real time, so the phone's moments and the server's agree as they would on a
+    real phone."""
+    context.clock.install(time=datetime.now(UTC))
+    return context
+
+
+@pytest.fixture
+def context(context: BrowserContext) -> BrowserContext:
+    return on_test_clock(context)
+
+
+def new_context(browser: Browser, **options) -> BrowserContext:
+    """A second browser (another person, a phone, a wall TV) on the test's clock."""
+    return on_test_clock(browser.new_context(**options))
 
 
 @pytest.fixture

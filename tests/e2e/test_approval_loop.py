@@ -9,7 +9,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from mspboard.models import User, db, utcnow
 from mspboard.services.time_weeks import week_start_of
-from tests.e2e.conftest import PHONE, serious_accessibility_violations, sign_in
+from tests.e2e.conftest import PHONE, new_context, serious_accessibility_violations, sign_in
 from tests.field_factories import make_entry, make_time_off
 
 
@@ -34,7 +34,7 @@ def last_week(app, people) -> dict:
 
 
 def phone_for(browser: Browser, base: str, email: str) -> Page:
-    phone = browser.new_context(viewport=PHONE).new_page()
+    phone = new_context(browser, viewport=PHONE).new_page()
     sign_in(phone, base, email)
     phone.wait_for_url(f"{base}/m/")
     return phone

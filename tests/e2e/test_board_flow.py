@@ -5,7 +5,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from mspboard.models import db
 from mspboard.services import tv_links
-from tests.e2e.conftest import PHONE, serious_accessibility_violations, sign_in
+from tests.e2e.conftest import PHONE, new_context, serious_accessibility_violations, sign_in
 from tests.factories import make_client, make_sr
 
 WALL = {"width": 1920, "height": 1080}
@@ -103,7 +103,7 @@ def test_every_open_board_shows_a_move_within_a_second_and_keeps_both_moves(
 ):
     sign_in(page, live_server, people["service_manager"])
     page.goto(f"{live_server}/board")
-    other = browser.new_context().new_page()
+    other = new_context(browser).new_page()
     sign_in(other, live_server, people["technician"])
     other.goto(f"{live_server}/board")
     expect(page.locator("#live-status")).to_be_hidden()
@@ -127,7 +127,7 @@ def test_every_open_board_shows_a_move_within_a_second_and_keeps_both_moves(
 def test_wall_tv_follows_the_board_and_stops_when_disconnected(
     browser: Browser, page: Page, live_server, people, board_data
 ):
-    tv = browser.new_context(viewport=WALL).new_page()
+    tv = new_context(browser, viewport=WALL).new_page()
     tv.goto(f"{live_server}/tv/{board_data['token']}")
     expect(tv.locator("#tv-col-new")).to_have_text("New 2")
     expect(tv.locator("#tv-reconnecting")).to_be_hidden()
@@ -162,7 +162,7 @@ def test_board_pages_pass_axe(browser: Browser, page: Page, live_server, people,
             page.set_viewport_size(viewport)
             page.goto(f"{live_server}{path}")
             assert serious_accessibility_violations(page) == [], f"{path} at {viewport['width']}px"
-    tv = browser.new_context(viewport=WALL).new_page()
+    tv = new_context(browser, viewport=WALL).new_page()
     tv.goto(f"{live_server}/tv/{board_data['token']}")
     assert serious_accessibility_violations(tv) == []
     tv.context.close()

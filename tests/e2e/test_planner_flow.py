@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from mspboard.models import ScheduleItem, User, db
 from mspboard.services.planner import next_week_start
-from tests.e2e.conftest import PHONE, serious_accessibility_violations, sign_in
+from tests.e2e.conftest import PHONE, new_context, serious_accessibility_violations, sign_in
 from tests.e2e.field_helpers import shoot
 from tests.factories import make_client, make_sr, make_user
 from tests.field_factories import make_schedule_item, make_time_off
@@ -107,7 +107,7 @@ def test_publish_acknowledge_and_change_loop(
     assert page.evaluate("() => window.stillTheSamePage") is True
     shoot(page, "planner-published")
 
-    phone = browser.new_context(viewport=PHONE).new_page()
+    phone = new_context(browser, viewport=PHONE).new_page()
     sign_in(phone, live_server, shop["email"])
     phone.wait_for_url(f"{live_server}/m/")
     phone.goto(f"{live_server}/m/week")

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from playwright.sync_api import Browser, expect
 from mspboard.models import ServiceRequest, db
 from mspboard.services import tv_links
 from mspboard.services.service_requests import change_status
+from tests.e2e.conftest import new_context
 from tests.factories import make_client, make_sr
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,13 +31,13 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    def __init__(self, database_url: str, instance: Path) -> None:
+    def __init__(self, database_url: str, zone: str) -> None:
         self.port = free_port()
         self.env = {
             **os.environ,
             "MSPBOARD_DATABASE_URL": database_url,
             "MSPBOARD_SECRET_KEY": "tv-reconnect-test",
-            "MSPBOARD_TIMEZONE": "UTC",
+            "MSPBOARD_TIMEZONE": zone,
         }
         self.env.pop("MSPBOARD_REDIS_URL", None)
         self.process: subprocess.Popen | None = None
@@ -46,7 +48,14 @@ class ServerProcess:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "app", "run", "--port", str(self.port)],
+            # The server process starts on the test's clock, where the test process is now.
+            [
+                sys.executable,
+                "-m",
+                "tests.e2e.serve_at",
+                datetime.now(UTC).isoformat(),
+                str(self.port),
+            ],
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.DEVNULL,
@@ -69,8 +78,8 @@ class ServerProcess:
 
 
 @pytest.fixture
-def server_process(database_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
-    server = ServerProcess(database_url, tmp_path)
+def server_process(database_url: str, shop_zone_name: str) -> Iterator[ServerProcess]:
+    server = ServerProcess(database_url, shop_zone_name)
     yield server
     server.kill()
 
@@ -84,7 +93,7 @@ def test_tv_reconnects_by_itself_after_a_server_restart(
         db.session.commit()
         sr_id = sr.id
     server_process.start()
-    tv = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
+    tv = new_context(browser, viewport={"width": 1920, "height": 1080}).new_page()
     tv.goto(f"{server_process.url}/tv/{token}")
     expect(tv.locator(".tv-column:has(#tv-col-new)")).to_contain_text("Migrate old NAS")
     mark = tv.locator("#tv-reconnecting")

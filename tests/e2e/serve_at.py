@@ -1,0 +1,23 @@
+"""Serve the app in its own process on the test's controlled clock:
+`python -m tests.e2e.serve_at ISO-INSTANT PORT` starts the clock at the instant (it runs on
+from there, as in the test process) and serves `app` on 127.0.0.1:PORT."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+
+import time_machine
+
+
+def main(instant: str, port: str) -> None:
+    time_machine.travel(datetime.fromisoformat(instant), tick=True).start()
+    from werkzeug.serving import run_simple
+
+    from app import app
+
+    run_simple("127.0.0.1", int(port), app, threaded=True)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
