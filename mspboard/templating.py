@@ -101,7 +101,16 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["sr_statuses"] = list(SRStatus)
     from mspboard.services import invoicing
 
-    for name in ("invoice_number", "invoice_total", "line_amount", "line_billed", "line_is_new"):
+    for name in (
+        "invoice_number",
+        "invoice_total",
+        "line_amount",
+        "line_billed",
+        "line_is_new",
+        "line_rate_differs",
+        "rate_now",
+        "rate_differs_on",
+    ):
         app.jinja_env.globals[name] = getattr(invoicing, name)
 
     @app.context_processor

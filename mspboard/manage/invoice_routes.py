@@ -129,6 +129,12 @@ def annotate_invoice(invoice_id: int):
     )
 
 
+@bp.post("/invoices/<int:invoice_id>/rate")
+def apply_current_rate(invoice_id: int):
+    invoice = db.session.get(ProposedInvoice, invoice_id) or abort(404)
+    return _apply(invoice, "invoice", lambda: invoicing.apply_current_rate(current_user, invoice))
+
+
 @bp.post("/invoices/<int:invoice_id>/reviewed")
 def mark_reviewed(invoice_id: int):
     invoice = db.session.get(ProposedInvoice, invoice_id) or abort(404)

@@ -6,10 +6,12 @@ from enum import StrEnum
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Column,
     Date,
     ForeignKey,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -18,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from mspboard.models.base import UTCDateTime, db, one_of, utcnow
 from mspboard.models.clients import Client
 from mspboard.models.service_requests import ServiceRequest
+from mspboard.models.time_tracking import TimeEntry
 
 
 class InvoiceStatus(StrEnum):
@@ -26,19 +29,46 @@ class InvoiceStatus(StrEnum):
     EXPORTED = "exported"
 
 
+# Which approved entries an invoice line bills. An entry is billed by one line at most, so
+# no approved minute can reach two invoices; an exported line keeps its entries for good.
+invoice_line_entries = Table(
+    "invoice_line_entries",
+    db.metadata,
+    Column(
+        "line_id",
+        ForeignKey("invoice_lines.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "entry_id",
+        ForeignKey("time_entries.id", ondelete="CASCADE"),
+        primary_key=True,
+        unique=True,
+    ),
+)
+
+
 class ProposedInvoice(db.Model):
-    """One client's billable week, built from approved time, for the manager to review."""
+    """One client's billable week, built from approved time, for the manager to review.
+    Time approved after the week's invoice was exported goes on a supplementary invoice
+    for the same week (supplement 1, 2, ...)."""
 
     __tablename__ = "proposed_invoices"
     __table_args__ = (
-        UniqueConstraint("client_id", "week_start"),
+        UniqueConstraint("client_id", "week_start", "supplement"),
         one_of("status", [s.value for s in InvoiceStatus]),
+        CheckConstraint("supplement >= 0", name="supplement_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
     week_start: Mapped[date] = mapped_column(Date)
+    supplement: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(20), default=InvoiceStatus.PROPOSED.value)
+    # Why a reviewed invoice went back to Proposed (time or the client's rate changed under it).
+    status_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The client's rate when the manager last reviewed it: a later change reopens the review.
+    reviewed_client_rate_cents: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -87,6 +117,9 @@ class InvoiceLine(db.Model):
 
     invoice: Mapped[ProposedInvoice] = relationship(back_populates="lines")
     service_request: Mapped[ServiceRequest | None] = relationship()
+    entries: Mapped[list[TimeEntry]] = relationship(
+        secondary=invoice_line_entries, order_by=TimeEntry.started_at
+    )
 
 
 class CalendarFeed(db.Model):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import time
 
-from sqlalchemy import CheckConstraint, Integer, String, Time
+from sqlalchemy import Boolean, CheckConstraint, Integer, String, Time, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mspboard.models.base import db
@@ -39,6 +39,11 @@ class ShopSettings(db.Model):
     # billed for one visit (one SR's time on one day).
     billing_rounding_minutes: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
     minimum_charge_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Off: a time entry that overlaps another of the same tech's is refused. On: it is kept,
+    # shown on the card, and the overlapping minutes are paid once.
+    allow_overlapping_entries: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     @classmethod
     def with_defaults(cls, timezone: str = "UTC") -> ShopSettings:
@@ -55,4 +60,5 @@ class ShopSettings(db.Model):
             idle_alert_minutes=120,
             billing_rounding_minutes=15,
             minimum_charge_minutes=0,
+            allow_overlapping_entries=False,
         )

@@ -34,6 +34,7 @@ LINE_FIELDS = ["billed_minutes", "written_off", "write_off_reason", "note"]
 
 
 def entry_minutes(entry: TimeEntry) -> int:
+    """Billing counts every started minute of an entry."""
     return math.ceil((entry.ended_at - entry.started_at).total_seconds() / 60)  # type: ignore[operator]
 
 
@@ -53,9 +54,15 @@ def billable_minutes(entries: list[TimeEntry], increment: int, minimum: int) -> 
     return sum(max(total, minimum) for total in by_day.values())
 
 
+def hours_hundredths(minutes: int) -> int:
+    """A line's quantity as invoices show it: hours to two decimals, half up."""
+    return (minutes * 100 + 30) // 60
+
+
 def amount_cents(minutes: int, rate_cents: int) -> int:
-    """Minutes at an hourly rate, to the nearest cent (half up), in integers only."""
-    return (minutes * rate_cents + 30) // 60
+    """The quantity in hours as shown (two decimals) times the hourly rate, to the nearest
+    cent (half up), in integers only: Quantity x Rate = Amount on every invoice line."""
+    return (hours_hundredths(minutes) * rate_cents + 50) // 100
 
 
 def line_billed(line: InvoiceLine) -> int:
@@ -77,9 +84,29 @@ def line_is_new(line: InvoiceLine) -> bool:
     return line.invoice.reviewed_at is not None and line.reviewed_minutes != line.logged_minutes
 
 
+def rate_now(client: Client) -> int:
+    """The hourly rate a new line for this client gets today."""
+    if client.billing_rate_cents is not None:
+        return client.billing_rate_cents
+    return current_settings().default_rate_cents
+
+
+def line_rate_differs(line: InvoiceLine) -> bool:
+    """The client's rate changed since this line was proposed (the line keeps its rate
+    until the manager applies the new one)."""
+    return line.invoice.status != InvoiceStatus.EXPORTED and line.rate_cents != rate_now(
+        line.invoice.client
+    )
+
+
+def rate_differs_on(invoice: ProposedInvoice) -> bool:
+    return any(line_rate_differs(line) for line in invoice.lines)
+
+
 def invoice_number(invoice: ProposedInvoice) -> str:
     year, week, _ = invoice.week_start.isocalendar()
-    return f"INV-{year}W{week:02d}-{invoice.client_id:04d}"
+    number = f"INV-{year}W{week:02d}-{invoice.client_id:04d}"
+    return f"{number}-S{invoice.supplement}" if invoice.supplement else number
 
 
 def _week_entries(week_start: date) -> list[TimeEntry]:
@@ -112,67 +139,188 @@ def _approved_techs(week_start: date) -> set[int]:
     )
 
 
-def _rate(client: Client) -> int:
-    if client.billing_rate_cents is not None:
-        return client.billing_rate_cents
-    return current_settings().default_rate_cents
+def _week_invoices(week_start: date) -> list[ProposedInvoice]:
+    return list(
+        db.session.scalars(
+            select(ProposedInvoice)
+            .where(ProposedInvoice.week_start == week_start)
+            .options(
+                selectinload(ProposedInvoice.client),
+                selectinload(ProposedInvoice.lines).selectinload(InvoiceLine.entries),
+                selectinload(ProposedInvoice.lines).selectinload(InvoiceLine.service_request),
+            )
+            .order_by(ProposedInvoice.client_id, ProposedInvoice.supplement)
+        )
+    )
+
+
+def _hours(minutes: int) -> str:
+    return f"{minutes / 60:.2f} h"
+
+
+def _money(cents: int) -> str:
+    return f"{cents // 100:,}.{cents % 100:02d}"
+
+
+def _description(sr_entries: list[TimeEntry], late: bool) -> str:
+    sr = sr_entries[0].service_request
+    text = f"{sr.number} {sr.title}" if sr else "Other work"
+    if late:  # time billed after its week: say when it was worked
+        days = sorted({local_date(entry.started_at) for entry in sr_entries})
+        text += " (worked " + ", ".join(day.strftime("%a %d %b") for day in days) + ")"
+    return text[:240]
+
+
+def _open_invoice(client: Client, week_start: date, of_client: list[ProposedInvoice]):
+    """The client's invoice for the week that can still change, made if needed: the first
+    one, or a supplementary one once the week's earlier invoices were exported."""
+    for invoice in of_client:
+        if invoice.status != InvoiceStatus.EXPORTED:
+            return invoice
+    invoice = ProposedInvoice(
+        client=client,
+        client_id=client.id,
+        week_start=week_start,
+        supplement=max((i.supplement + 1 for i in of_client), default=0),
+        status=InvoiceStatus.PROPOSED.value,
+        status_reason="",
+        note="",
+        lines=[],
+    )
+    db.session.add(invoice)
+    of_client.append(invoice)
+    return invoice
+
+
+def _review_reopened_by(invoice: ProposedInvoice) -> list[str]:
+    """What changed under a reviewed invoice since the manager reviewed it."""
+    reasons = []
+    for line in invoice.lines:
+        if not line_is_new(line):
+            continue
+        what = line.description.split(" (worked ")[0]
+        if line.reviewed_minutes is None:
+            reasons.append(f"{what}: new approved time ({_hours(line.logged_minutes)})")
+        elif line.logged_minutes == 0:
+            reasons.append(
+                f"{what}: its time is no longer approved (was {_hours(line.reviewed_minutes)})"
+            )
+        else:
+            reasons.append(
+                f"{what}: approved time changed from {_hours(line.reviewed_minutes)} "
+                f"to {_hours(line.logged_minutes)}"
+            )
+    now = rate_now(invoice.client)
+    if invoice.reviewed_client_rate_cents is not None and invoice.reviewed_client_rate_cents != now:
+        reasons.append(
+            f"{invoice.client.name}'s rate changed from "
+            f"{_money(invoice.reviewed_client_rate_cents)} to {_money(now)}"
+        )
+    return reasons
 
 
 def regenerate(week_start: date) -> list[ProposedInvoice]:
-    """Bring the week's proposed invoices in line with its approved billable time. Logged
-    minutes follow the time; the manager's billed minutes, write-offs and notes stay.
-    Exported invoices are left exactly as they were sent."""
+    """Bring the week's open invoices in line with its approved billable time.
+
+    Every approved billable entry is billed by exactly one invoice line: entries already on
+    an exported invoice stay there; the rest go on the client's open invoice for the week
+    (a supplementary one, flagged as late time, once the first was exported). Logged minutes
+    follow the time; the manager's billed minutes, write-offs, notes and each line's rate
+    stay. A reviewed invoice whose time or client rate changed goes back to Proposed with
+    the reason. Idempotent: a second run changes nothing."""
     settings = current_settings()
     approved = _approved_techs(week_start)
-    groups: dict[int, dict[int | None, list[TimeEntry]]] = defaultdict(lambda: defaultdict(list))
-    clients: dict[int, Client] = {}
-    for entry in _week_entries(week_start):
-        if entry.billable and entry.tech_id in approved:
-            groups[entry.client_id][entry.sr_id].append(entry)
-            clients[entry.client_id] = entry.client
-    invoices = {
-        invoice.client_id: invoice
-        for invoice in db.session.scalars(
-            select(ProposedInvoice)
-            .where(ProposedInvoice.week_start == week_start)
-            .options(selectinload(ProposedInvoice.lines))
-        )
+    invoices = _week_invoices(week_start)
+    by_client: dict[int, list[ProposedInvoice]] = defaultdict(list)
+    for invoice in invoices:
+        by_client[invoice.client_id].append(invoice)
+    exported_entries = {
+        entry.id
+        for invoice in invoices
+        if invoice.status == InvoiceStatus.EXPORTED
+        for line in invoice.lines
+        for entry in line.entries
     }
-    for client_id, by_sr in groups.items():
-        invoice = invoices.get(client_id)
-        if invoice is None:
-            invoice = ProposedInvoice(client_id=client_id, week_start=week_start, lines=[])
-            db.session.add(invoice)
-            invoices[client_id] = invoice
-        if invoice.status == InvoiceStatus.EXPORTED:
+    unbilled: dict[int, dict[int | None, list[TimeEntry]]] = defaultdict(lambda: defaultdict(list))
+    clients: dict[int, Client] = {invoice.client_id: invoice.client for invoice in invoices}
+    for entry in _week_entries(week_start):
+        if entry.billable and entry.tech_id in approved and entry.id not in exported_entries:
+            unbilled[entry.client_id][entry.sr_id].append(entry)
+            clients[entry.client_id] = entry.client
+
+    targets: dict[InvoiceLine, list[TimeEntry]] = {}
+    for client_id, client in clients.items():
+        of_client = by_client[client_id]
+        has_open = any(i.status != InvoiceStatus.EXPORTED for i in of_client)
+        if not has_open and not unbilled.get(client_id):
             continue
+        invoice = _open_invoice(client, week_start, of_client)
         existing = {line.sr_id: line for line in invoice.lines}
-        for sr_id, entries in by_sr.items():
+        for sr_id, entries in unbilled.get(client_id, {}).items():
             line = existing.pop(sr_id, None)
             if line is None:
-                line = InvoiceLine(sr_id=sr_id, rate_cents=_rate(clients[client_id]))
+                line = InvoiceLine(
+                    sr_id=sr_id,
+                    description=_description(entries, late=invoice.supplement > 0),
+                    rate_cents=rate_now(client),
+                    logged_minutes=0,
+                    written_off=False,
+                    write_off_reason="",
+                    note="",
+                    entries=[],
+                )
                 invoice.lines.append(line)
-            sr = entries[0].service_request
-            line.description = (f"{sr.number} {sr.title}" if sr else "Other work")[:240]
-            line.logged_minutes = billable_minutes(
-                entries, settings.billing_rounding_minutes, settings.minimum_charge_minutes
-            )
-            line.rate_cents = _rate(clients[client_id])
-        for gone in existing.values():  # time no longer approved (a card was reopened)
-            gone.logged_minutes = 0
-        if invoice.status == InvoiceStatus.REVIEWED and any(map(line_is_new, invoice.lines)):
-            invoice.status = InvoiceStatus.PROPOSED.value
-    for client_id, invoice in invoices.items():
-        if client_id not in groups and invoice.status != InvoiceStatus.EXPORTED:
-            for line in invoice.lines:
-                line.logged_minutes = 0
+            targets[line] = entries
+        for gone in existing.values():  # its time is no longer approved
+            targets[gone] = []
+    # Let go of entries first, so an entry that moved (to another SR or client) is never
+    # held by two lines at once.
+    for line, entries in targets.items():
+        keep = set(entries)
+        if any(entry not in keep for entry in line.entries):
+            line.entries = [entry for entry in line.entries if entry in keep]
     db.session.flush()
-    return sorted(invoices.values(), key=lambda invoice: invoice.client.name)
+    for line, entries in targets.items():
+        if line.entries != entries:
+            line.entries = entries
+        if entries:
+            description = _description(entries, late=line.invoice.supplement > 0)
+            if line.description != description:
+                line.description = description
+        minutes = billable_minutes(
+            entries, settings.billing_rounding_minutes, settings.minimum_charge_minutes
+        )
+        if line.logged_minutes != minutes:
+            line.logged_minutes = minutes
+    for of_client in by_client.values():
+        for invoice in of_client:
+            if invoice.status == InvoiceStatus.REVIEWED:
+                _reopen_review_if_changed(invoice)
+    db.session.flush()
+    every = [invoice for of_client in by_client.values() for invoice in of_client]
+    return sorted(every, key=lambda invoice: (invoice.client.name, invoice.supplement))
+
+
+def _reopen_review_if_changed(invoice: ProposedInvoice) -> None:
+    reasons = _review_reopened_by(invoice)
+    if not reasons:
+        return
+    before = {"status": invoice.status}
+    invoice.status = InvoiceStatus.PROPOSED.value
+    invoice.status_reason = "; ".join(reasons)[:NOTE_MAX]
+    record_event(
+        None,
+        "invoice.review_reopened",
+        invoice,
+        before,
+        {"status": invoice.status, "reason": invoice.status_reason},
+    )
 
 
 @dataclass
 class Waiting:
-    """Billable time in the week not approved yet: it rolls into the next review."""
+    """Billable time in the week not approved yet: it stays in its own week and is added to
+    this week's invoices once its card is approved."""
 
     tech: User
     client: Client
@@ -181,15 +329,41 @@ class Waiting:
 
 
 @dataclass
+class ChangedAfterExport:
+    """An exported line whose entries changed since (a card reopened and edited): the
+    exported invoice stays as sent; the manager decides what to do about the difference."""
+
+    invoice: ProposedInvoice
+    line: InvoiceLine
+    now_minutes: int
+
+
+@dataclass
 class WeekReview:
     week_start: date
     invoices: list[ProposedInvoice]
     waiting: list[Waiting] = field(default_factory=list)
     non_billable_minutes: int = 0
+    changed_after_export: list[ChangedAfterExport] = field(default_factory=list)
 
     @property
     def total_cents(self) -> int:
         return sum(invoice_total(invoice) for invoice in self.invoices)
+
+
+def _changed_after_export(invoices: list[ProposedInvoice]) -> list[ChangedAfterExport]:
+    settings = current_settings()
+    changed = []
+    for invoice in invoices:
+        if invoice.status != InvoiceStatus.EXPORTED:
+            continue
+        for line in invoice.lines:
+            now = billable_minutes(
+                line.entries, settings.billing_rounding_minutes, settings.minimum_charge_minutes
+            )
+            if now != line.logged_minutes:
+                changed.append(ChangedAfterExport(invoice, line, now))
+    return changed
 
 
 def week_review(week_start: date) -> WeekReview:
@@ -217,6 +391,7 @@ def week_review(week_start: date) -> WeekReview:
         invoices,
         sorted(waiting.values(), key=lambda w: (w.client.name, w.tech.name)),
         non_billable,
+        _changed_after_export(invoices),
     )
 
 
@@ -272,12 +447,26 @@ def annotate_invoice(manager: User, invoice: ProposedInvoice, note: str) -> None
     db.session.flush()
 
 
+def apply_current_rate(manager: User, invoice: ProposedInvoice) -> None:
+    """Bill every line of the invoice at the client's rate of today."""
+    _editable(invoice)
+    rate = rate_now(invoice.client)
+    for line in invoice.lines:
+        if line.rate_cents != rate:
+            before = {"rate_cents": line.rate_cents}
+            line.rate_cents = rate
+            record_event(manager, "invoice_line.rate_applied", line, before, {"rate_cents": rate})
+    db.session.flush()
+
+
 def mark_reviewed(manager: User, invoice: ProposedInvoice) -> None:
     _editable(invoice)
     for line in invoice.lines:
         line.reviewed_minutes = line.logged_minutes
     before = {"status": invoice.status}
     invoice.status = InvoiceStatus.REVIEWED.value
+    invoice.status_reason = ""
+    invoice.reviewed_client_rate_cents = rate_now(invoice.client)
     invoice.reviewed_at = utcnow()
     invoice.reviewed_by_id = manager.id
     record_event(manager, "invoice.reviewed", invoice, before, {"status": invoice.status})

@@ -1,11 +1,12 @@
 import csv
 import io
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from mspboard.models import AuditEvent, ShopSettings, db
+from mspboard.models import AuditEvent, ShopSettings, TimeCard, db
 from mspboard.services import exports, invoicing
 from mspboard.services.errors import RuleViolation
 from tests.factories import make_client, make_sr, make_user
@@ -44,10 +45,14 @@ def test_each_entry_rounds_up_to_the_increment(minutes, increment, billed):
     assert invoicing.rounded(minutes, increment) == billed
 
 
-def test_amounts_are_whole_cents_rounded_half_up():
+def test_amounts_are_the_shown_quantity_times_the_rate_in_whole_cents_half_up():
     assert invoicing.amount_cents(90, 12500) == 18750
-    assert invoicing.amount_cents(7, 10000) == 1167  # 1166.67
-    assert invoicing.amount_cents(1, 9000) == 150
+    assert invoicing.hours_hundredths(80) == 133  # 1.3333 h shows as 1.33
+    assert invoicing.amount_cents(80, 14500) == 19285  # 1.33 x 145.00, not 193.33
+    assert invoicing.hours_hundredths(1) == 2  # 0.0167 h rounds half up to 0.02
+    assert invoicing.amount_cents(7, 10000) == 1200  # 0.12 h
+    assert invoicing.amount_cents(15, 102) == 26  # 0.25 x 1.02 = 0.255: half a cent rounds up
+    assert invoicing.amount_cents(15, 101) == 25  # 0.2525 rounds down
 
 
 def approved_week(rounding=15, minimum=0):
@@ -142,10 +147,104 @@ def test_an_exported_invoice_no_longer_changes():
     invoicing.mark_reviewed(manager, invoice)
     invoicing.mark_exported(manager, [invoice])
     make_entry(tech, at(3, 9), 30, sr=sr)
-    [invoice] = invoicing.regenerate(MONDAY)
+    [invoice, _late] = invoicing.regenerate(MONDAY)
     assert lines_by_sr(invoice)[sr.id].logged_minutes == 105
     with pytest.raises(RuleViolation):
         invoicing.adjust_line(manager, lines_by_sr(invoice)[sr.id], 10, "")
+
+
+def test_time_approved_after_its_week_was_exported_goes_on_a_supplementary_invoice():
+    manager, _tech, client, sr = approved_week()
+    late_tech = make_user()
+    make_entry(late_tech, at(1, 13), 5 * 60 + 45, sr=sr)
+    card = make_card(late_tech, MONDAY, "submitted")  # reopened, say: not approved yet
+    [invoice] = invoicing.regenerate(MONDAY)
+    invoicing.mark_reviewed(manager, invoice)
+    invoicing.mark_exported(manager, [invoice])
+    exported_total = invoicing.invoice_total(invoice)
+
+    card.status, card.decided_at = "approved", at(6, 9)
+    [invoice, late] = invoicing.regenerate(MONDAY)
+    assert invoicing.invoice_total(invoice) == exported_total  # as sent
+    assert (late.client, late.week_start, late.supplement, late.status) == (
+        client,
+        MONDAY,
+        1,
+        "proposed",
+    )
+    assert invoicing.invoice_number(late) == f"INV-2026W47-{client.id:04d}-S1"
+    [line] = late.lines
+    assert line.logged_minutes == 5 * 60 + 45
+    assert invoicing.line_amount(line) == 69000  # 5.75 h x 120.00
+    assert line.description == f"{sr.number} Replace UPS battery (worked Tue 17 Nov)"
+    # every approved billable minute is on exactly one invoice, however often it is rebuilt
+    invoicing.regenerate(MONDAY)
+    billed = [entry.id for inv in (invoice, late) for li in inv.lines for entry in li.entries]
+    assert len(billed) == len(set(billed)) == 5
+
+
+def test_a_reviewed_invoice_goes_back_to_proposed_when_its_only_time_is_no_longer_approved():
+    manager, tech, _client, sr = approved_week()
+    [invoice] = invoicing.regenerate(MONDAY)
+    invoicing.adjust_line(manager, lines_by_sr(invoice)[sr.id], 120, "")
+    invoicing.mark_reviewed(manager, invoice)
+
+    db.session.scalar(select(TimeCard).where(TimeCard.tech_id == tech.id)).status = "draft"
+    [invoice] = invoicing.regenerate(MONDAY)
+    assert invoice.status == "proposed"
+    assert f"{sr.number} Replace UPS battery: its time is no longer approved (was 1.75 h)" in (
+        invoice.status_reason
+    )
+    assert lines_by_sr(invoice)[sr.id].logged_minutes == 0
+    assert invoicing.plan_export(MONDAY).invoices == []  # nothing reviewed to export
+    reopened = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "invoice.review_reopened")
+    ).all()
+    assert [event.entity_id for event in reopened] == [invoice.id]
+
+
+def test_a_rate_change_keeps_each_lines_rate_and_sends_a_reviewed_invoice_back():
+    manager, _tech, client, _sr = approved_week()
+    [invoice] = invoicing.regenerate(MONDAY)
+    invoicing.mark_reviewed(manager, invoice)
+    total = invoicing.invoice_total(invoice)
+
+    client.billing_rate_cents = 15000
+    [invoice] = invoicing.regenerate(MONDAY)
+    assert invoicing.invoice_total(invoice) == total  # never repriced silently
+    assert invoice.status == "proposed"
+    assert invoice.status_reason == "Alder Creek Dental's rate changed from 120.00 to 150.00"
+    assert all(invoicing.line_rate_differs(line) for line in invoice.lines)
+
+    invoicing.apply_current_rate(manager, invoice)
+    assert {line.rate_cents for line in invoice.lines} == {15000}
+    invoicing.mark_reviewed(manager, invoice)
+    [invoice] = invoicing.regenerate(MONDAY)
+    assert (invoice.status, invoice.status_reason) == ("reviewed", "")
+
+
+def test_keeping_the_old_rate_is_a_decision_that_stays():
+    manager, _tech, client, _sr = approved_week()
+    [invoice] = invoicing.regenerate(MONDAY)
+    client.billing_rate_cents = 15000
+    invoicing.mark_reviewed(manager, invoice)  # reviewed knowing the new rate: keeps 120.00
+    [invoice] = invoicing.regenerate(MONDAY)
+    assert invoice.status == "reviewed"
+    assert {line.rate_cents for line in invoice.lines} == {12000}
+
+
+def test_regenerating_twice_changes_nothing():
+    manager, tech, _client, sr = approved_week()
+    [invoice] = invoicing.regenerate(MONDAY)
+    invoicing.mark_reviewed(manager, invoice)
+    invoicing.mark_exported(manager, [invoice])
+    make_entry(tech, at(3, 9), 30, sr=sr)
+    invoicing.regenerate(MONDAY)
+    db.session.flush()
+    events = db.session.scalar(select(func.count(AuditEvent.id)))
+    invoicing.regenerate(MONDAY)
+    assert not db.session.dirty and not db.session.new and not db.session.deleted
+    assert db.session.scalar(select(func.count(AuditEvent.id))) == events
 
 
 def test_invoice_csv_parses_back_with_the_values_and_neutralises_formulas():
@@ -161,6 +260,8 @@ def test_invoice_csv_parses_back_with_the_values_and_neutralises_formulas():
     assert first["Customer"] == "'=HYPERLINK(evil)"
     assert first["Description"].endswith("(+1 visit)")
     assert (first["Quantity"], first["Rate"], first["Amount"]) == ("1.50", "120.00", "180.00")
+    for row in rows:  # an accounting import that recomputes agrees to the cent
+        assert Decimal(row["Quantity"]) * Decimal(row["Rate"]) == Decimal(row["Amount"])
     assert first["InvoiceNumber"] == f"INV-2026W47-{client.id:04d}"
     assert first["InvoiceDate"] == "2026-11-23"
 

@@ -116,3 +116,51 @@ def test_week_urls_go_to_the_monday(login_as):
     manager = login_as("service_manager")
     assert manager.get("/manage/invoices/2026-11-19").headers["Location"] == WEEK
     assert manager.get("/manage/invoices/soon").status_code == 404
+
+
+def _approve_later_time(app, people, minutes):
+    """A second tech's time on the same client, approved only after the week's export."""
+    with app.app_context():
+        from tests.factories import make_user
+
+        client = db.session.scalar(select(ProposedInvoice)).client
+        late = make_user(name="Lena Late")
+        entry = make_entry(late, datetime(2026, 11, 18, 13, tzinfo=UTC), minutes, client=client)
+        entry.synced_at = entry.ended_at
+        make_card(late, MONDAY, "approved")
+        db.session.commit()
+
+
+def test_time_approved_after_export_shows_as_a_late_supplementary_invoice(app, login_as, people):
+    approved_time(app, people)
+    manager = login_as("service_manager")
+    manager.get(WEEK)
+    _line_id, invoice_id = first_line(app)
+    manager.post(f"/manage/invoices/{invoice_id}/reviewed")
+    assert manager.post(f"/manage/invoices/{MONDAY.isoformat()}/export").status_code == 200
+
+    _approve_later_time(app, people, 345)
+    page = manager.get(WEEK).get_data(as_text=True)
+    assert "Late time: approved after this week's invoice was exported" in page
+    assert "-S1" in page and "Other work (worked Wed 18 Nov)" in page
+    assert "833.75" in page  # 5.75 h at 145.00, billed once, on the supplement
+
+
+def test_a_rate_change_shows_on_the_invoice_and_is_applied_only_when_asked(app, login_as, people):
+    approved_time(app, people)
+    manager = login_as("service_manager")
+    manager.get(WEEK)
+    _line_id, invoice_id = first_line(app)
+    manager.post(f"/manage/invoices/{invoice_id}/reviewed")
+    with app.app_context():
+        db.session.get(ProposedInvoice, invoice_id).client.billing_rate_cents = 16000
+        db.session.commit()
+
+    page = manager.get(WEEK).get_data(as_text=True)
+    assert "Back to Proposed: Kestrel Architects&#39;s rate changed from 145.00 to 160.00" in page
+    assert "217.50" in page and "the client's rate is now 160.00" in page
+    assert login_as("technician").post(f"/manage/invoices/{invoice_id}/rate").status_code == 403
+    manager = login_as("service_manager")
+    fragment = manager.post(f"/manage/invoices/{invoice_id}/rate", headers=HTMX)
+    assert fragment.status_code == 200
+    assert "240.00" in fragment.get_data(as_text=True)  # 1.5 h at 160.00
