@@ -5,6 +5,7 @@ from decimal import Decimal
 import email_validator
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DecimalField,
     EmailField,
     IntegerField,
@@ -135,6 +136,7 @@ class SettingsForm(FlaskForm):
             NumberRange(min=0, max=480, message="Use 0 to 480 minutes."),
         ],
     )
+    allow_overlapping_entries = BooleanField("Allow a tech's time entries to overlap")
     stale_after_days = IntegerField(
         "An SR is stale after (days without change)",
         validators=[

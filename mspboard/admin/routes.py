@@ -163,6 +163,7 @@ def settings():
             idle_alert_minutes=form.idle_alert_minutes.data,
             billing_rounding_minutes=int(form.billing_rounding_minutes.data),
             minimum_charge_minutes=form.minimum_charge_minutes.data,
+            allow_overlapping_entries=form.allow_overlapping_entries.data,
         )
 
     if save_form(form, save)[0]:

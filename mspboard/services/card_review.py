@@ -3,7 +3,6 @@ entries, the tech's work pattern, approved time off and the published schedule."
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -14,6 +13,7 @@ from mspboard.services.shop_settings import shop_zone
 from mspboard.services.time_cards import LONG_DAY, CardView, card_view
 from mspboard.services.time_off import approved_between
 from mspboard.services.time_weeks import week_bounds
+from mspboard.services.worked_time import overlapping_pairs
 from mspboard.workweek import from_mask
 
 LATE_SYNC = timedelta(hours=24)
@@ -75,14 +75,13 @@ def review_card(card: TimeCard, now: datetime) -> CardReview:
             hours = day.total.total_seconds() / 3600
             flags.append(Flag("long_day", f"{label}: {hours:.1f} h logged, over 10 h."))
     finished = sorted((e for e in entries if e.ended_at), key=lambda e: e.started_at)
-    for before, after in itertools.pairwise(finished):
-        if after.started_at < before.ended_at:  # type: ignore[operator]
-            flags.append(
-                Flag(
-                    "overlap",
-                    f"{_hm(after.started_at)} overlaps the entry from {_hm(before.started_at)}.",
-                )
+    for before, after in overlapping_pairs(finished):
+        flags.append(
+            Flag(
+                "overlap",
+                f"{_hm(after.started_at)} overlaps the entry from {_hm(before.started_at)}.",
             )
+        )
     for entry in entries:
         sr = entry.service_request
         if (

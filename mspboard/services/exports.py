@@ -11,13 +11,9 @@ from datetime import date
 from sqlalchemy import select
 
 from mspboard.models import ProposedInvoice, TimeCard, TimeCardStatus, TimeEntry, db
-from mspboard.services.invoicing import (
-    entry_minutes,
-    invoice_number,
-    line_amount,
-    line_billed,
-)
+from mspboard.services.invoicing import hours_hundredths, invoice_number, line_amount, line_billed
 from mspboard.services.time_weeks import local_date, week_bounds
+from mspboard.services.worked_time import worked_in_day
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -37,8 +33,9 @@ def _csv(header: list[str], rows: list[list[object]]) -> str:
     return buffer.getvalue()
 
 
-def _money(cents: int) -> str:
-    return f"{cents // 100}.{cents % 100:02d}"
+def _hundredths(value: int) -> str:
+    """An amount kept in hundredths (cents, or hours to two decimals) as a plain decimal."""
+    return f"{value // 100}.{value % 100:02d}"
 
 
 INVOICE_HEADER = [
@@ -70,19 +67,34 @@ def invoices_csv(invoices: list[ProposedInvoice], invoice_date: date) -> str:
                     invoice_date.isoformat(),
                     item,
                     description,
-                    f"{billed / 60:.2f}",
-                    _money(line.rate_cents),
-                    _money(line_amount(line)),
+                    _hundredths(hours_hundredths(billed)),
+                    _hundredths(line.rate_cents),
+                    _hundredths(line_amount(line)),
                 ]
             )
     return _csv(INVOICE_HEADER, rows)
 
 
-PAYROLL_HEADER = ["Technician", "Email", "Date", "Hours", "BillableHours", "NonBillableHours"]
+PAYROLL_HEADER = [
+    "Technician",
+    "Email",
+    "Date",
+    "Minutes",
+    "BillableMinutes",
+    "NonBillableMinutes",
+    "Hours",
+    "BillableHours",
+    "NonBillableHours",
+]
+
+
+def _hours(minutes: int) -> str:
+    return f"{minutes / 60:.2f}"
 
 
 def payroll_csv(week_start: date) -> str:
-    """Approved time cards of a week: one row per tech per day worked."""
+    """Approved time cards of a week: one row per tech per day worked, in the same whole
+    minutes as the time card (worked_time); Hours repeat them to two decimals."""
     approved = {
         card.tech_id
         for card in db.session.scalars(
@@ -92,7 +104,7 @@ def payroll_csv(week_start: date) -> str:
         )
     }
     start, end = week_bounds(week_start)
-    totals: dict[tuple[str, str, date], list[int]] = defaultdict(lambda: [0, 0])
+    days: dict[tuple[str, str, date], list[TimeEntry]] = defaultdict(list)
     for entry in db.session.scalars(
         select(TimeEntry).where(
             TimeEntry.started_at >= start,
@@ -100,13 +112,11 @@ def payroll_csv(week_start: date) -> str:
             TimeEntry.ended_at.is_not(None),
         )
     ):
-        if entry.tech_id not in approved:
-            continue
-        minutes = entry_minutes(entry)
-        bucket = totals[(entry.tech.name, entry.tech.email, local_date(entry.started_at))]
-        bucket[0 if entry.billable else 1] += minutes
-    rows = [
-        [name, email, day.isoformat(), f"{(b + n) / 60:.2f}", f"{b / 60:.2f}", f"{n / 60:.2f}"]
-        for (name, email, day), (b, n) in sorted(totals.items())
-    ]
+        if entry.tech_id in approved:
+            days[(entry.tech.name, entry.tech.email, local_date(entry.started_at))].append(entry)
+    rows: list[list[object]] = []
+    for (name, email, day), entries in sorted(days.items()):
+        worked = worked_in_day(entries)
+        minutes = [worked.minutes, worked.billable, worked.non_billable]
+        rows.append([name, email, day.isoformat(), *minutes, *map(_hours, minutes)])
     return _csv(PAYROLL_HEADER, rows)

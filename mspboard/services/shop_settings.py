@@ -20,6 +20,7 @@ SETTINGS_FIELDS = [
     "idle_alert_minutes",
     "billing_rounding_minutes",
     "minimum_charge_minutes",
+    "allow_overlapping_entries",
 ]
 
 
@@ -64,6 +65,7 @@ def update_settings(
     idle_alert_minutes: int = 120,
     billing_rounding_minutes: int = 15,
     minimum_charge_minutes: int = 0,
+    allow_overlapping_entries: bool = False,
 ) -> ShopSettings:
     settings = current_settings()
     validate_timezone(timezone)
@@ -95,6 +97,7 @@ def update_settings(
     settings.idle_alert_minutes = idle_alert_minutes
     settings.billing_rounding_minutes = billing_rounding_minutes
     settings.minimum_charge_minutes = minimum_charge_minutes
+    settings.allow_overlapping_entries = allow_overlapping_entries
     after = snapshot(settings, SETTINGS_FIELDS)
     if after != before:
         record_event(actor, "settings.updated", settings, before, after)

@@ -3,7 +3,6 @@ submission deadline, and submitting or resubmitting it."""
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -15,6 +14,7 @@ from mspboard.services.audit import record_event
 from mspboard.services.errors import RuleViolation
 from mspboard.services.shop_settings import current_settings, shop_zone
 from mspboard.services.time_weeks import card_for, local_date, week_bounds, week_label
+from mspboard.services.worked_time import Worked, overlapping_pairs, worked_in_day
 from mspboard.workweek import from_mask
 
 LONG_DAY = timedelta(hours=10)
@@ -25,9 +25,16 @@ NOTABLE_GAP = timedelta(minutes=30)
 class CardDay:
     day: date
     entries: list[TimeEntry]
-    total: timedelta = timedelta()
-    billable: timedelta = timedelta()
+    worked: Worked = field(default_factory=Worked)
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> timedelta:
+        return timedelta(minutes=self.worked.minutes)
+
+    @property
+    def billable(self) -> timedelta:
+        return timedelta(minutes=self.worked.billable)
 
     @property
     def non_billable(self) -> timedelta:
@@ -85,15 +92,11 @@ def _hm(moment: datetime) -> str:
 
 def _day_warnings(tech: User, day: CardDay, now: datetime) -> None:
     label = day.day.strftime("%a")
-    finished = sorted(
-        (e for e in day.entries if e.ended_at is not None), key=lambda e: e.started_at
-    )
-    for before, after in itertools.pairwise(finished):
-        if after.started_at < before.ended_at:  # type: ignore[operator]
-            day.warnings.append(
-                f"{label}: {_hm(before.started_at)} to {_hm(before.ended_at)} overlaps "  # type: ignore[arg-type]
-                f"{_hm(after.started_at)} to {_hm(after.ended_at)}."  # type: ignore[arg-type]
-            )
+    for before, after in overlapping_pairs(day.entries):
+        day.warnings.append(
+            f"{label}: {_hm(before.started_at)} to {_hm(before.ended_at)} overlaps "  # type: ignore[arg-type]
+            f"{_hm(after.started_at)} to {_hm(after.ended_at)}; the overlap counts once."  # type: ignore[arg-type]
+        )
     if day.total > LONG_DAY:
         day.warnings.append(f"{label}: over 10 hours logged.")
     if day.day.isoweekday() not in from_mask(tech.workdays):
@@ -134,11 +137,8 @@ def card_view(tech: User, week_start: date, now: datetime | None = None) -> Card
         days[(local_date(entry.started_at) - week_start).days].entries.append(entry)
     running = None
     for day in days:
+        day.worked = worked_in_day(day.entries, now)
         for entry in day.entries:
-            spent = entry.duration(now)
-            day.total += spent
-            if entry.billable:
-                day.billable += spent
             if entry.is_running:
                 running = entry
         if day.day <= local_date(now):

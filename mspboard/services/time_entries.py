@@ -16,7 +16,7 @@ from mspboard import events
 from mspboard.models import Client, ServiceRequest, SRStatus, TimeEntry, User, db, utcnow
 from mspboard.services.errors import RuleViolation
 from mspboard.services.service_requests import change_status
-from mspboard.services.shop_settings import shop_zone
+from mspboard.services.shop_settings import current_settings, shop_zone
 from mspboard.services.time_weeks import ensure_week_open
 
 MAX_ENTRY = timedelta(hours=24)
@@ -118,7 +118,42 @@ def _work_target(
     return None, client
 
 
-def _check_span(tech: User, started: datetime, ended: datetime, now: datetime) -> None:
+def _refuse_overlap(
+    tech: User, started: datetime, ended: datetime | None, ignore: TimeEntry | None = None
+) -> None:
+    """Unless the shop allows overlapping entries, a tech's entries may touch but not
+    overlap (a running timer reaches to the end of time). `ended` None: a timer starting."""
+    if current_settings().allow_overlapping_entries:
+        return
+    query = select(TimeEntry).where(
+        TimeEntry.tech_id == tech.id,
+        (TimeEntry.ended_at.is_(None)) | (TimeEntry.ended_at > started),
+    )
+    if ended is not None:
+        query = query.where(TimeEntry.started_at < ended)
+    if ignore is not None and ignore.id is not None:
+        query = query.where(TimeEntry.id != ignore.id)
+    other = db.session.scalars(query.order_by(TimeEntry.started_at).limit(1)).first()
+    if other is None:
+        return
+    zone = shop_zone()
+    start = other.started_at.astimezone(zone)
+    what = other.service_request.number if other.service_request else other.client.name
+    until = f"to {other.ended_at.astimezone(zone):%H:%M}" if other.ended_at else "(timer running)"
+    raise RuleViolation(
+        f"This overlaps your entry on {start:%a %d %b} from {start:%H:%M} {until} ({what}); "
+        "change the times so they do not overlap.",
+        "start",
+    )
+
+
+def _check_span(
+    tech: User,
+    started: datetime,
+    ended: datetime,
+    now: datetime,
+    editing: TimeEntry | None = None,
+) -> None:
     if ended <= started:
         raise RuleViolation("The end must be after the start.", "end")
     if ended - started > MAX_ENTRY:
@@ -126,6 +161,7 @@ def _check_span(tech: User, started: datetime, ended: datetime, now: datetime) -
     _not_in_future(started, now, "start")
     ensure_week_open(tech, started, "date")
     ensure_week_open(tech, ended - timedelta(microseconds=1), "date")
+    _refuse_overlap(tech, started, ended, editing)
 
 
 def _announce(sr_changed: bool = False) -> None:
@@ -184,11 +220,12 @@ def start_timer(
     _not_in_future(at, now, "start")
     ensure_week_open(tech, at)
     running = running_timer(tech)
+    if running is not None and at <= running.started_at:
+        raise RuleViolation(
+            "Another timer started after this one; stop it before starting this one."
+        )
+    _refuse_overlap(tech, at, None, ignore=running)  # the running timer stops at `at`
     if running is not None:
-        if at <= running.started_at:
-            raise RuleViolation(
-                "Another timer started after this one; stop it before starting this one."
-            )
         stop_timer(tech, at=at, now=now)
     entry = TimeEntry(
         uuid=uuid,
@@ -254,7 +291,7 @@ def update_entry(
         raise RuleViolation("Stop the timer before editing its entry.")
     ensure_week_open(tech, entry.started_at, "date")
     sr, client = _work_target(tech, values.sr_id, values.client_id, for_timer=False)
-    _check_span(tech, values.started_at, values.ended_at, now)
+    _check_span(tech, values.started_at, values.ended_at, now, editing=entry)
     entry.sr_id = sr.id if sr else None
     entry.client_id = client.id
     entry.started_at = values.started_at

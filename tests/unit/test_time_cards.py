@@ -35,7 +35,7 @@ def test_warnings_name_gaps_in_working_hours_overlaps_and_long_days():
     make_entry(tech, at(WED, 10, 30), minutes=600)  # overlaps, and makes the day long
     warnings = tc.card_view(tech, WEEK, now=at(WED, 23)).warnings
     assert "Wed: nothing logged 09:00 to 10:00." in warnings
-    assert "Wed: 10:00 to 11:00 overlaps 10:30 to 20:30." in warnings
+    assert "Wed: 10:00 to 11:00 overlaps 10:30 to 20:30; the overlap counts once." in warnings
     assert "Wed: over 10 hours logged." in warnings
     assert "Mon: nothing logged in working hours." in warnings
 

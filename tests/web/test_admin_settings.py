@@ -22,7 +22,11 @@ def test_admin_saves_the_shop_settings(app, login_as):
         assert (stored.timezone, stored.default_rate_cents) == ("America/Chicago", 12500)
         assert stored.idle_alert_minutes == 90
         assert (stored.billing_rounding_minutes, stored.minimum_charge_minutes) == (6, 30)
+        assert stored.allow_overlapping_entries is False  # an unticked box turns it off
     assert "Harbor Lane IT" in admin.get("/board").get_data(as_text=True)
+    admin.post("/admin/settings", data=VALID | {"allow_overlapping_entries": "y"})
+    with app.app_context():
+        assert db.session.get(ShopSettings, 1).allow_overlapping_entries is True
 
 
 def test_unknown_time_zone_is_refused_next_to_the_field(app, login_as):
