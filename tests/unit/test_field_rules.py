@@ -10,16 +10,21 @@ from mspboard.services import schedule_acknowledgements as acks
 from mspboard.services.errors import RuleViolation
 from tests.factories import make_user
 from tests.field_factories import make_schedule_item, make_time_off
+from tests.shop_time import at_local
 
-NOW = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)  # a Wednesday
 WEEK = date(2026, 11, 23)
+
+
+def now() -> datetime:
+    """A Wednesday, 14:00 on the shop's clocks."""
+    return at_local(date(2026, 11, 25), 14)
 
 
 def test_acknowledging_records_the_phone_moment_and_what_was_seen():
     tech = make_user()
-    item = make_schedule_item(tech, NOW + timedelta(days=1))
-    tapped = NOW - timedelta(minutes=30)
-    acks.acknowledge(tech, item.id, item.version, at=tapped, now=NOW)
+    item = make_schedule_item(tech, now() + timedelta(days=1))
+    tapped = now() - timedelta(minutes=30)
+    acks.acknowledge(tech, item.id, item.version, at=tapped, now=now())
     assert item.is_acknowledged and item.acknowledged_at == tapped
     assert item.acknowledged_snapshot["title"] == "Server patching"
 
@@ -28,9 +33,9 @@ def test_acknowledging_tells_the_managers_planner_once_it_is_saved():
     from mspboard import events
 
     tech = make_user()
-    item = make_schedule_item(tech, NOW + timedelta(days=1))
+    item = make_schedule_item(tech, now() + timedelta(days=1))
     with events.subscribe([events.SCHEDULE]) as planner:
-        acks.acknowledge(tech, item.id, item.version, at=NOW, now=NOW)
+        acks.acknowledge(tech, item.id, item.version, at=now(), now=now())
         assert planner.drain() == set()
         db.session.commit()
         assert planner.drain() == {events.SCHEDULE}
@@ -38,8 +43,8 @@ def test_acknowledging_tells_the_managers_planner_once_it_is_saved():
 
 def test_a_change_after_acknowledging_asks_again_and_says_what_changed():
     tech = make_user()
-    item = make_schedule_item(tech, NOW + timedelta(days=1))
-    acks.acknowledge(tech, item.id, 1, at=NOW, now=NOW)
+    item = make_schedule_item(tech, now() + timedelta(days=1))
+    acks.acknowledge(tech, item.id, 1, at=now(), now=now())
     item.starts_at += timedelta(hours=2)
     item.ends_at += timedelta(hours=2)
     item.out_of_town = True
@@ -55,33 +60,33 @@ def test_a_change_after_acknowledging_asks_again_and_says_what_changed():
 
 def test_acknowledging_a_version_the_manager_replaced_is_refused():
     tech = make_user()
-    item = make_schedule_item(tech, NOW + timedelta(days=1))
+    item = make_schedule_item(tech, now() + timedelta(days=1))
     item.version = 2
     with pytest.raises(RuleViolation, match="changed after you saw it"):
-        acks.acknowledge(tech, item.id, 1, at=NOW, now=NOW)
+        acks.acknowledge(tech, item.id, 1, at=now(), now=now())
 
 
 def test_cannot_acknowledge_someone_elses_or_unpublished_items():
     tech = make_user()
-    theirs = make_schedule_item(make_user(), NOW)
-    draft = make_schedule_item(tech, NOW, published=False)
+    theirs = make_schedule_item(make_user(), now())
+    draft = make_schedule_item(tech, now(), published=False)
     for item in (theirs, draft):
         with pytest.raises(RuleViolation, match="no longer on your schedule"):
-            acks.acknowledge(tech, item.id, 1, at=NOW, now=NOW)
+            acks.acknowledge(tech, item.id, 1, at=now(), now=now())
 
 
 def test_acknowledge_all_takes_what_was_seen_and_reports_the_rest():
     tech = make_user()
-    items = [make_schedule_item(tech, NOW + timedelta(days=d)) for d in (1, 2, 3)]
+    items = [make_schedule_item(tech, now() + timedelta(days=d)) for d in (1, 2, 3)]
     items[2].version = 2
-    done, skipped = acks.acknowledge_all(tech, {i.id: 1 for i in items}, at=NOW, now=NOW)
+    done, skipped = acks.acknowledge_all(tech, {i.id: 1 for i in items}, at=now(), now=now())
     assert done == items[:2] and len(skipped) == 1 and "changed" in skipped[0]
 
 
 def test_schedule_week_shows_published_items_by_day_and_approved_time_off():
     tech = make_user()
-    thursday = make_schedule_item(tech, datetime(2026, 11, 26, 9, tzinfo=UTC))
-    make_schedule_item(tech, datetime(2026, 11, 26, 13, tzinfo=UTC), published=False)
+    thursday = make_schedule_item(tech, at_local(date(2026, 11, 26), 9))
+    make_schedule_item(tech, at_local(date(2026, 11, 26), 13), published=False)
     make_time_off(tech, date(2026, 11, 27), date(2026, 11, 30))
     make_time_off(tech, date(2026, 11, 24), date(2026, 11, 24), status="pending")
     week = acks.schedule_week(tech, WEEK)
@@ -97,7 +102,7 @@ def test_checkin_for_the_phone_day_with_urgent_issues():
         how_it_went="Fine",
         plan_for_tomorrow="Finish the migration",
         issues=[checkins.IssueNote("Backup failing at Acme", urgent=True), checkins.IssueNote(" ")],
-        at=NOW,
+        at=now(),
     )
     assert checkin.day == date(2026, 11, 25)
     assert [(i.text, i.urgent) for i in checkin.issues] == [("Backup failing at Acme", True)]
@@ -106,11 +111,11 @@ def test_checkin_for_the_phone_day_with_urgent_issues():
 def test_checking_in_again_the_same_day_updates_and_keeps_handled_issues():
     tech = make_user()
     first = checkins.submit_checkin(
-        tech, how_it_went="Ok", plan_for_tomorrow="", issues=[checkins.IssueNote("A")], at=NOW
+        tech, how_it_went="Ok", plan_for_tomorrow="", issues=[checkins.IssueNote("A")], at=now()
     )
-    first.issues[0].handled_at = NOW
+    first.issues[0].handled_at = now()
     second = checkins.submit_checkin(
-        tech, how_it_went="Better", plan_for_tomorrow="", issues=[checkins.IssueNote("B")], at=NOW
+        tech, how_it_went="Better", plan_for_tomorrow="", issues=[checkins.IssueNote("B")], at=now()
     )
     assert second.id == first.id and [i.text for i in second.issues] == ["A", "B"]
 
@@ -118,13 +123,13 @@ def test_checking_in_again_the_same_day_updates_and_keeps_handled_issues():
 def test_checkin_needs_how_the_day_went():
     with pytest.raises(RuleViolation) as refusal:
         checkins.submit_checkin(
-            make_user(), how_it_went=" ", plan_for_tomorrow="", issues=[], at=NOW
+            make_user(), how_it_went=" ", plan_for_tomorrow="", issues=[], at=now()
         )
     assert refusal.value.field == "how_it_went"
 
 
 def _ask(tech, start, end, **kw):
-    return time_off.request_time_off(tech, time_off.TimeOffFields(start, end, **kw), at=NOW)
+    return time_off.request_time_off(tech, time_off.TimeOffFields(start, end, **kw), at=now())
 
 
 def test_time_off_with_half_days_is_pending():
@@ -154,8 +159,8 @@ def test_time_off_refuses_backwards_empty_past_and_overlapping_requests():
 
 def test_agenda_note_lands_on_the_next_monday_meeting():
     tech = make_user()
-    assert agenda.add_note(tech, "New backup vendor?", at=NOW).meeting_on == date(2026, 11, 30)
-    monday_morning = datetime(2026, 11, 30, 8, tzinfo=UTC)
+    assert agenda.add_note(tech, "New backup vendor?", at=now()).meeting_on == date(2026, 11, 30)
+    monday_morning = at_local(date(2026, 11, 30), 8)
     assert agenda.next_meeting(monday_morning) == date(2026, 11, 30)
     assert agenda.next_meeting(monday_morning.replace(hour=13)) == date(2026, 12, 7)
 
@@ -169,4 +174,4 @@ def test_agenda_meeting_follows_the_shop_zone():
 
 def test_agenda_note_needs_text():
     with pytest.raises(RuleViolation, match="Write the note"):
-        agenda.add_note(make_user(), "  ", at=NOW)
+        agenda.add_note(make_user(), "  ", at=now())

@@ -12,13 +12,15 @@ from mspboard.services.planner import ItemFields
 from mspboard.workweek import to_mask
 from tests.factories import make_sr, make_user
 from tests.field_factories import make_schedule_item, make_time_off
+from tests.shop_time import at_local
 
 MONDAY = date(2030, 1, 7)
 FRIDAY = MONDAY + timedelta(days=4)
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=UTC)
+    """`day` at hour:minute on the shop's clocks."""
+    return at_local(day, hour, minute)
 
 
 def fields(tech, day=MONDAY, start=9, end=12, **extra) -> ItemFields:
@@ -161,8 +163,8 @@ def test_form_times_are_shop_local_and_stored_in_utc():
     db.session.flush()
     g.pop("shop_settings", None)
     starts, ends = planner.item_times(MONDAY, time(9, 0), time(17, 30))
-    assert starts.astimezone(UTC) == at(MONDAY, 15)
-    assert ends.astimezone(UTC) == at(MONDAY, 23, 30)
+    assert starts.astimezone(UTC) == datetime.combine(MONDAY, time(15), tzinfo=UTC)
+    assert ends.astimezone(UTC) == datetime.combine(MONDAY, time(23, 30), tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

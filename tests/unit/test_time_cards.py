@@ -8,13 +8,15 @@ from mspboard.services.errors import RuleViolation
 from mspboard.workweek import to_mask
 from tests.factories import make_user
 from tests.field_factories import make_card, make_entry
+from tests.shop_time import at_local
 
 WEEK = date(2026, 11, 23)  # Monday
-WED = datetime(2026, 11, 25, 0, 0, tzinfo=UTC)
+WED = date(2026, 11, 25)
 
 
-def at(day: datetime, hh: int, mm: int = 0) -> datetime:
-    return day.replace(hour=hh, minute=mm)
+def at(day: date, hh: int, mm: int = 0) -> datetime:
+    """`day` at hh:mm on the shop's clocks."""
+    return at_local(day, hh, mm)
 
 
 def test_card_groups_entries_by_day_with_totals_and_billable_split():

@@ -9,6 +9,7 @@ from mspboard.services import time_entries as te
 from mspboard.services.errors import RuleViolation
 from tests.factories import make_client, make_sr, make_user
 from tests.field_factories import make_card, make_entry, new_uuid
+from tests.shop_time import at_local
 
 NOW = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)  # a Wednesday
 WEEK = date(2026, 11, 23)
@@ -114,7 +115,7 @@ def test_start_more_than_five_minutes_in_the_future_is_refused():
 def test_manual_entry_from_date_and_times_in_the_shop_zone():
     start, end = te.entry_times(date(2026, 11, 24), time(9, 0), end=time(10, 30))
     entry = _entry(make_user(), start, end, notes=" Site visit ")
-    assert entry.started_at == datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    assert entry.started_at == at_local(date(2026, 11, 24), 9)
     assert entry.duration() == timedelta(minutes=90) and entry.notes == "Site visit"
 
 

@@ -1,4 +1,4 @@
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -8,37 +8,43 @@ from mspboard.services import today as desk
 from mspboard.services.errors import RuleViolation
 from tests.factories import make_client, make_user
 from tests.field_factories import make_entry, make_schedule_item, make_time_off
+from tests.shop_time import at_local
 
-# A Wednesday; techs work 08:00-17:00 Monday to Friday and the shop's zone is UTC in tests.
-WEDNESDAY_NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+# A Wednesday; techs work 08:00-17:00 Monday to Friday on the shop's clocks.
+WEDNESDAY = date(2026, 11, 25)
 
 
-def quiet_names(now=WEDNESDAY_NOON):
-    return [row.tech.name for row in desk.quiet_techs(now)]
+def wednesday_at(hour: int, minute: int = 0) -> datetime:
+    return at_local(WEDNESDAY, hour, minute)
+
+
+def quiet_names(now: datetime | None = None) -> list[str]:
+    return [row.tech.name for row in desk.quiet_techs(now or wednesday_at(12))]
 
 
 def test_a_tech_on_shift_with_nothing_logged_for_two_hours_is_quiet():
     make_user(name="Quiet Quinn")
     busy = make_user(name="Busy Bea")
-    make_entry(busy, WEDNESDAY_NOON - timedelta(hours=1), minutes=50)
+    make_entry(busy, wednesday_at(11), minutes=50)
     assert quiet_names() == ["Quiet Quinn"]
 
 
 def test_quiet_counts_from_the_last_entry_and_a_running_timer_is_not_quiet():
     tech = make_user(name="Tess")
-    make_entry(tech, WEDNESDAY_NOON - timedelta(hours=4), minutes=60)
+    noon = wednesday_at(12)
+    make_entry(tech, noon - timedelta(hours=4), minutes=60)
     assert quiet_names() == ["Tess"]
-    assert desk.quiet_techs(WEDNESDAY_NOON)[0].since == WEDNESDAY_NOON - timedelta(hours=3)
-    make_entry(tech, WEDNESDAY_NOON - timedelta(minutes=10), minutes=None)
+    assert desk.quiet_techs(noon)[0].since == noon - timedelta(hours=3)
+    make_entry(tech, noon - timedelta(minutes=10), minutes=None)
     assert quiet_names() == []
 
 
 def test_nobody_is_quiet_off_shift_on_time_off_or_before_the_threshold():
     tech = make_user(name="Tom")
-    assert quiet_names(datetime(2026, 11, 25, 9, 30, tzinfo=UTC)) == []  # 1.5 h into the day
-    assert quiet_names(datetime(2026, 11, 25, 18, 0, tzinfo=UTC)) == []  # after hours
-    assert quiet_names(datetime(2026, 11, 28, 12, 0, tzinfo=UTC)) == []  # Saturday
-    make_time_off(tech, date(2026, 11, 25), date(2026, 11, 25))
+    assert quiet_names(wednesday_at(9, 30)) == []  # 1.5 h into the day
+    assert quiet_names(wednesday_at(18)) == []  # after hours
+    assert quiet_names(at_local(date(2026, 11, 28), 12)) == []  # Saturday
+    make_time_off(tech, WEDNESDAY, WEDNESDAY)
     assert quiet_names() == []
 
 
@@ -57,13 +63,13 @@ def test_open_issues_put_urgent_first_and_drop_handled_ones():
     later = checkin_with(
         tech, date(2026, 11, 25), ("Firewall out of support", True), ("Ask about the quote", False)
     )
-    assert [i.text for i in desk.open_issues(WEDNESDAY_NOON)] == [
+    assert [i.text for i in desk.open_issues(wednesday_at(12))] == [
         "Firewall out of support",
         "Toner low at Elm Street",
         "Ask about the quote",
     ]
     desk.handle_issue(manager, later.issues[0])
-    assert "Firewall out of support" not in [i.text for i in desk.open_issues(WEDNESDAY_NOON)]
+    assert "Firewall out of support" not in [i.text for i in desk.open_issues(wednesday_at(12))]
 
 
 def test_an_issue_becomes_an_sr_assigned_to_the_tech_in_one_step():
@@ -96,10 +102,10 @@ def test_checkins_list_every_tech_with_or_without_one():
 def test_utilisation_is_billable_of_logged_and_logged_of_scheduled():
     tech = make_user(name="Uma")
     monday = date(2026, 11, 23)
-    make_entry(tech, datetime(2026, 11, 23, 8, tzinfo=UTC), minutes=180, billable=True)
-    make_entry(tech, datetime(2026, 11, 23, 13, tzinfo=UTC), minutes=60, billable=False)
-    make_schedule_item(tech, datetime(2026, 11, 23, 8, tzinfo=UTC), hours=8)
-    make_schedule_item(tech, datetime(2026, 11, 24, 8, tzinfo=UTC), hours=8, published=False)
+    make_entry(tech, at_local(monday, 8), minutes=180, billable=True)
+    make_entry(tech, at_local(monday, 13), minutes=60, billable=False)
+    make_schedule_item(tech, at_local(monday, 8), hours=8)
+    make_schedule_item(tech, at_local(date(2026, 11, 24), 8), hours=8, published=False)
     row = next(r for r in desk.utilisation(monday) if r.tech.name == "Uma")
     assert (row.logged, row.billable, row.scheduled) == (4.0, 3.0, 8.0)
     assert (row.billable_share, row.logged_share) == (75, 50)

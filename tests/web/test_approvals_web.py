@@ -1,24 +1,33 @@
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from mspboard.models import AuditEvent, TimeCard, TimeOffRequest, User, db
+from mspboard.models import AuditEvent, TimeCard, TimeOffRequest, User, db, utcnow
+from mspboard.services.time_weeks import week_start_of
 from tests.conftest import login
 from tests.factories import make_user
 from tests.field_factories import make_card, make_entry, make_schedule_item, make_time_off
+from tests.shop_time import at_local
 
-MONDAY = date(2026, 11, 16)
 HTMX = {"HX-Request": "true"}
 
 
+def last_monday(app) -> date:
+    """Monday of last week in the shop's zone: a week that is over, whatever the clock says."""
+    with app.app_context():
+        return week_start_of(utcnow()) - timedelta(days=7)
+
+
 def submitted_card(app, people, full=True):
+    """Last week's card, submitted: 8 hours a day from 08:00, all week or Monday and Tuesday."""
+    monday = last_monday(app)
     with app.app_context():
         tech = db.session.scalar(select(User).where(User.email == people["technician"]))
         for day in range(5 if full else 2):
-            entry = make_entry(tech, datetime(2026, 11, 16 + day, 8, tzinfo=UTC), minutes=480)
+            entry = make_entry(tech, at_local(monday + timedelta(days=day), 8), minutes=480)
             entry.synced_at = entry.ended_at
-        card = make_card(tech, MONDAY, "submitted")
+        card = make_card(tech, monday, "submitted")
         db.session.commit()
         return card.id, card.version
 
@@ -108,7 +117,7 @@ def test_bulk_approve_takes_the_ticked_clean_cards(app, login_as, people):
 def test_approved_time_off_tells_which_items_to_move(app, login_as, people):
     with app.app_context():
         tech = db.session.scalar(select(User).where(User.email == people["technician"]))
-        make_schedule_item(tech, datetime(2026, 12, 8, 9, tzinfo=UTC), title="Firewall visit")
+        make_schedule_item(tech, at_local(date(2026, 12, 8), 9), title="Firewall visit")
         request_id = make_time_off(tech, date(2026, 12, 8), date(2026, 12, 8), status="pending").id
         db.session.commit()
     manager = login_as("service_manager")
@@ -135,7 +144,7 @@ def test_week_page_reopens_an_approved_card_with_a_reason(app, login_as, people)
     card_id, version = submitted_card(app, people)
     manager = login_as("service_manager")
     manager.post(f"/manage/timecards/{card_id}/approve", data={"version": version})
-    page = manager.get(f"/manage/timecards/{MONDAY.isoformat()}").get_data(as_text=True)
+    page = manager.get(f"/manage/timecards/{last_monday(app).isoformat()}").get_data(as_text=True)
     assert "Approved" in page and "Reopen" in page
     manager.post(f"/manage/timecards/{card_id}/reopen", data={"version": version + 1, "reason": ""})
     assert card_row(app, card_id)[0] == "approved"
@@ -162,7 +171,7 @@ def test_entries_by_day_fragment(app, login_as, people):
         .get(f"/manage/approvals/cards/{card_id}", headers=HTMX)
         .get_data(as_text=True)
     )
-    assert "Mon 16 Nov · 8.0 h" in page and "<html" not in page
+    assert f"{last_monday(app):%a %d %b} · 8.0 h" in page and "<html" not in page
 
 
 def race(managers, card_id: int, version: int) -> list[int]:
@@ -200,7 +209,7 @@ def test_two_managers_racing_on_one_card_store_exactly_one_decision(app, people)
         managers.append(client)
     for round_ in range(5):
         with app.app_context():
-            card = make_card(make_user(), MONDAY - timedelta(weeks=round_), "submitted")
+            card = make_card(make_user(), last_monday(app) - timedelta(weeks=round_), "submitted")
             db.session.commit()
             card_id, version = card.id, card.version
         assert sorted(race(managers, card_id, version)) == [200, 409]

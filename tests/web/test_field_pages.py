@@ -6,10 +6,11 @@ import pytest
 from flask import Flask
 
 from mspboard.models import User, db, utcnow
-from mspboard.services.time_weeks import week_start_of
+from mspboard.services.time_weeks import local_midnight, week_start_of
 from tests.conftest import count_queries
 from tests.factories import make_client, make_sr
 from tests.field_factories import make_card, make_entry, make_schedule_item, make_time_off
+from tests.shop_time import today_local
 
 
 def _tech(app: Flask) -> User:
@@ -95,9 +96,8 @@ def test_week_shows_items_to_acknowledge_and_changes(app, login_as):
         }
         item.version = 2
         make_schedule_item(tech, utcnow() + timedelta(hours=4), title="Firewall rules")
-        make_time_off(
-            tech, utcnow().date() + timedelta(days=7), utcnow().date() + timedelta(days=7)
-        )
+        next_week = today_local() + timedelta(days=7)
+        make_time_off(tech, next_week, next_week)
         db.session.commit()
     html = client.get("/m/week").get_data(as_text=True)
     assert "Time off (vacation)" in html  # approved time off shows as a block next week
@@ -109,7 +109,10 @@ def test_timecard_shows_totals_warnings_and_deadline(app, login_as):
     client = login_as("technician")
     with app.app_context():
         tech = _tech(app)
-        make_entry(tech, utcnow() - timedelta(minutes=5), minutes=None, client=make_client())
+        # Started five minutes ago, or at midnight if this week began less than five minutes
+        # ago: a timer counts in the week it started in, and this is this week's card.
+        started = max(utcnow() - timedelta(minutes=5), local_midnight(week_start_of(utcnow())))
+        make_entry(tech, started, minutes=None, client=make_client())
         db.session.commit()
     html = client.get("/m/timecard").get_data(as_text=True)
     assert "A timer is still running." in html and "Due by" in html

@@ -1,14 +1,16 @@
 """Writes from the phone: one UUID, one change, however often it arrives."""
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask import Flask
 
 from mspboard.models import AgendaItem, CheckIn, IdempotencyKey, TimeEntry, User, db, utcnow
+from mspboard.services.shop_settings import shop_zone
 from mspboard.services.time_weeks import week_start_of
 from tests.factories import make_client, make_sr
 from tests.field_factories import make_card, make_entry, make_schedule_item
+from tests.shop_time import at_local, today_local
 
 JSON = {"Accept": "application/json"}
 
@@ -172,7 +174,7 @@ def test_manual_entry_then_edit_then_delete(app, login_as):
     with app.app_context():
         client_id = make_client().id
         db.session.commit()
-    day = (utcnow() - timedelta(days=1)).date().isoformat()
+        day = (today_local() - timedelta(days=1)).isoformat()
     data = {
         "day": day,
         "start": "09:00",
@@ -229,7 +231,11 @@ def test_acknowledge_and_acknowledge_all_at_the_phone_moment(app, login_as):
 
 def test_checkin_with_an_urgent_issue_for_the_phone_day(app, login_as):
     client = login_as("technician")
-    at = datetime.now(UTC).replace(hour=1, minute=0, second=0, microsecond=0)
+    with app.app_context():
+        # Written on the phone at 17:00 yesterday (shop time) and synced today: the check-in
+        # is for the day on the phone.
+        phone_day = today_local() - timedelta(days=1)
+        at = at_local(phone_day, 17)
     data = {
         "how_it_went": "Long day",
         "issue_1": "UPS beeping",
@@ -239,7 +245,7 @@ def test_checkin_with_an_urgent_issue_for_the_phone_day(app, login_as):
     assert _send(client, "/m/checkin", data, at=at).status_code == 201
     with app.app_context():
         checkin = db.session.scalar(db.select(CheckIn))
-        assert checkin.day == at.date() and checkin.issues[0].urgent
+        assert checkin.day == phone_day and checkin.issues[0].urgent
     missing = _send(client, "/m/checkin", {"how_it_went": ""}, json=False)
     assert missing.status_code == 422 and "how the day went" in missing.get_data(as_text=True)
 
@@ -264,8 +270,8 @@ def test_time_off_request_and_its_errors(app, login_as):
 
 def test_submit_time_card_then_it_is_locked(app, login_as):
     client = login_as("technician")
-    last_week = (utcnow() - timedelta(days=7)).date()  # the test shop runs on UTC
-    week = (last_week - timedelta(days=last_week.weekday())).isoformat()
+    with app.app_context():
+        week = (week_start_of(utcnow()) - timedelta(days=7)).isoformat()
     assert _send(client, f"/m/timecard/{week}/submit", {}).status_code == 200
     again = _send(client, f"/m/timecard/{week}/submit", {})
     assert again.status_code == 422 and "already submitted" in again.get_json()["message"]
@@ -338,7 +344,7 @@ def test_an_entry_on_an_sr_closed_since_can_still_be_edited(app, login_as):
         entry = make_entry(tech, utcnow() - timedelta(hours=3), minutes=30, sr=sr)
         db.session.commit()
         entry_id, sr_id = entry.id, sr.id
-        local_start = entry.started_at
+        local_start = entry.started_at.astimezone(shop_zone())
     form = client.get(f"/m/entries/{entry_id}/edit").get_data(as_text=True)
     assert "Closed last week" in form
     data = {

@@ -1,7 +1,8 @@
 from datetime import timedelta
 
-from mspboard.models import ScheduleItem, db, utcnow
+from mspboard.models import ScheduleItem, db
 from tests.factories import make_client, make_sr, make_user
+from tests.shop_time import at_local, today_local
 
 
 def test_board_shows_open_srs_in_their_columns(app, login_as):
@@ -19,7 +20,7 @@ def test_phone_view_shows_todays_published_items_only(app, login_as, people):
         from mspboard.services.accounts import find_by_email
 
         tech = find_by_email(people["technician"])
-        now = utcnow().replace(hour=12, minute=0)
+        now = at_local(today_local(), 12)  # noon today on the shop's clocks
         db.session.add_all(
             [
                 ScheduleItem(

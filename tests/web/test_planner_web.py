@@ -2,7 +2,7 @@
 message next to the field."""
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -11,6 +11,7 @@ from mspboard.services.planner import next_week_start
 from tests.conftest import count_queries
 from tests.factories import make_sr, make_user
 from tests.field_factories import make_schedule_item, make_time_off
+from tests.shop_time import at_local
 
 HTMX = {"HX-Request": "true"}
 WEEK = date(2030, 1, 7)
@@ -29,12 +30,10 @@ def plan(app, people) -> dict:
         other = make_user(role="technician", name="Bob Other")
         sr = make_sr(title="Mail server down", priority=1)
         closed = make_sr(title="Old job", status="done")
-        item = make_schedule_item(
-            tech, datetime.combine(WEEK, time(9), tzinfo=UTC), title="Patch servers"
-        )
+        item = make_schedule_item(tech, at_local(WEEK, 9), title="Patch servers")
         draft = make_schedule_item(
             tech,
-            datetime.combine(WEEK + timedelta(days=1), time(9), tzinfo=UTC),
+            at_local(WEEK + timedelta(days=1), 9),
             title="Draft job",
             published=False,
         )
@@ -161,7 +160,7 @@ def test_adding_a_task_with_htmx_returns_the_editor_and_the_changed_cell(login_a
     with app.app_context():
         item = db.session.scalar(db.select(ScheduleItem).where(ScheduleItem.title.like("Quart%")))
         assert item.published_at is None and item.tech_id == plan["tech"]
-        assert item.starts_at == datetime.combine(WEEK + timedelta(days=2), time(9), tzinfo=UTC)
+        assert item.starts_at == at_local(WEEK + timedelta(days=2), 9)
 
 
 def test_adding_from_an_sr_without_htmx_redirects_back_to_the_week(login_as, plan, app):
@@ -301,7 +300,7 @@ def test_the_week_page_does_not_query_once_per_tech_or_item(app, login_as, plan)
             for n in range(how_many):
                 tech = make_user(role="technician")
                 for day in range(5):
-                    starts = datetime.combine(WEEK + timedelta(days=day), time(9), tzinfo=UTC)
+                    starts = at_local(WEEK + timedelta(days=day), 9)
                     sr = make_sr(title=f"Job {n}-{day}")
                     make_schedule_item(tech, starts, sr=sr)
                 make_time_off(tech, WEEK, WEEK)
@@ -326,7 +325,7 @@ def test_dropping_an_item_on_another_techs_day_moves_it(login_as, plan, app):
     with app.app_context():
         item = db.session.get(ScheduleItem, plan["item"])
         assert item.tech_id == plan["other"]
-        assert item.starts_at == datetime.combine(WEEK + timedelta(days=1), time(9), tzinfo=UTC)
+        assert item.starts_at == at_local(WEEK + timedelta(days=1), 9)
 
 
 def test_a_drop_the_rules_refuse_is_422_with_the_reason(login_as, plan, people, app):

@@ -12,12 +12,13 @@ from mspboard.models import (
 )
 from tests.factories import make_client
 from tests.field_factories import make_entry
+from tests.shop_time import today_local
 
 
 def issue_for(app, people, text="Firewall out of support", urgent=True):
     with app.app_context():
         tech = db.session.scalar(select(User).where(User.email == people["technician"]))
-        checkin = CheckIn(tech=tech, day=utcnow().date(), how_it_went="Long day at Oakridge.")
+        checkin = CheckIn(tech=tech, day=today_local(), how_it_went="Long day at Oakridge.")
         checkin.issues = [CheckInIssue(text=text, urgent=urgent)]
         db.session.add(checkin)
         client_id = make_client("Oakridge Credit Union").id
