@@ -54,6 +54,9 @@ class EntryForm(PhoneForm):
     day = DateField("Date", validators=[InputRequired("Pick the date.")])
     start = TimeField("Start", validators=[InputRequired("Give the start time.")])
     end = TimeField("End", validators=[Optional()])
+    # Offered only when a typed time happens twice that night (the clocks go back).
+    start_fold = SelectField("Which start?", choices=[], validate_choice=False)
+    end_fold = SelectField("Which end?", choices=[], validate_choice=False)
     duration = IntegerField(
         "Or duration (minutes)",
         validators=[Optional(), NumberRange(min=1, max=1440, message="1 to 1440 minutes.")],

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from mspboard.models import ScheduleItem, SRStatus, TimeCard, db
+from mspboard.services.local_time import wall_label
 from mspboard.services.shop_settings import shop_zone
 from mspboard.services.time_cards import LONG_DAY, CardView, card_view
 from mspboard.services.time_off import approved_between
@@ -43,7 +44,7 @@ class CardReview:
 
 
 def _hm(moment: datetime) -> str:
-    return moment.astimezone(shop_zone()).strftime("%a %H:%M")
+    return wall_label(moment, "%a %H:%M")
 
 
 def days_off(card: TimeCard) -> set[date]:

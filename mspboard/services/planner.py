@@ -9,7 +9,7 @@ morning of its last).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -29,6 +29,7 @@ from mspboard.services import service_requests
 from mspboard.services.audit import record_event
 from mspboard.services.backlog import BacklogList, list_conditions
 from mspboard.services.errors import RuleViolation
+from mspboard.services.local_time import at_wall
 from mspboard.services.shop_settings import current_settings, shop_zone
 from mspboard.services.time_off import approved_between
 from mspboard.services.time_weeks import local_date, local_midnight, monday_of, week_bounds
@@ -68,10 +69,9 @@ def next_week_start(now: datetime | None = None) -> date:
 
 def item_times(day: date, start: time, end: time) -> tuple[datetime, datetime]:
     """A shop-local day and clock times as aware datetimes (stored as UTC)."""
-    zone = shop_zone()
     return (
-        datetime.combine(day, start, tzinfo=zone),
-        datetime.combine(day, end, tzinfo=zone),
+        at_wall(day, start),
+        at_wall(day, end),
     )
 
 
@@ -88,13 +88,12 @@ def time_off_span(request: TimeOffRequest, day: date) -> tuple[datetime, datetim
     """The part of `day` an approved request takes: all of it, the morning or the afternoon."""
     if not request.start_date <= day <= request.end_date:
         return None
-    zone = shop_zone()
     start = local_midnight(day)
     end = local_midnight(day + timedelta(days=1))
     if day == request.start_date and request.starts_midday:
-        start = datetime.combine(day, MIDDAY, tzinfo=zone)
+        start = at_wall(day, MIDDAY)
     if day == request.end_date and request.ends_midday:
-        end = datetime.combine(day, MIDDAY, tzinfo=zone)
+        end = at_wall(day, MIDDAY)
     return (start, end) if end > start else None
 
 
@@ -109,10 +108,9 @@ def usual_hours(tech: User, day: date) -> tuple[datetime, datetime] | None:
     """The tech's own working hours on `day`, or None on a day they do not work."""
     if day.isoweekday() not in from_mask(tech.workdays):
         return None
-    zone = shop_zone()
     return (
-        datetime.combine(day, tech.day_start, tzinfo=zone),
-        datetime.combine(day, tech.day_end, tzinfo=zone),
+        at_wall(day, tech.day_start),
+        at_wall(day, tech.day_end),
     )
 
 
@@ -425,8 +423,8 @@ def _seen(item: ScheduleItem) -> dict[str, Any]:
         "tech_id": item.tech_id,
         "sr_id": item.sr_id,
         "title": item.title,
-        "starts_at": item.starts_at.isoformat(),
-        "ends_at": item.ends_at.isoformat(),
+        "starts_at": item.starts_at.astimezone(UTC).isoformat(),
+        "ends_at": item.ends_at.astimezone(UTC).isoformat(),
         "out_of_town": item.out_of_town,
         "travel_notes": item.travel_notes,
         "version": item.version,
@@ -502,8 +500,8 @@ def move_item(actor: User, item: ScheduleItem, tech_id: int | None, day: date) -
         item,
         ItemFields(
             tech_id=tech_id,
-            starts_at=datetime.combine(day, starts.time(), tzinfo=zone),
-            ends_at=datetime.combine(day, ends.time(), tzinfo=zone),
+            starts_at=at_wall(day, starts.time()),
+            ends_at=at_wall(day, ends.time()),
             sr_id=item.sr_id,
             title=item.title,
             out_of_town=item.out_of_town,

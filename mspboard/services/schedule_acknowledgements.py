@@ -8,7 +8,7 @@ refused for that item, which then asks again with what changed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -34,8 +34,8 @@ SNAPSHOT_FIELDS = ("title", "starts_at", "ends_at", "out_of_town", "travel_notes
 def snapshot(item: ScheduleItem) -> dict[str, Any]:
     return {
         "title": item.title,
-        "starts_at": item.starts_at.isoformat(),
-        "ends_at": item.ends_at.isoformat(),
+        "starts_at": item.starts_at.astimezone(UTC).isoformat(),
+        "ends_at": item.ends_at.astimezone(UTC).isoformat(),
         "out_of_town": item.out_of_town,
         "travel_notes": item.travel_notes,
         "sr_id": item.sr_id,
@@ -44,6 +44,11 @@ def snapshot(item: ScheduleItem) -> dict[str, Any]:
 
 def _when(iso: str) -> str:
     return datetime.fromisoformat(iso).astimezone(shop_zone()).strftime("%a %d %b %H:%M")
+
+
+def _same_moment(iso: str | None, moment: datetime) -> bool:
+    """Snapshots hold instants as text, with whatever offset they were written in."""
+    return iso is not None and datetime.fromisoformat(iso) == moment
 
 
 def what_changed(item: ScheduleItem) -> list[str]:
@@ -57,9 +62,9 @@ def what_changed(item: ScheduleItem) -> list[str]:
     changes = []
     if seen.get("title") != now["title"]:
         changes.append(f"Title was “{seen.get('title')}”.")
-    if seen.get("starts_at") != now["starts_at"]:
+    if not _same_moment(seen.get("starts_at"), item.starts_at):
         changes.append(f"Start was {_when(seen['starts_at'])}.")
-    if seen.get("ends_at") != now["ends_at"]:
+    if not _same_moment(seen.get("ends_at"), item.ends_at):
         changes.append(f"End was {_when(seen['ends_at'])}.")
     if seen.get("out_of_town") != now["out_of_town"]:
         changes.append("Now out of town." if now["out_of_town"] else "No longer out of town.")

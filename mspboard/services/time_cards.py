@@ -12,7 +12,8 @@ from sqlalchemy.orm import selectinload
 from mspboard.models import TimeCard, TimeCardStatus, TimeEntry, User, db, utcnow
 from mspboard.services.audit import record_event
 from mspboard.services.errors import RuleViolation
-from mspboard.services.shop_settings import current_settings, shop_zone
+from mspboard.services.local_time import at_wall, wall_label
+from mspboard.services.shop_settings import current_settings
 from mspboard.services.time_weeks import card_for, local_date, week_bounds, week_label
 from mspboard.services.worked_time import Worked, overlapping_pairs, worked_in_day
 from mspboard.workweek import from_mask
@@ -83,11 +84,11 @@ def submission_deadline(week_start: date) -> datetime:
     settings = current_settings()
     last = max(from_mask(settings.workdays))
     day = week_start + timedelta(days=last - 1)
-    return datetime.combine(day, settings.close_of_business, tzinfo=shop_zone())
+    return at_wall(day, settings.close_of_business)
 
 
 def _hm(moment: datetime) -> str:
-    return moment.astimezone(shop_zone()).strftime("%H:%M")
+    return wall_label(moment, "%H:%M")
 
 
 def _day_warnings(tech: User, day: CardDay, now: datetime) -> None:
@@ -101,9 +102,8 @@ def _day_warnings(tech: User, day: CardDay, now: datetime) -> None:
         day.warnings.append(f"{label}: over 10 hours logged.")
     if day.day.isoweekday() not in from_mask(tech.workdays):
         return
-    zone = shop_zone()
-    work_start = datetime.combine(day.day, tech.day_start, tzinfo=zone)
-    work_end = min(datetime.combine(day.day, tech.day_end, tzinfo=zone), now)
+    work_start = at_wall(day.day, tech.day_start)
+    work_end = min(at_wall(day.day, tech.day_end), now)
     if work_end <= work_start:
         return
     cursor = work_start

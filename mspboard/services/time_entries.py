@@ -15,8 +15,9 @@ from sqlalchemy.orm import selectinload
 from mspboard import events
 from mspboard.models import Client, ServiceRequest, SRStatus, TimeEntry, User, db, utcnow
 from mspboard.services.errors import RuleViolation
+from mspboard.services.local_time import typed_instant, wall_label
 from mspboard.services.service_requests import change_status
-from mspboard.services.shop_settings import current_settings, shop_zone
+from mspboard.services.shop_settings import current_settings
 from mspboard.services.time_weeks import ensure_week_open
 
 MAX_ENTRY = timedelta(hours=24)
@@ -42,13 +43,16 @@ def entry_times(
     start: time,
     end: time | None = None,
     duration: timedelta | None = None,
+    start_fold: int | None = None,
+    end_fold: int | None = None,
 ) -> tuple[datetime, datetime]:
-    """A manual entry's start and end from a shop-local date, a start time and either an end
-    time or a duration. An end at or before the start is refused, not moved to the next day."""
-    zone = shop_zone()
-    started = datetime.combine(day, start, tzinfo=zone)
+    """A manual entry's start and end (UTC) from a shop-local date, a start time and either
+    an end time or a duration. A duration is real elapsed time, also across a clock change.
+    A time that does not exist that night is refused; one that happens twice needs its fold.
+    An end at or before the start is refused, not moved to the next day."""
+    started = typed_instant(day, start, "start", start_fold)
     if end is not None:
-        ended = datetime.combine(day, end, tzinfo=zone)
+        ended = typed_instant(day, end, "end", end_fold)
     elif duration is not None:
         ended = started + duration
     else:
@@ -136,12 +140,11 @@ def _refuse_overlap(
     other = db.session.scalars(query.order_by(TimeEntry.started_at).limit(1)).first()
     if other is None:
         return
-    zone = shop_zone()
-    start = other.started_at.astimezone(zone)
     what = other.service_request.number if other.service_request else other.client.name
-    until = f"to {other.ended_at.astimezone(zone):%H:%M}" if other.ended_at else "(timer running)"
+    until = f"to {wall_label(other.ended_at)}" if other.ended_at else "(timer running)"
     raise RuleViolation(
-        f"This overlaps your entry on {start:%a %d %b} from {start:%H:%M} {until} ({what}); "
+        f"This overlaps your entry on {wall_label(other.started_at, '%a %d %b')} from "
+        f"{wall_label(other.started_at)} {until} ({what}); "
         "change the times so they do not overlap.",
         "start",
     )

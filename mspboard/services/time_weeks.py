@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from mspboard.models import TimeCard, User, db
 from mspboard.services.errors import RuleViolation
+from mspboard.services.local_time import at_wall
 from mspboard.services.shop_settings import shop_zone
 
 
@@ -25,8 +26,8 @@ def week_start_of(moment: datetime) -> date:
 
 
 def local_midnight(day: date) -> datetime:
-    """Start of a shop-local calendar day, as an aware datetime."""
-    return datetime.combine(day, time(0, 0), tzinfo=shop_zone())
+    """Start of a shop-local calendar day, as an aware UTC datetime."""
+    return at_wall(day, time(0, 0))
 
 
 def week_bounds(week_start: date) -> tuple[datetime, datetime]:

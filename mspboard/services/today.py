@@ -26,7 +26,8 @@ from mspboard.models import (
 from mspboard.services import service_requests
 from mspboard.services.audit import record_event
 from mspboard.services.errors import RuleViolation
-from mspboard.services.shop_settings import current_settings, shop_zone
+from mspboard.services.local_time import at_wall
+from mspboard.services.shop_settings import current_settings
 from mspboard.services.sql_time import seconds_between
 from mspboard.services.time_weeks import local_date, monday_of, week_bounds
 from mspboard.workweek import from_mask
@@ -64,10 +65,9 @@ def quiet_techs(now: datetime | None = None) -> list[QuietTech]:
     """Techs on shift with no timer running and nothing logged for longer than the shop's
     threshold: their time card is not being kept up to date in real time."""
     now = now or utcnow()
-    zone = shop_zone()
     today = local_date(now)
     threshold = timedelta(minutes=current_settings().idle_alert_minutes)
-    start_of_day = datetime.combine(today, datetime.min.time(), tzinfo=zone)
+    start_of_day = at_wall(today, datetime.min.time())
     last_logged = dict(
         db.session.execute(
             select(TimeEntry.tech_id, func.max(TimeEntry.ended_at))
@@ -85,8 +85,8 @@ def quiet_techs(now: datetime | None = None) -> list[QuietTech]:
             or tech.id in running
         ):
             continue
-        shift_start = datetime.combine(today, tech.day_start, tzinfo=zone)
-        shift_end = datetime.combine(today, tech.day_end, tzinfo=zone)
+        shift_start = at_wall(today, tech.day_start)
+        shift_end = at_wall(today, tech.day_end)
         if not shift_start <= now <= shift_end:
             continue
         logged = last_logged.get(tech.id)
