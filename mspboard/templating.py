@@ -9,14 +9,17 @@ from flask import Flask, request
 from flask_login import current_user
 
 from mspboard.models import SRStatus
-from mspboard.services.shop_settings import current_settings, shop_zone
+from mspboard.services.local_time import wall_label
+from mspboard.services.money import shown
+from mspboard.services.shop_settings import current_settings
 
 
 def local_time(value: datetime | None, fmt: str = "%a %d %b %H:%M") -> str:
-    """A UTC time shown in the shop's time zone."""
+    """A UTC time shown in the shop's time zone (with its zone where the clock time
+    happens twice that night)."""
     if value is None:
         return ""
-    return value.astimezone(shop_zone()).strftime(fmt)
+    return wall_label(value, fmt)
 
 
 def age(value: timedelta) -> str:
@@ -38,11 +41,16 @@ def activity_value(value: str | None, field: str | None) -> str:
 
 
 def money(cents: int | None) -> str:
+    """Cents in the shop's currency: "1,234.50 USD"."""
     if cents is None:
         return ""
-    sign = "-" if cents < 0 else ""
-    whole, part = divmod(abs(cents), 100)
-    return f"{sign}{whole:,}.{part:02d}"
+    return shown(cents, current_settings().currency)
+
+
+def sentence(text: str | None) -> str:
+    """Text a person wrote, ended with a full stop unless it already ends a sentence."""
+    text = (text or "").strip()
+    return text if not text or text.endswith((".", "!", "?", "…")) else text + "."
 
 
 def hhmm(value: time | None) -> str:
@@ -97,6 +105,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(age, "age")
     app.add_template_filter(activity_value, "activity_value")
     app.add_template_filter(hhmm, "hhmm")
+    app.add_template_filter(sentence, "sentence")
     app.add_template_filter(short_date, "short_date")
     app.jinja_env.globals["sr_statuses"] = list(SRStatus)
     from mspboard.services import invoicing
@@ -110,6 +119,7 @@ def register(app: Flask) -> None:
         "line_rate_differs",
         "rate_now",
         "rate_differs_on",
+        "quantity",
     ):
         app.jinja_env.globals[name] = getattr(invoicing, name)
 

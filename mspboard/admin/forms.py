@@ -136,6 +136,12 @@ class SettingsForm(FlaskForm):
             NumberRange(min=0, max=480, message="Use 0 to 480 minutes."),
         ],
     )
+    currency = StringField(
+        "Currency",
+        validators=[InputRequired(message="Enter a currency code, e.g. USD.")],
+        filters=[lambda value: (value or "").strip().upper()],
+        render_kw={"maxlength": 3, "autocapitalize": "characters"},
+    )
     allow_overlapping_entries = BooleanField("Allow a tech's time entries to overlap")
     stale_after_days = IntegerField(
         "An SR is stale after (days without change)",

@@ -164,6 +164,7 @@ def settings():
             billing_rounding_minutes=int(form.billing_rounding_minutes.data),
             minimum_charge_minutes=form.minimum_charge_minutes.data,
             allow_overlapping_entries=form.allow_overlapping_entries.data,
+            currency=form.currency.data or "",
         )
 
     if save_form(form, save)[0]:

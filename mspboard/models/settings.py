@@ -22,6 +22,7 @@ class ShopSettings(db.Model):
         CheckConstraint("idle_alert_minutes >= 15", name="idle_alert_at_least_15"),
         CheckConstraint("billing_rounding_minutes IN (0, 6, 15, 30)", name="rounding_valid"),
         CheckConstraint("minimum_charge_minutes >= 0", name="minimum_not_negative"),
+        CheckConstraint("length(currency) = 3", name="currency_code"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
@@ -39,6 +40,8 @@ class ShopSettings(db.Model):
     # billed for one visit (one SR's time on one day).
     billing_rounding_minutes: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
     minimum_charge_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # ISO 4217 code shown with every amount; invoices are in this one currency.
+    currency: Mapped[str] = mapped_column(String(3), default="USD", server_default="USD")
     # Off: a time entry that overlaps another of the same tech's is refused. On: it is kept,
     # shown on the card, and the overlapping minutes are paid once.
     allow_overlapping_entries: Mapped[bool] = mapped_column(
@@ -61,4 +64,5 @@ class ShopSettings(db.Model):
             billing_rounding_minutes=15,
             minimum_charge_minutes=0,
             allow_overlapping_entries=False,
+            currency="USD",
         )

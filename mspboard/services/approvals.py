@@ -25,7 +25,7 @@ from mspboard.models import (
 from mspboard.services.audit import record_event, snapshot
 from mspboard.services.card_review import CardReview, review_card
 from mspboard.services.errors import RuleViolation
-from mspboard.services.shop_settings import shop_zone
+from mspboard.services.local_time import wall_label
 from mspboard.services.time_weeks import local_midnight
 
 CARD_FIELDS = ["status", "submitted_at", "decided_at", "decided_by_id", "reason", "version"]
@@ -80,10 +80,10 @@ def approval_queue(now: datetime | None = None) -> list[QueueEntry]:
 
 def already_decided(card: TimeCard) -> AlreadyDecided:
     who = card.decided_by.name if card.decided_by else "someone"
-    when = card.decided_at.astimezone(shop_zone()).strftime("%H:%M") if card.decided_at else ""
+    when = wall_label(card.decided_at, "%a %d %b at %H:%M") if card.decided_at else ""
     state = {"draft": "reopened", "submitted": "resubmitted"}.get(card.status, card.status)
     return AlreadyDecided(
-        f"This card was already {state} by {who}" + (f" at {when}." if when else ".")
+        f"This card was already {state} by {who}" + (f" on {when}." if when else ".")
     )
 
 

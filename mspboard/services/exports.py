@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import select
 
 from mspboard.models import ProposedInvoice, TimeCard, TimeCardStatus, TimeEntry, db
-from mspboard.services.invoicing import hours_hundredths, invoice_number, line_amount, line_billed
+from mspboard.services.invoicing import invoice_number, line_amount, line_billed, quantity
 from mspboard.services.time_weeks import local_date, week_bounds
 from mspboard.services.worked_time import worked_in_day
 
@@ -33,9 +33,9 @@ def _csv(header: list[str], rows: list[list[object]]) -> str:
     return buffer.getvalue()
 
 
-def _hundredths(value: int) -> str:
-    """An amount kept in hundredths (cents, or hours to two decimals) as a plain decimal."""
-    return f"{value // 100}.{value % 100:02d}"
+def _decimal(cents: int) -> str:
+    """Cents as a plain decimal for accounting: "1234.50"."""
+    return f"{cents // 100}.{cents % 100:02d}"
 
 
 INVOICE_HEADER = [
@@ -67,9 +67,9 @@ def invoices_csv(invoices: list[ProposedInvoice], invoice_date: date) -> str:
                     invoice_date.isoformat(),
                     item,
                     description,
-                    _hundredths(hours_hundredths(billed)),
-                    _hundredths(line.rate_cents),
-                    _hundredths(line_amount(line)),
+                    quantity(billed),
+                    _decimal(line.rate_cents),
+                    _decimal(line_amount(line)),
                 ]
             )
     return _csv(INVOICE_HEADER, rows)

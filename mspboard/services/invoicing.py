@@ -24,6 +24,7 @@ from mspboard.models import (
     db,
     utcnow,
 )
+from mspboard.services import money
 from mspboard.services.audit import record_event, snapshot
 from mspboard.services.errors import RuleViolation
 from mspboard.services.shop_settings import current_settings
@@ -159,7 +160,13 @@ def _hours(minutes: int) -> str:
 
 
 def _money(cents: int) -> str:
-    return f"{cents // 100:,}.{cents % 100:02d}"
+    return money.shown(cents, current_settings().currency)
+
+
+def quantity(minutes: int) -> str:
+    """A line's quantity in hours as the invoice and its export show it: "1.33"."""
+    hundredths = hours_hundredths(minutes)
+    return f"{hundredths // 100}.{hundredths % 100:02d}"
 
 
 def _description(sr_entries: list[TimeEntry], late: bool) -> str:

@@ -8,6 +8,7 @@ from flask import current_app, g
 from mspboard.models import ShopSettings, User, db
 from mspboard.services.audit import record_event, snapshot
 from mspboard.services.errors import RuleViolation
+from mspboard.services.money import CURRENCY_CODE
 
 SETTINGS_FIELDS = [
     "shop_name",
@@ -21,6 +22,7 @@ SETTINGS_FIELDS = [
     "billing_rounding_minutes",
     "minimum_charge_minutes",
     "allow_overlapping_entries",
+    "currency",
 ]
 
 
@@ -66,6 +68,7 @@ def update_settings(
     billing_rounding_minutes: int = 15,
     minimum_charge_minutes: int = 0,
     allow_overlapping_entries: bool = False,
+    currency: str = "USD",
 ) -> ShopSettings:
     settings = current_settings()
     validate_timezone(timezone)
@@ -85,6 +88,9 @@ def update_settings(
         raise RuleViolation("Pick no rounding, 6, 15 or 30 minutes.", "billing_rounding_minutes")
     if minimum_charge_minutes < 0:
         raise RuleViolation("The minimum cannot be negative.", "minimum_charge_minutes")
+    currency = currency.strip().upper()
+    if not CURRENCY_CODE.fullmatch(currency):
+        raise RuleViolation("Use a three-letter currency code such as USD, EUR or GBP.", "currency")
     before = snapshot(settings, SETTINGS_FIELDS)
     db.session.add(settings)
     settings.shop_name = shop_name.strip()
@@ -98,6 +104,7 @@ def update_settings(
     settings.billing_rounding_minutes = billing_rounding_minutes
     settings.minimum_charge_minutes = minimum_charge_minutes
     settings.allow_overlapping_entries = allow_overlapping_entries
+    settings.currency = currency
     after = snapshot(settings, SETTINGS_FIELDS)
     if after != before:
         record_event(actor, "settings.updated", settings, before, after)

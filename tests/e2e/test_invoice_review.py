@@ -48,13 +48,13 @@ def test_approve_review_adjust_annotate_and_export(
     page.goto(f"{live_server}/manage/invoices/{MONDAY.isoformat()}")
     invoice = page.locator("article.invoice", has_text="Quarry Hill Winery")
     expect(invoice).to_contain_text("40.00 h")
-    expect(invoice.locator(".invoice-total")).to_have_text("4,800.00")
+    expect(invoice.locator(".invoice-total")).to_have_text("4,800.00 USD")
     line = invoice.locator(".invoice-line").first
     line.get_by_label("Bill (hours)").fill("38")
     line.get_by_label("Note").fill("Two hours were setup we do not charge")
     line.get_by_role("button", name="Save").click()
     invoice = page.locator("article.invoice", has_text="Quarry Hill Winery")
-    expect(invoice.locator(".invoice-total")).to_have_text("4,560.00")
+    expect(invoice.locator(".invoice-total")).to_have_text("4,560.00 USD")
     invoice.get_by_label("Note on this invoice").fill("Send with the access point receipt")
     # Mark the invoice on the page; the server's answer replaces it with an unmarked one.
     page.evaluate("() => { document.querySelector('article.invoice').dataset.before = 'yes' }")

@@ -11,14 +11,15 @@ from mspboard.services.errors import RuleViolation
 from tests.factories import make_sr, make_user
 from tests.field_factories import make_card, make_schedule_item, make_time_off
 from tests.field_factories import make_entry as make_field_entry
+from tests.shop_time import at_local
 
 MONDAY = date(2026, 11, 16)
 AFTER_THE_WEEK = datetime(2026, 11, 24, 12, tzinfo=UTC)
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:
-    """A time in the week of MONDAY (day 0 = Monday), in UTC (the shop zone in tests)."""
-    return datetime(2026, 11, 16 + day, hour, minute, tzinfo=UTC)
+    """A time in the week of MONDAY (day 0 = Monday), on the shop's clocks."""
+    return at_local(MONDAY + timedelta(days=day), hour, minute)
 
 
 def make_entry(tech, started_at, minutes=60, **kwargs):
@@ -126,7 +127,7 @@ def test_a_decision_on_a_card_someone_else_decided_is_refused_with_who_and_when(
     approvals.approve_card(first, card, seen_version)
     with pytest.raises(approvals.AlreadyDecided) as refused:
         approvals.reject_card(second, card, seen_version, "too late")
-    assert "already approved by Dana Whitfield at" in refused.value.message
+    assert "already approved by Dana Whitfield on " in refused.value.message
 
 
 def test_a_write_based_on_a_stale_version_misses():
@@ -166,8 +167,8 @@ def test_queue_lists_cards_and_time_off_oldest_first_and_counts_them():
 def test_approved_time_off_names_the_schedule_items_to_move():
     manager = make_user(role="service_manager")
     tech = make_user()
-    clash = make_schedule_item(tech, datetime(2026, 12, 8, 13, tzinfo=UTC))
-    make_schedule_item(tech, datetime(2026, 12, 8, 9, tzinfo=UTC))  # morning, before the half day
+    clash = make_schedule_item(tech, at_local(date(2026, 12, 8), 13))
+    make_schedule_item(tech, at_local(date(2026, 12, 8), 9))  # morning, before the half day
     request = make_time_off(tech, date(2026, 12, 8), date(2026, 12, 9), status="pending")
     request.starts_midday = True
     assert approvals.decide_time_off(manager, request, True, "Enjoy") == [clash]

@@ -213,7 +213,9 @@ def test_a_rate_change_keeps_each_lines_rate_and_sends_a_reviewed_invoice_back()
     [invoice] = invoicing.regenerate(MONDAY)
     assert invoicing.invoice_total(invoice) == total  # never repriced silently
     assert invoice.status == "proposed"
-    assert invoice.status_reason == "Alder Creek Dental's rate changed from 120.00 to 150.00"
+    assert invoice.status_reason == (
+        "Alder Creek Dental's rate changed from 120.00 USD to 150.00 USD"
+    )
     assert all(invoicing.line_rate_differs(line) for line in invoice.lines)
 
     invoicing.apply_current_rate(manager, invoice)

@@ -11,6 +11,7 @@ VALID = {
     "idle_alert_minutes": "90",
     "billing_rounding_minutes": "6",
     "minimum_charge_minutes": "30",
+    "currency": "cad",
 }
 
 
@@ -23,6 +24,7 @@ def test_admin_saves_the_shop_settings(app, login_as):
         assert stored.idle_alert_minutes == 90
         assert (stored.billing_rounding_minutes, stored.minimum_charge_minutes) == (6, 30)
         assert stored.allow_overlapping_entries is False  # an unticked box turns it off
+        assert stored.currency == "CAD"
     assert "Harbor Lane IT" in admin.get("/board").get_data(as_text=True)
     admin.post("/admin/settings", data=VALID | {"allow_overlapping_entries": "y"})
     with app.app_context():
@@ -43,3 +45,14 @@ def test_missing_values_are_refused(login_as):
         "/admin/settings", data=VALID | {"stale_after_days": "", "close_of_business": ""}
     )
     assert response.status_code == 422
+
+
+def test_amounts_show_the_shops_currency_and_a_bad_code_is_refused(app, login_as):
+    admin = login_as("admin")
+    admin.post("/admin/settings", data=VALID | {"currency": "EUR", "default_rate": "95.50"})
+    assert "95.50 EUR an hour" in admin.get("/admin/clients").get_data(as_text=True)
+    refused = admin.post("/admin/settings", data=VALID | {"currency": "E1"})
+    assert refused.status_code == 422
+    assert 'id="currency-error"' in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(ShopSettings, 1).currency == "EUR"  # nothing saved is lost

@@ -157,7 +157,10 @@ def test_a_rate_change_shows_on_the_invoice_and_is_applied_only_when_asked(app, 
         db.session.commit()
 
     page = manager.get(WEEK).get_data(as_text=True)
-    assert "Back to Proposed: Kestrel Architects&#39;s rate changed from 145.00 to 160.00" in page
+    assert (
+        "Back to Proposed: Kestrel Architects&#39;s rate changed from 145.00 USD to 160.00 USD."
+        in page
+    )
     assert "217.50" in page and "the client's rate is now 160.00" in page
     assert login_as("technician").post(f"/manage/invoices/{invoice_id}/rate").status_code == 403
     manager = login_as("service_manager")

@@ -1,6 +1,6 @@
 """exact billing: which entries each invoice line bills, supplementary invoices for time
 approved after export, why a reviewed invoice went back to proposed, and the shop's choice
-on overlapping time entries
+on overlapping time entries and its currency
 
 Revision ID: 0006_exact_billing
 Revises: 0005_billing
@@ -65,10 +65,18 @@ def upgrade():
                 nullable=False,
             )
         )
+        batch_op.add_column(
+            sa.Column("currency", sa.String(length=3), server_default="USD", nullable=False)
+        )
+        batch_op.create_check_constraint(
+            batch_op.f("ck_shop_settings_currency_code"), "length(currency) = 3"
+        )
 
 
 def downgrade():
     with op.batch_alter_table("shop_settings", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("ck_shop_settings_currency_code"), type_="check")
+        batch_op.drop_column("currency")
         batch_op.drop_column("allow_overlapping_entries")
 
     with op.batch_alter_table("proposed_invoices", schema=None) as batch_op:
