@@ -19,6 +19,7 @@ from mspboard.services.local_time import typed_instant, wall_label
 from mspboard.services.service_requests import change_status
 from mspboard.services.shop_settings import current_settings
 from mspboard.services.time_weeks import ensure_week_open
+from mspboard.services.worked_time import OVERLAP
 
 MAX_ENTRY = timedelta(hours=24)
 FUTURE_SLACK = timedelta(minutes=5)
@@ -125,16 +126,16 @@ def _work_target(
 def _refuse_overlap(
     tech: User, started: datetime, ended: datetime | None, ignore: TimeEntry | None = None
 ) -> None:
-    """Unless the shop allows overlapping entries, a tech's entries may touch but not
-    overlap (a running timer reaches to the end of time). `ended` None: a timer starting."""
+    """Unless the shop allows overlapping entries, a tech's entries may touch but not share a
+    minute (a running timer reaches to the end of time). `ended` None: a timer starting."""
     if current_settings().allow_overlapping_entries:
         return
     query = select(TimeEntry).where(
         TimeEntry.tech_id == tech.id,
-        (TimeEntry.ended_at.is_(None)) | (TimeEntry.ended_at > started),
+        (TimeEntry.ended_at.is_(None)) | (TimeEntry.ended_at >= started + OVERLAP),
     )
     if ended is not None:
-        query = query.where(TimeEntry.started_at < ended)
+        query = query.where(TimeEntry.started_at <= ended - OVERLAP)
     if ignore is not None and ignore.id is not None:
         query = query.where(TimeEntry.id != ignore.id)
     other = db.session.scalars(query.order_by(TimeEntry.started_at).limit(1)).first()

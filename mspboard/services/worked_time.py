@@ -21,6 +21,11 @@ from mspboard.models import TimeEntry, utcnow
 
 Span = tuple[datetime, datetime]
 
+# Typed times have whole minutes and timers have seconds: a typed 09:00 right after a timer
+# that stopped at 09:00:12 follows it, it does not overlap it. Entries overlap only when
+# they share a full minute or more.
+OVERLAP = timedelta(minutes=1)
+
 
 def span_of(entry: TimeEntry, now: datetime | None = None) -> Span:
     return entry.started_at, entry.ended_at or now or utcnow()
@@ -71,13 +76,16 @@ def worked_in_day(entries: Iterable[TimeEntry], now: datetime | None = None) -> 
 
 
 def overlapping_pairs(entries: Iterable[TimeEntry]) -> list[tuple[TimeEntry, TimeEntry]]:
-    """Each finished entry that starts before an earlier-starting one has ended, paired with
+    """Each finished entry sharing a minute or more with an earlier-starting one, paired with
     that earlier entry (the one reaching furthest). Touching entries do not overlap."""
     pairs = []
     furthest: TimeEntry | None = None
     finished = sorted((e for e in entries if e.ended_at is not None), key=lambda e: e.started_at)
     for entry in finished:
-        if furthest is not None and entry.started_at < furthest.ended_at:  # type: ignore[operator]
+        if (
+            furthest is not None
+            and min(furthest.ended_at, entry.ended_at) - entry.started_at >= OVERLAP  # type: ignore[type-var, operator]
+        ):
             pairs.append((furthest, entry))
         if furthest is None or entry.ended_at > furthest.ended_at:  # type: ignore[operator]
             furthest = entry

@@ -277,6 +277,7 @@ def test_editing_a_draft_does_not_make_a_new_version(manager, tech):
     ],
 )
 def test_a_change_the_tech_sees_asks_for_a_new_acknowledgement(manager, tech, change):
+    change = dict(change)  # the parameter is shared by every run of the test: keep it whole
     item = planner.add_item(manager, fields(tech)).item
     planner.publish_week(manager, MONDAY)
     acks.acknowledge(tech, item.id, 1, at(MONDAY, 8), now=at(MONDAY, 8))

@@ -152,3 +152,19 @@ def test_an_entry_inside_a_long_one_is_found_even_when_not_next_to_it():
     assert worked_in_day(entries, at_local(TUE, 18)) == Worked(240, 240)
     view = tc.card_view(tech, WEEK, now=at_local(WEEK + timedelta(days=7), 9))
     assert len([w for w in view.warnings if "overlaps" in w]) == 2
+
+
+def test_a_typed_time_right_after_a_timer_that_stopped_seconds_later_follows_it(clock):
+    clock.move_to(at_local(TUE, 12))
+    tech = make_user()
+    client = make_client()
+    timer = make_entry(tech, at_local(TUE, 8), minutes=None, client=client)
+    timer.ended_at = at_local(TUE, 9) + timedelta(seconds=12)  # shown as 08:00 to 09:00
+    follows = te.EntryFields(at_local(TUE, 9), at_local(TUE, 10), client_id=client.id)
+    te.add_entry(tech, follows, uuid=new_uuid(), at=at_local(TUE, 10))
+    view = tc.card_view(tech, WEEK, now=at_local(WEEK + timedelta(days=7), 9))
+    assert not [w for w in view.warnings if "overlaps" in w]
+    assert view.days[1].total == timedelta(hours=2)  # paid once: 08:00 to 10:00
+    a_minute_in = te.EntryFields(at_local(TUE, 8, 59), at_local(TUE, 9, 30), client_id=client.id)
+    with pytest.raises(RuleViolation, match="overlaps your entry"):
+        te.add_entry(tech, a_minute_in, uuid=new_uuid(), at=at_local(TUE, 10))
