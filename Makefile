@@ -5,8 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FLASK := $(BIN)/flask --app app
 PYTEST := $(BIN)/python -m pytest -n 2
+# Awkward instants the unit and web suites must also pass at, in the shop's zone: the last
+# minute of a week, the first of the next, and the repeated hour as daylight saving ends.
+SHOP_ZONE := America/New_York
+INSTANTS := 2026-11-29T23:59:00-05:00 2026-11-30T00:00:00-05:00 2026-11-01T01:30:00-04:00
 
-.PHONY: run test install lint format bench clean
+.PHONY: run test test-instants properties mutation install lint format bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mspboard needs Python 3.11 or newer; set PYTHON=python3.x")'
@@ -25,7 +29,21 @@ run: install
 test: install lint
 	$(PYTEST) tests/unit tests/web --db=sqlite
 	$(PYTEST) tests/unit tests/web --db=postgresql
+	$(MAKE) --no-print-directory test-instants
 	$(PYTEST) tests/e2e
+
+test-instants: install
+	@for at in $(INSTANTS); do \
+	  echo "== unit and web suites at $$at ($(SHOP_ZONE))"; \
+	  $(PYTEST) -q tests/unit tests/web --db=sqlite --zone $(SHOP_ZONE) --at $$at || exit 1; \
+	done
+
+properties: install
+	HYPOTHESIS_PROFILE=long $(PYTEST) tests/unit/test_properties.py --hypothesis-show-statistics
+
+mutation: install
+	$(BIN)/mutmut run --max-children 2
+	$(BIN)/python -m bench.mutation_score
 
 lint: install
 	$(BIN)/ruff check .

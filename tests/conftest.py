@@ -20,6 +20,7 @@ import pytest
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -34,6 +35,11 @@ CHROMIUM = os.environ.get("MSPBOARD_TEST_CHROMIUM", "/usr/bin/chromium")
 REDIS_URL = os.environ.get("MSPBOARD_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 E2E_DIR = Path(__file__).parent / "e2e"
 
+
+# Property tests: a short run in every `make test`, a long one in `make properties`.
+hypothesis_settings.register_profile("default", max_examples=100)
+hypothesis_settings.register_profile("long", max_examples=3000)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 # An ordinary Wednesday mid-morning: the instant every test starts at unless --at says otherwise.
 DEFAULT_INSTANT = "2026-11-25T10:30:00+00:00"
