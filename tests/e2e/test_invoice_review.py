@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from mspboard.models import User, db
 from tests.e2e.conftest import serious_accessibility_violations, sign_in
+from tests.e2e.field_helpers import SHOTS
 from tests.factories import make_client, make_sr
 from tests.field_factories import make_card, make_entry
 
@@ -85,3 +86,52 @@ def test_approve_review_adjust_annotate_and_export(
         "4560.00",
     )
     assert "Two hours were setup" in row["Description"]
+
+
+def test_late_time_and_a_rate_change_show_on_the_invoices_and_the_new_rate_is_applied(
+    page: Page, live_server, app, people
+):
+    with app.app_context():
+        from mspboard.services import invoicing
+        from tests.factories import make_user
+
+        manager = db.session.scalar(db.select(User).where(User.email == people["service_manager"]))
+        client = make_client("Quarry Hill Winery", rate_cents=12000)
+        sr = make_sr(client, "Replace the cellar Wi-Fi access point")
+        first, late = make_user(name="Ana Early"), make_user(name="Luis Late")
+        for tech, day in ((first, 16), (late, 17)):
+            entry = make_entry(tech, datetime(2026, 11, day, 8, tzinfo=UTC), 4 * 60, sr=sr)
+            entry.synced_at = entry.ended_at
+        make_card(first, MONDAY, "approved")
+        late_card = make_card(late, MONDAY, "submitted")
+        [invoice] = invoicing.regenerate(MONDAY)
+        invoicing.mark_reviewed(manager, invoice)
+        invoicing.mark_exported(manager, [invoice])
+        late_card.status, late_card.decided_at = "approved", invoice.exported_at
+        db.session.commit()
+        client_id = client.id
+
+    page.set_viewport_size({"width": 1366, "height": 900})
+    sign_in(page, live_server, people["service_manager"])
+    page.goto(f"{live_server}/manage/invoices/{MONDAY.isoformat()}")
+    exported, supplement = page.locator("article.invoice").all()
+    expect(exported.locator(".status-pill")).to_have_text("Exported")
+    expect(exported.locator(".invoice-total")).to_have_text("480.00 USD")  # as it was sent
+    expect(supplement).to_contain_text("Late time: approved after this week's invoice")
+    expect(supplement).to_contain_text("(worked Tue 17 Nov)")
+    expect(supplement.locator(".invoice-total")).to_have_text("480.00 USD")
+
+    with app.app_context():
+        from mspboard.models import Client
+
+        db.session.get(Client, client_id).billing_rate_cents = 15000
+        db.session.commit()
+    page.reload()
+    supplement = page.locator("article.invoice").nth(1)
+    expect(supplement).to_contain_text("the client's rate is now 150.00 USD")
+    expect(supplement.locator(".invoice-total")).to_have_text("480.00 USD")  # not repriced
+    page.screenshot(path=str(SHOTS / "invoices-late-time.png"), full_page=True)
+    supplement.get_by_role("button", name="Bill at today's rate (150.00 USD)").click()
+    supplement = page.locator("article.invoice").nth(1)
+    expect(supplement.locator(".invoice-total")).to_have_text("600.00 USD")
+    assert serious_accessibility_violations(page) == []
