@@ -20,3 +20,27 @@ def test_migrations_go_down_and_up_again():
     assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
     flask_migrate.upgrade()
     assert "time_entries" in inspect(db.engine).get_table_names()
+
+
+def test_invoices_exported_before_line_entries_existed_keep_their_time_billed_once():
+    from datetime import UTC, date, datetime
+
+    from mspboard.services import invoicing
+    from tests.factories import make_client, make_sr, make_user
+    from tests.field_factories import make_card, make_entry
+
+    monday = date(2026, 11, 16)
+    tech, manager = make_user(), make_user(role="service_manager")
+    sr = make_sr(make_client(rate_cents=10000), "Replace UPS battery")
+    make_entry(tech, datetime(2026, 11, 17, 9, tzinfo=UTC), 60, sr=sr)
+    make_card(tech, monday, "approved")
+    [invoice] = invoicing.regenerate(monday)
+    invoicing.mark_reviewed(manager, invoice)
+    invoicing.mark_exported(manager, [invoice])
+    db.session.commit()
+    db.session.close()
+    flask_migrate.downgrade(revision="0005_billing")  # as exported before the links existed
+    flask_migrate.upgrade()
+
+    invoices = invoicing.regenerate(monday)
+    assert [(i.supplement, invoicing.invoice_total(i)) for i in invoices] == [(0, 10000)]

@@ -8,6 +8,10 @@ Create Date: 2026-11-29
 
 """
 
+import os
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -37,6 +41,7 @@ def upgrade():
         sa.PrimaryKeyConstraint("line_id", "entry_id", name=op.f("pk_invoice_line_entries")),
         sa.UniqueConstraint("entry_id", name=op.f("uq_invoice_line_entries_entry_id")),
     )
+    _link_exported_lines_to_their_entries()
     with op.batch_alter_table("proposed_invoices", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("supplement", sa.Integer(), server_default="0", nullable=False)
@@ -71,6 +76,50 @@ def upgrade():
         batch_op.create_check_constraint(
             batch_op.f("ck_shop_settings_currency_code"), "length(currency) = 3"
         )
+
+
+def _link_exported_lines_to_their_entries():
+    """Invoices exported before this revision billed their week's billable entries without
+    saying which: link each exported line to the billable entries of its week, client and
+    SR, so that none of them is billed again as late time."""
+    bind = op.get_bind()
+    zone_name = bind.execute(sa.text("SELECT timezone FROM shop_settings WHERE id = 1")).scalar()
+    zone = ZoneInfo(zone_name or os.environ.get("MSPBOARD_TIMEZONE") or "UTC")
+    lines = bind.execute(
+        sa.text(
+            "SELECT l.id, l.sr_id, i.client_id, i.week_start FROM invoice_lines l "
+            "JOIN proposed_invoices i ON i.id = l.invoice_id WHERE i.status = 'exported'"
+        )
+    ).all()
+    linked: set[int] = set()
+    for line_id, sr_id, client_id, week_start in lines:
+        if isinstance(week_start, str):  # SQLite hands dates back as text here
+            week_start = datetime.fromisoformat(week_start).date()
+        start = datetime.combine(week_start, time(0), tzinfo=zone).astimezone(ZoneInfo("UTC"))
+        end = datetime.combine(week_start + timedelta(days=7), time(0), tzinfo=zone).astimezone(
+            ZoneInfo("UTC")
+        )
+        if bind.dialect.name == "sqlite":  # stored there as naive UTC
+            start, end = start.replace(tzinfo=None), end.replace(tzinfo=None)
+        same_sr = "sr_id IS NULL" if sr_id is None else "sr_id = :sr"
+        entries = bind.execute(
+            sa.text(
+                "SELECT id FROM time_entries WHERE client_id = :client AND billable "
+                "AND ended_at IS NOT NULL AND started_at >= :start AND started_at < :end "
+                f"AND {same_sr}"
+            ),
+            {"client": client_id, "start": start, "end": end, "sr": sr_id},
+        ).scalars()
+        for entry_id in entries:
+            if entry_id not in linked:
+                linked.add(entry_id)
+                bind.execute(
+                    sa.text(
+                        "INSERT INTO invoice_line_entries (line_id, entry_id) "
+                        "VALUES (:line, :entry)"
+                    ),
+                    {"line": line_id, "entry": entry_id},
+                )
 
 
 def downgrade():
