@@ -34,7 +34,11 @@ def main(root: Path = Path("mutants")) -> int:
     heading = ("module", "mutants", "killed", "survived", "no tests", "kill rate")
     print("{:<40} {:>8} {:>7} {:>9} {:>9} {:>10}".format(*heading))
     for meta in metas:
-        codes = json.loads(meta.read_text())["exit_code_by_key"]
+        try:
+            codes = json.loads(meta.read_text())["exit_code_by_key"]
+        except (json.JSONDecodeError, KeyError):  # mutmut is writing it right now
+            print(f"{meta}: being written, run again")
+            continue
         counts = Counter(outcome(code) for code in codes.values())
         judged = counts["killed"] + counts["survived"] + counts["no tests"]
         rate = f"{100 * counts['killed'] / judged:.1f}%" if judged else "-"

@@ -25,7 +25,7 @@ from mspboard.models import (
 from mspboard.services.audit import record_event, snapshot
 from mspboard.services.card_review import CardReview, review_card
 from mspboard.services.errors import RuleViolation
-from mspboard.services.local_time import wall_label
+from mspboard.services.local_time import MIDDAY, at_wall, wall_label
 from mspboard.services.time_weeks import local_midnight
 
 CARD_FIELDS = ["status", "submitted_at", "decided_at", "decided_by_id", "reason", "version"]
@@ -168,12 +168,16 @@ def bulk_approve(
 
 def schedule_clashes(request: TimeOffRequest) -> list[ScheduleItem]:
     """Schedule items of the tech that fall in the time off; the manager moves these."""
-    start = local_midnight(request.start_date)
-    if request.starts_midday:
-        start += timedelta(hours=12)
-    end = local_midnight(request.end_date + timedelta(days=1))
-    if request.ends_midday:
-        end -= timedelta(hours=12)
+    start = (
+        at_wall(request.start_date, MIDDAY)
+        if request.starts_midday
+        else local_midnight(request.start_date)
+    )
+    end = (
+        at_wall(request.end_date, MIDDAY)
+        if request.ends_midday
+        else local_midnight(request.end_date + timedelta(days=1))
+    )
     return list(
         db.session.scalars(
             select(ScheduleItem)

@@ -31,6 +31,7 @@ from mspboard.models import (
 )
 from mspboard.models.tv_links import hash_token
 from mspboard.services.audit import record_event
+from mspboard.services.local_time import MIDDAY
 from mspboard.services.shop_settings import current_settings, shop_zone
 from mspboard.services.time_off import approved_between
 
@@ -43,7 +44,6 @@ WEEKS_AHEAD = 12
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 # What calendar apps are asked to use as their refresh interval.
 REFRESH_EVERY = timedelta(hours=1)
-MIDDAY = time(12, 0)
 PRODID = "-//mspboard//Calendar feed 1.0//EN"
 UID_DOMAIN = "mspboard"
 

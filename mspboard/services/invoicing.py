@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -514,7 +514,3 @@ def mark_exported(
         invoice.exported_by_id = manager.id
         record_event(manager, "invoice.exported", invoice, before, {"status": invoice.status})
     db.session.flush()
-
-
-def week_end(week_start: date) -> date:
-    return week_start + timedelta(days=6)

@@ -21,6 +21,9 @@ from zoneinfo import ZoneInfo
 from mspboard.services.errors import RuleViolation
 from mspboard.services.shop_settings import shop_zone
 
+# Where a half day of time off starts or ends.
+MIDDAY = time(12, 0)
+
 
 class AmbiguousLocalTime(RuleViolation):
     """A typed time that happens twice that night; `choices` are (fold, label) pairs."""

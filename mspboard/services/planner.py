@@ -29,13 +29,12 @@ from mspboard.services import service_requests
 from mspboard.services.audit import record_event
 from mspboard.services.backlog import BacklogList, list_conditions
 from mspboard.services.errors import RuleViolation
-from mspboard.services.local_time import at_wall
+from mspboard.services.local_time import MIDDAY, at_wall
 from mspboard.services.shop_settings import current_settings, shop_zone
 from mspboard.services.time_off import approved_between
 from mspboard.services.time_weeks import local_date, local_midnight, monday_of, week_bounds
 from mspboard.workweek import from_mask
 
-MIDDAY = time(12, 0)
 TITLE_MAX = 200
 TRAVEL_NOTES_MAX = 2000
 BACKLOG_LIMIT = 50

@@ -79,13 +79,6 @@ def my_entries_on(tech: User, sr: ServiceRequest) -> list[TimeEntry]:
     )
 
 
-def find_entry(tech: User, entry_id: int) -> TimeEntry:
-    entry = db.session.get(TimeEntry, entry_id)
-    if entry is None or entry.tech_id != tech.id:
-        raise RuleViolation("That time entry is not one of yours, or it was deleted.")
-    return entry
-
-
 def _not_in_future(moment: datetime, now: datetime, field: str) -> None:
     if moment > now + FUTURE_SLACK:
         raise RuleViolation(

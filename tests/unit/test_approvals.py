@@ -8,6 +8,7 @@ from mspboard.models import AuditEvent, ScheduleItem, db
 from mspboard.services import approvals
 from mspboard.services.card_review import review_card
 from mspboard.services.errors import RuleViolation
+from mspboard.services.local_time import wall_label
 from tests.factories import make_sr, make_user
 from tests.field_factories import make_card, make_schedule_item, make_time_off
 from tests.field_factories import make_entry as make_field_entry
@@ -149,7 +150,34 @@ def test_bulk_approve_takes_only_clean_cards():
         manager, {clean.id: clean.version, flagged.id: flagged.version}, AFTER_THE_WEEK
     )
     assert approved == [clean] and flagged.status == "submitted"
-    assert len(skipped) == 1 and "has flags" in skipped[0]
+    assert skipped == [
+        f"{flagged_tech.name}, week of 16 Nov: has flags; open it and decide on its own."
+    ]
+
+
+def test_bulk_approve_names_a_card_someone_decided_first_and_leaves_it():
+    manager, other = make_user(role="service_manager"), make_user(role="admin", name="Sam Okafor")
+    tech = make_user(name="Tess")
+    full_week(tech)
+    card = make_card(tech, MONDAY, "submitted")
+    seen = card.version
+    approvals.reject_card(other, card, seen, "Friday is missing.")
+    approved, skipped = approvals.bulk_approve(manager, {card.id: seen}, AFTER_THE_WEEK)
+    assert approved == [] and card.status == "rejected"
+    assert skipped == [
+        "Tess, week of 16 Nov: This card was already rejected by Sam Okafor on "
+        f"{wall_label(card.decided_at, '%a %d %b at %H:%M')}."
+    ]
+
+
+def test_week_cards_lists_every_active_technician_by_name_with_that_weeks_card():
+    zed, amy = make_user(name="Zed"), make_user(name="Amy")
+    make_user(name="Gone", active=False)
+    make_user(role="service_manager", name="Boss")
+    card = make_card(zed, MONDAY, "submitted")
+    make_card(amy, MONDAY + timedelta(days=7), "submitted")  # another week's
+    rows = approvals.week_cards(MONDAY)
+    assert [(row.tech.name, row.card) for row in rows] == [("Amy", None), ("Zed", card)]
 
 
 def test_queue_lists_cards_and_time_off_oldest_first_and_counts_them():

@@ -293,3 +293,63 @@ def test_formula_like_values_become_text():
         "plain",
         "5",
     ]
+
+
+def test_writing_off_and_restoring_a_line_is_audited_and_changes_what_it_bills():
+    manager, _tech, _client, sr = approved_week()
+    [invoice] = invoicing.regenerate(MONDAY)
+    line = lines_by_sr(invoice)[sr.id]
+    invoicing.write_off(manager, line, "  Warranty work  ")
+    assert (line.written_off, line.write_off_reason) == (True, "Warranty work")
+    assert invoicing.line_billed(line) == 0
+    invoicing.restore(manager, line)
+    assert (line.written_off, line.write_off_reason) == (False, "")
+    assert invoicing.line_billed(line) == 105
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.actor_id == manager.id).order_by(AuditEvent.id)
+    ).all()
+    assert [(e.action, e.entity_id) for e in events] == [
+        ("invoice_line.written_off", line.id),
+        ("invoice_line.restored", line.id),
+    ]
+    assert (events[0].before["written_off"], events[0].after["written_off"]) == (False, True)
+    assert events[0].after["write_off_reason"] == "Warranty work"
+    assert (events[1].before["written_off"], events[1].after["written_off"]) == (True, False)
+
+
+def test_an_invoice_note_is_trimmed_bounded_and_audited():
+    manager, _tech, _client, _sr = approved_week()
+    [invoice] = invoicing.regenerate(MONDAY)
+    with pytest.raises(RuleViolation) as refused:
+        invoicing.annotate_invoice(manager, invoice, "x" * (invoicing.NOTE_MAX + 1))
+    assert refused.value.field == "note" and invoice.note == ""
+    invoicing.annotate_invoice(manager, invoice, "x" * invoicing.NOTE_MAX)  # exactly the limit
+    invoicing.annotate_invoice(manager, invoice, "  Send with the receipt ")
+    assert invoice.note == "Send with the receipt"
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "invoice.annotated").order_by(AuditEvent.id)
+    ).all()[-1]
+    assert (event.entity_id, event.before, event.after) == (
+        invoice.id,
+        {"note": "x" * invoicing.NOTE_MAX},
+        {"note": "Send with the receipt"},
+    )
+
+
+def test_nothing_on_an_exported_invoice_can_change():
+    manager, _tech, _client, sr = approved_week()
+    [invoice] = invoicing.regenerate(MONDAY)
+    line = lines_by_sr(invoice)[sr.id]
+    invoicing.write_off(manager, lines_by_sr(invoice)[None], "Warranty work")
+    invoicing.mark_reviewed(manager, invoice)
+    invoicing.mark_exported(manager, [invoice])
+    for change in (
+        lambda: invoicing.write_off(manager, line, "late"),
+        lambda: invoicing.restore(manager, lines_by_sr(invoice)[None]),
+        lambda: invoicing.annotate_invoice(manager, invoice, "late"),
+        lambda: invoicing.mark_reviewed(manager, invoice),
+        lambda: invoicing.apply_current_rate(manager, invoice),
+    ):
+        with pytest.raises(RuleViolation, match="exported"):
+            change()
+    assert not line.written_off and invoice.note == "" and invoice.status == "exported"

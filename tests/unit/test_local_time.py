@@ -68,3 +68,18 @@ def test_shop_set_times_resolve_a_missing_hour_forward_and_never_refuse():
     assert lt.at_wall(BACK, time(1, 30)) + timedelta(hours=1) == lt.typed_instant(
         BACK, time(1, 30), "start", fold=1
     )
+
+
+def test_half_day_time_off_starts_at_midday_on_the_clocks_even_the_night_they_change():
+    from mspboard.services import approvals
+    from tests.factories import make_user
+    from tests.field_factories import make_schedule_item, make_time_off
+    from tests.shop_time import at_local
+
+    tech = make_user()
+    morning = make_schedule_item(tech, at_local(BACK, 11, 0), hours=1)  # 11:00 to 12:00
+    afternoon = make_schedule_item(tech, at_local(BACK, 12, 0), hours=1)
+    request = make_time_off(tech, BACK, BACK, status="pending")
+    request.starts_midday = True
+    assert approvals.schedule_clashes(request) == [afternoon]
+    assert morning not in approvals.schedule_clashes(request)

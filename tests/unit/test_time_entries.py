@@ -205,7 +205,16 @@ def test_edit_and_delete_only_my_own_entries():
     assert mine.duration() == timedelta(minutes=30) and not mine.billable
     with pytest.raises(RuleViolation):
         te.delete_entry(tech, theirs)
-    with pytest.raises(RuleViolation):
-        te.find_entry(tech, theirs.id)
     te.delete_entry(tech, mine)
     assert db.session.get(TimeEntry, mine.id) is None
+
+
+def test_my_entries_on_an_sr_are_mine_only_newest_first():
+    me, someone = make_user(), make_user()
+    sr, other_sr = make_sr(), make_sr()
+    day = date(2026, 11, 17)
+    older = make_entry(me, at_local(day, 9), 30, sr=sr)
+    newer = make_entry(me, at_local(day, 14), 30, sr=sr)
+    make_entry(someone, at_local(day, 11), 30, sr=sr)
+    make_entry(me, at_local(day, 16), 30, sr=other_sr)
+    assert te.my_entries_on(me, sr) == [newer, older]
