@@ -223,7 +223,9 @@ def _fold(value: str | None) -> int | None:
 
 def _offer_folds(form: EntryForm, field: str, choices: list[tuple[str, str]]) -> None:
     """Ask which of the two occurrences of a repeated clock time is meant."""
-    getattr(form, f"{field}_fold").choices = [SelectChoice(v, label) for v, label in choices]
+    getattr(form, f"{field}_fold").choices = [SelectChoice("", "Choose one")] + [
+        SelectChoice(v, label) for v, label in choices
+    ]
 
 
 def _entry_fields(form: EntryForm) -> time_entries.EntryFields:
