@@ -17,6 +17,7 @@ from mspboard.models import (
     InvoiceLine,
     InvoiceStatus,
     ProposedInvoice,
+    ServiceRequest,
     TimeCard,
     TimeCardStatus,
     TimeEntry,
@@ -169,9 +170,12 @@ def quantity(minutes: int) -> str:
     return f"{hundredths // 100}.{hundredths % 100:02d}"
 
 
+def _work_label(sr: ServiceRequest | None) -> str:
+    return f"{sr.number} {sr.title}" if sr else "Other work"
+
+
 def _description(sr_entries: list[TimeEntry], late: bool) -> str:
-    sr = sr_entries[0].service_request
-    text = f"{sr.number} {sr.title}" if sr else "Other work"
+    text = _work_label(sr_entries[0].service_request)
     if late:  # time billed after its week: say when it was worked
         days = sorted({local_date(entry.started_at) for entry in sr_entries})
         text += " (worked " + ", ".join(day.strftime("%a %d %b") for day in days) + ")"
@@ -205,7 +209,7 @@ def _review_reopened_by(invoice: ProposedInvoice) -> list[str]:
     for line in invoice.lines:
         if not line_is_new(line):
             continue
-        what = line.description.split(" (worked ")[0]
+        what = _work_label(line.service_request)
         if line.reviewed_minutes is None:
             reasons.append(f"{what}: new approved time ({_hours(line.logged_minutes)})")
         elif line.logged_minutes == 0:
