@@ -4,7 +4,7 @@ from datetime import date, time, timedelta
 
 import pytest
 
-from mspboard.services import agenda, approvals, backlog, today
+from mspboard.services import agenda, approvals, backlog, time_cards, today
 from tests.factories import make_sr, make_user
 from tests.field_factories import make_card, make_entry, make_schedule_item
 from tests.shop_time import at_local
@@ -49,4 +49,29 @@ def test_only_an_approved_card_can_be_reopened():
     card = make_card(make_user(), MONDAY, "submitted")
     with pytest.raises(approvals.AlreadyDecided):
         approvals.reopen_card(manager, card, card.version, "Client disputes Thursday")
+    assert card.status == "submitted"
+
+
+def _gap_warnings(*spans):
+    """A Monday's gap warnings for a tech working 08:00 to 17:00, seen the next day."""
+    tech = make_user()
+    for (start_h, start_m), minutes in spans:
+        make_entry(tech, at_local(MONDAY, start_h, start_m), minutes=minutes)
+    view = time_cards.card_view(tech, MONDAY, now=at_local(MONDAY + timedelta(days=1), 9))
+    return [w for w in view.days[0].warnings if "nothing logged" in w]
+
+
+def test_a_gap_of_exactly_half_an_hour_is_named_and_a_shorter_one_is_not():
+    assert _gap_warnings(((8, 0), 60), ((9, 30), 450)) == ["Mon: nothing logged 09:00 to 09:30."]
+    assert _gap_warnings(((8, 0), 60), ((9, 29), 451)) == []
+    assert _gap_warnings(((8, 0), 510)) == ["Mon: nothing logged 16:30 to 17:00."]
+    assert _gap_warnings(((8, 0), 511)) == []
+
+
+def test_an_entry_starting_at_close_of_day_still_shows_the_gap_before_it():
+    assert _gap_warnings(((8, 0), 60), ((17, 0), 60)) == ["Mon: nothing logged 09:00 to 17:00."]
+
+
+def test_a_week_can_be_submitted_from_its_first_day():
+    card = time_cards.submit_card(make_user(), MONDAY, now=at_local(MONDAY, 0, 1))
     assert card.status == "submitted"
