@@ -190,13 +190,9 @@ def _open_invoice(client: Client, week_start: date, of_client: list[ProposedInvo
             return invoice
     invoice = ProposedInvoice(
         client=client,
-        client_id=client.id,
         week_start=week_start,
         supplement=max((i.supplement + 1 for i in of_client), default=0),
         status=InvoiceStatus.PROPOSED.value,
-        status_reason="",
-        note="",
-        lines=[],
     )
     db.session.add(invoice)
     of_client.append(invoice)
@@ -274,11 +270,6 @@ def regenerate(week_start: date) -> list[ProposedInvoice]:
                     sr_id=sr_id,
                     description=_description(entries, late=invoice.supplement > 0),
                     rate_cents=rate_now(client),
-                    logged_minutes=0,
-                    written_off=False,
-                    write_off_reason="",
-                    note="",
-                    entries=[],
                 )
                 invoice.lines.append(line)
             targets[line] = entries

@@ -164,3 +164,17 @@ def test_quantities_and_rate_flags():
     invoicing.mark_exported(manager, [invoice])
     client.billing_rate_cents = 15000
     assert not any(invoicing.line_rate_differs(line) for line in invoice.lines)  # as sent
+
+
+def test_an_entry_at_midnight_starting_monday_belongs_to_the_next_weeks_invoice():
+    tech = make_user()
+    client = make_client("Alder Creek Dental", rate_cents=6000)
+    next_monday = MONDAY + timedelta(days=7)
+    make_entry(tech, at(6, 23, 45), 15, client=client)  # Sunday 23:45, last of the week
+    make_entry(tech, at(7, 0), 30, client=client)  # Monday 00:00, first of the next
+    make_card(tech, MONDAY, "approved")
+    make_card(tech, next_monday, "approved")
+    [this_week] = invoicing.regenerate(MONDAY)
+    [next_week] = invoicing.regenerate(next_monday)
+    assert [line.logged_minutes for line in this_week.lines] == [15]
+    assert [line.logged_minutes for line in next_week.lines] == [30]
