@@ -12,6 +12,7 @@ from mspboard.services import invoicing
 from mspboard.services.errors import RuleViolation
 from tests.factories import make_client, make_sr, make_user
 from tests.field_factories import make_card
+from tests.shop_time import at_local
 from tests.unit.test_invoicing import MONDAY, approved_week, at, lines_by_sr, make_entry
 
 
@@ -170,8 +171,9 @@ def test_an_entry_at_midnight_starting_monday_belongs_to_the_next_weeks_invoice(
     tech = make_user()
     client = make_client("Alder Creek Dental", rate_cents=6000)
     next_monday = MONDAY + timedelta(days=7)
-    make_entry(tech, at(6, 23, 45), 15, client=client)  # Sunday 23:45, last of the week
-    make_entry(tech, at(7, 0), 30, client=client)  # Monday 00:00, first of the next
+    sunday = MONDAY + timedelta(days=6)
+    make_entry(tech, at_local(sunday, 23, 45), 15, client=client)  # the week's last quarter
+    make_entry(tech, at_local(next_monday, 0), 30, client=client)  # the next week's first
     make_card(tech, MONDAY, "approved")
     make_card(tech, next_monday, "approved")
     [this_week] = invoicing.regenerate(MONDAY)
