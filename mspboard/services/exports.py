@@ -11,6 +11,7 @@ from datetime import date
 from sqlalchemy import select
 
 from mspboard.models import ProposedInvoice, TimeCard, TimeCardStatus, TimeEntry, db
+from mspboard.services import money
 from mspboard.services.invoicing import invoice_number, line_amount, line_billed, quantity
 from mspboard.services.time_weeks import local_date, week_bounds
 from mspboard.services.worked_time import worked_in_day
@@ -31,11 +32,6 @@ def _csv(header: list[str], rows: list[list[object]]) -> str:
     for row in rows:
         writer.writerow([inert(value) for value in row])
     return buffer.getvalue()
-
-
-def _decimal(cents: int) -> str:
-    """Cents as a plain decimal for accounting: "1234.50"."""
-    return f"{cents // 100}.{cents % 100:02d}"
 
 
 INVOICE_HEADER = [
@@ -68,8 +64,8 @@ def invoices_csv(invoices: list[ProposedInvoice], invoice_date: date) -> str:
                     item,
                     description,
                     quantity(billed),
-                    _decimal(line.rate_cents),
-                    _decimal(line_amount(line)),
+                    money.plain(line.rate_cents),
+                    money.plain(line_amount(line)),
                 ]
             )
     return _csv(INVOICE_HEADER, rows)

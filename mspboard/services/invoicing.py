@@ -166,8 +166,7 @@ def _money(cents: int) -> str:
 
 def quantity(minutes: int) -> str:
     """A line's quantity in hours as the invoice and its export show it: "1.33"."""
-    hundredths = hours_hundredths(minutes)
-    return f"{hundredths // 100}.{hundredths % 100:02d}"
+    return money.plain(hours_hundredths(minutes))
 
 
 def _work_label(sr: ServiceRequest | None) -> str:
