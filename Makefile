@@ -39,7 +39,7 @@ test-instants: install
 	done
 
 properties: install
-	HYPOTHESIS_PROFILE=long $(PYTEST) tests/unit/test_properties.py --hypothesis-show-statistics
+	HYPOTHESIS_PROFILE=long $(PYTEST) tests/unit/test_properties.py --timeout 0 --hypothesis-show-statistics
 
 mutation: install
 	$(BIN)/mutmut run --max-children 2
