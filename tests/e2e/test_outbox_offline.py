@@ -181,3 +181,28 @@ def test_server_dies_mid_sync_and_the_sync_finishes_after_restart_with_nothing_l
     assert stored["entries"] == [(queued[0]["uuid"], at[queued[0]["uuid"]], at[queued[1]["uuid"]])]
     assert stored["acks"] == [at[i["uuid"]] for i in queued[2:5]]
     assert stored["checkins"] == [("Mail back up; UPS next", 1)]
+
+
+def test_taps_in_quick_succession_are_sent_in_the_order_they_were_made(
+    page: Page, context: BrowserContext, server: RestartableServer, app: Flask, tech_setup
+):
+    open_phone(page, server.url, tech_setup["email"])
+    page.goto(f"{server.url}/m/week")
+    context.set_offline(True)
+    page.clock.pause_at(utcnow().replace(microsecond=0) + timedelta(minutes=1))
+    tapped = page.evaluate(
+        """() => Array.from(document.querySelectorAll("form[data-kind=ack]"), (form) => {
+            form.requestSubmit();  // three taps before the first is stored
+            return form.id;
+        })"""
+    )
+    expect(_count(page)).to_have_text("3")
+    queued = outbox_items(page)
+    assert [i["formId"] for i in queued] == tapped
+    seqs = [i["seq"] for i in queued]
+    assert seqs == sorted(set(seqs)), "each tap has its own place in the sending order"
+
+    context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    expect(_count(page)).to_have_text("0")
+    assert _stored(app)["keys"] == 3

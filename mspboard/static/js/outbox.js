@@ -113,11 +113,26 @@
     return extra;
   }
 
-  async function queueForm(form) {
+  /* Taps are queued one at a time, in the order they happened: each takes its fields and its
+     moment at the tap, and the next waits until the one before it has its place (seq). */
+  let queueing = Promise.resolve();
+
+  function queueForm(form) {
     const body = new URLSearchParams(new FormData(form));
     body.delete("csrf_token");
-    const uuid = newUUID();
     const at = new Date().toISOString();
+    queueing = queueing.then(() => storeForm(form, body, at)).catch((error) => notSaved(form, error));
+    return queueing;
+  }
+
+  function notSaved(form, error) {
+    const note = el("p", { class: "queued-note form-errors", role: "alert" },
+      `Not saved on this phone (${error && error.name ? error.name : "storage error"}); try again.`);
+    form.prepend(note);
+  }
+
+  async function storeForm(form, body, at) {
+    const uuid = newUUID();
     body.set("uuid", uuid);
     body.set("at", at);
     if (form.dataset.kind === "timer-stop" && !body.get("entry")) {
