@@ -106,6 +106,8 @@ def test_every_open_board_shows_a_move_within_a_second_and_keeps_both_moves(
     other = new_context(browser).new_page()
     sign_in(other, live_server, people["technician"])
     other.goto(f"{live_server}/board")
+    for viewer in (page, other):  # both hear the board before anyone moves a card
+        expect(viewer.locator("#board-live")).to_have_attribute("data-live", "connected")
     expect(page.locator("#live-status")).to_be_hidden()
     # Both move a different card at about the same moment.
     card(page, board_data["firewall"]).locator("summary").click()

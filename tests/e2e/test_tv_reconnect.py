@@ -97,6 +97,7 @@ def test_tv_reconnects_by_itself_after_a_server_restart(
     tv.goto(f"{server_process.url}/tv/{token}")
     expect(tv.locator(".tv-column:has(#tv-col-new)")).to_contain_text("Migrate old NAS")
     mark = tv.locator("#tv-reconnecting")
+    expect(tv.locator("#tv-live")).to_have_attribute("data-live", "connected")
     expect(mark).to_be_hidden()
 
     server_process.kill()
@@ -109,4 +110,31 @@ def test_tv_reconnects_by_itself_after_a_server_restart(
     expect(mark).to_be_hidden(timeout=10000)
     waiting = tv.locator(".tv-column:has(#tv-col-waiting)")
     expect(waiting).to_contain_text("Migrate old NAS", timeout=5000)
+    tv.context.close()
+
+
+def test_tv_connects_by_itself_when_its_first_live_connection_gets_no_answer(
+    app, browser: Browser, live_server: str
+):
+    """The server went away between sending the page and its live stream (a restart while
+    the TV boots): the TV says it is reconnecting, keeps trying, and catches up."""
+    with app.app_context():
+        sr = make_sr(make_client(), "Replace core switch")
+        token = tv_links.create_link(None, "Office TV").token
+        db.session.commit()
+        sr_id = sr.id
+    tv = new_context(browser, viewport={"width": 1920, "height": 1080}).new_page()
+    stream = f"{live_server}/tv/{token}/events"
+    tv.route(stream, lambda route: route.abort("connectionrefused"))
+    tv.goto(f"{live_server}/tv/{token}")
+    expect(tv.locator("#tv-reconnecting")).to_be_visible()
+    with app.app_context():  # changed while the screen could not hear about it
+        change_status(None, db.session.get(ServiceRequest, sr_id), "waiting")
+        db.session.commit()
+
+    tv.unroute(stream)
+    expect(tv.locator("#tv-live")).to_have_attribute("data-live", "connected", timeout=10000)
+    expect(tv.locator("#tv-reconnecting")).to_be_hidden()
+    waiting = tv.locator(".tv-column:has(#tv-col-waiting)")
+    expect(waiting).to_contain_text("Replace core switch", timeout=5000)
     tv.context.close()

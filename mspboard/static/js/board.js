@@ -53,24 +53,9 @@
     if (event.target.id === "board-live") refresh();
   });
 
-  // Live connection state, for the "reconnecting" mark. After a reconnect, changes may
-  // have been missed, so the board is fetched again.
-  let everConnected = false;
-  function setLive(ok) {
-    const mark = document.getElementById("live-status");
-    if (mark) mark.hidden = ok;
-  }
-  document.addEventListener("htmx:sse:after:connection", (event) => {
-    if (event.target.id !== "board-live") return;
-    setLive(true);
-    if (everConnected) refresh();
-    everConnected = true;
-  });
-  document.addEventListener("htmx:sse:error", (event) => {
-    if (event.target.id === "board-live") setLive(false);
-  });
-  document.addEventListener("htmx:sse:close", (event) => {
-    if (event.target.id === "board-live") setLive(false);
+  // After a lost live connection comes back, changes may have been missed (see live.js).
+  document.addEventListener("live:resumed", (event) => {
+    if (event.target.id === "board-live") refresh();
   });
 
   // Drag and drop: dropping a card on a column moves it there through the card's own

@@ -31,23 +31,11 @@
     if (wall) htmx.trigger(wall, "tv:refresh");
   }
 
-  function setReconnecting(on) {
-    const mark = document.getElementById("tv-reconnecting");
-    if (mark) mark.hidden = !on;
-  }
-
-  let everConnected = false;
-  document.addEventListener("htmx:sse:after:connection", () => {
-    setReconnecting(false);
-    if (everConnected) refresh();  // catch up on anything missed while away
-    everConnected = true;
-  });
+  // The "Reconnecting" mark and retries are live.js's; a revoked link shows the "not connected" page.
+  document.addEventListener("live:resumed", (event) => { if (event.target.id === "tv-live") refresh(); });
   document.addEventListener("htmx:sse:error", (event) => {
-    setReconnecting(true);
-    // The link was disconnected: show the "not connected" page and stop.
     if (event.detail && (event.detail.status === 403 || event.detail.status === 404)) location.reload();
   });
-  document.addEventListener("htmx:sse:close", () => setReconnecting(true));
   document.addEventListener("refresh", (event) => { if (event.target.id === "tv-live") refresh(); });
   document.addEventListener("revoked", () => location.reload());
 })();
