@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, BrowserContext
+from playwright.sync_api import Browser, BrowserContext, Page
 from werkzeug.serving import make_server
 
 from tests.conftest import CHROMIUM
@@ -39,6 +39,17 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
+@pytest.fixture
+def browser(launch_browser) -> Iterator[Browser]:
+    """A browser of its own for each test, closed with everything in it at the end (Playwright
+    kills it if it does not close in time). Contexts are not closed one by one: that waits,
+    with no limit, for their pages and service worker to stop, and in a shared browser a test
+    once stalled for good behind a context that went away while its service worker was busy."""
+    browser = launch_browser()
+    yield browser
+    browser.close()
+
+
 def on_test_clock(context: BrowserContext) -> BrowserContext:
     """Start the browser's clock where the server's controlled clock is now; both then run
     on in real time, so the phone's moments and the server's agree as they would on a
@@ -48,8 +59,13 @@ def on_test_clock(context: BrowserContext) -> BrowserContext:
 
 
 @pytest.fixture
-def context(context: BrowserContext) -> BrowserContext:
-    return on_test_clock(context)
+def context(browser: Browser) -> BrowserContext:
+    return new_context(browser)
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
 
 
 def new_context(browser: Browser, **options) -> BrowserContext:

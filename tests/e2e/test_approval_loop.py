@@ -77,7 +77,6 @@ def test_submit_reject_fix_resubmit_approve_and_the_card_locks(
     expect(phone.locator("#card-status")).to_contain_text("read-only")
     expect(phone.get_by_role("button", name="Delete")).to_have_count(0)
     expect(phone.get_by_role("button", name="Submit time card")).to_have_count(0)
-    phone.context.close()
 
 
 def test_approved_time_off_shows_on_the_planner_and_the_phone(
@@ -98,7 +97,6 @@ def test_approved_time_off_shows_on_the_planner_and_the_phone(
     phone = phone_for(browser, live_server, people["technician"])
     phone.goto(f"{live_server}/m/week")
     expect(phone.locator(".time-off-block").first).to_contain_text("Time off (personal)")
-    phone.context.close()
 
 
 def test_manager_desk_pages_pass_axe(page: Page, live_server, people, last_week):

@@ -123,7 +123,6 @@ def test_every_open_board_shows_a_move_within_a_second_and_keeps_both_moves(
         expect(column(viewer, "waiting").locator(f"#sr-{board_data['printer']}")).to_be_visible(
             timeout=1500
         )
-    other.context.close()
 
 
 def test_wall_tv_follows_the_board_and_stops_when_disconnected(
@@ -148,7 +147,6 @@ def test_wall_tv_follows_the_board_and_stops_when_disconnected(
     expect(tv.get_by_role("heading", name="This screen is not connected")).to_be_visible(
         timeout=5000
     )
-    tv.context.close()
 
 
 def test_board_pages_pass_axe(browser: Browser, page: Page, live_server, people, board_data):
@@ -167,4 +165,3 @@ def test_board_pages_pass_axe(browser: Browser, page: Page, live_server, people,
     tv = new_context(browser, viewport=WALL).new_page()
     tv.goto(f"{live_server}/tv/{board_data['token']}")
     assert serious_accessibility_violations(tv) == []
-    tv.context.close()

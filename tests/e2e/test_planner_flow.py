@@ -142,7 +142,6 @@ def test_publish_acknowledge_and_change_loop(
             db.select(ScheduleItem).where(ScheduleItem.title == "Quarterly server check")
         )
         assert changed.version == 2 and changed.acknowledged_version == 1
-    phone.context.close()
 
 
 def test_approved_time_off_shows_as_a_block_on_the_planner(

@@ -110,7 +110,6 @@ def test_tv_reconnects_by_itself_after_a_server_restart(
     expect(mark).to_be_hidden(timeout=10000)
     waiting = tv.locator(".tv-column:has(#tv-col-waiting)")
     expect(waiting).to_contain_text("Migrate old NAS", timeout=5000)
-    tv.context.close()
 
 
 def test_tv_connects_by_itself_when_its_first_live_connection_gets_no_answer(
@@ -137,4 +136,3 @@ def test_tv_connects_by_itself_when_its_first_live_connection_gets_no_answer(
     expect(tv.locator("#tv-reconnecting")).to_be_hidden()
     waiting = tv.locator(".tv-column:has(#tv-col-waiting)")
     expect(waiting).to_contain_text("Replace core switch", timeout=5000)
-    tv.context.close()
