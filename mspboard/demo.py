@@ -394,19 +394,22 @@ class DemoShop:
         last_workday = self.today - timedelta(days=1)
         while last_workday.weekday() >= 5:
             last_workday -= timedelta(days=1)
+        checked_in_at = self.local(last_workday, time(16, 50))
         for tech in self.techs[:4]:
             checkin = CheckIn(
                 tech=tech,
                 day=last_workday,
                 how_it_went="Closed out the scheduled visits; one follow-up needed.",
                 plan_for_tomorrow="Finish the open items in my queue, oldest first.",
-                created_at=self.local(last_workday, time(16, 50)),
+                created_at=checked_in_at,
+                updated_at=checked_in_at,
             )
             if tech is self.techs[0]:
                 checkin.issues.append(
                     CheckInIssue(
                         text="Oakridge Credit Union firewall is out of support next month.",
                         urgent=True,
+                        reported_at=checked_in_at,
                     )
                 )
             db.session.add(checkin)

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
-from flask import Flask, render_template
+import json
+
+from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from mspboard.models import db
 
 MESSAGES = {
     400: ("Something in that request was wrong", "Go back and try again."),
@@ -20,13 +24,18 @@ MESSAGES = {
 }
 
 
-def _page(status: int, title: str, detail: str) -> tuple[str, int]:
+def _page(status: int, title: str, detail: str) -> tuple[str, int] | Response:
+    """The error page, or for the phone's outbox (which asks for JSON) the same words in
+    JSON, so the tech reads the reason instead of a status number."""
+    if request.accept_mimetypes.best == "application/json":
+        body = {"ok": False, "message": f"{title}. {detail}", "status": status}
+        return Response(json.dumps(body), status, mimetype="application/json")
     return render_template("errors/error.html", status=status, title=title, detail=detail), status
 
 
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
-    def csrf_error(_error: CSRFError) -> tuple[str, int]:
+    def csrf_error(_error: CSRFError) -> tuple[str, int] | Response:
         return _page(
             400,
             "This form has expired",
@@ -35,8 +44,11 @@ def register(app: Flask) -> None:
         )
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
+    def http_error(error: HTTPException) -> tuple[str, int] | Response | HTTPException:
         status = error.code or 500
+        if status >= 500:
+            # Whatever half-done change led here is not kept, and the page can still query.
+            db.session.rollback()
         if status not in MESSAGES:
             return error
         title, detail = MESSAGES[status]

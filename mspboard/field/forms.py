@@ -70,9 +70,8 @@ class EntryForm(PhoneForm):
 
 
 class CheckInForm(PhoneForm):
-    how_it_went = TextAreaField(
-        "How did the day go?", validators=[DataRequired("Say in a few words how the day went.")]
-    )
+    # Required for the day's first check-in only; the service knows which one this is.
+    how_it_went = TextAreaField("How did the day go?", validators=[Length(max=4000)])
     issue_1 = StringField("Issue needing attention", validators=[Length(max=500)])
     urgent_1 = BooleanField("Urgent (first issue)")
     issue_2 = StringField("Second issue", validators=[Length(max=500)])

@@ -7,12 +7,13 @@ import hashlib
 import json
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, url_for
+from flask import Blueprint, Response, current_app, render_template, url_for
 
 bp = Blueprint("pwa", __name__)
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 SERVICE_WORKER = STATIC / "js" / "sw.js"
+OFFLINE_PAGE = STATIC.parent / "templates" / "field" / "offline.html"
 PRECACHED = [
     "css/app.css",
     "css/field.css",
@@ -31,6 +32,7 @@ def cache_version() -> str:
     if cached:
         return cached
     digest = hashlib.sha256(SERVICE_WORKER.read_bytes())
+    digest.update(OFFLINE_PAGE.read_bytes())
     for name in PRECACHED:
         digest.update((STATIC / name).read_bytes())
     version = digest.hexdigest()[:12]
@@ -45,20 +47,21 @@ def service_worker() -> Response:
     config = {
         "version": cache_version(),
         "precache": [url_for("static", filename=name) for name in PRECACHED],
-        "pages": [
-            url_for("field.today"),
-            url_for("field.queue"),
-            url_for("field.week"),
-            url_for("field.timecard_now"),
-            url_for("field.checkin"),
-            url_for("field.timeoff"),
-        ],
+        "offlinePage": url_for("pwa.offline"),
+        "pagesUrl": url_for("field.offline_pages"),
+        "loginPath": url_for("auth.login"),
     }
     body = source.replace("/*CONFIG*/{}", json.dumps(config), 1)
     response = Response(body, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"
     return response
+
+
+@bp.get("/offline")
+def offline() -> Response:
+    """What the phone shows for a page it never kept: says so, and what can be done."""
+    return Response(render_template("field/offline.html"), mimetype="text/html")
 
 
 @bp.get("/manifest.webmanifest")

@@ -41,11 +41,11 @@ from mspboard.models import Role, ServiceRequest, TimeEntry, db, utcnow
 from mspboard.services import agenda, checkins, time_cards, time_entries, time_off
 from mspboard.services import schedule_acknowledgements as acks
 from mspboard.services.errors import RuleViolation
-from mspboard.services.field_day import active_clients, my_day, my_queue
+from mspboard.services.field_day import active_clients, my_day, my_queue, offline_reading
 from mspboard.services.local_time import AmbiguousLocalTime, fold_choices
 from mspboard.services.service_requests import open_srs_for
 from mspboard.services.shop_settings import shop_zone
-from mspboard.services.time_weeks import week_start_of
+from mspboard.services.time_weeks import day_from_text, week_start_of
 
 bp = Blueprint("field", __name__, url_prefix="/m")
 restrict_blueprint(bp, Role.TECHNICIAN)
@@ -88,11 +88,8 @@ def _invalid(page: str, fragment: str, **context: object) -> Response:
 
 
 def _week_or_404(week: str) -> date:
-    try:
-        day = date.fromisoformat(week)
-    except ValueError:
-        abort(404)
-    if day.weekday() != 0:
+    day = day_from_text(week)
+    if day is None or day.weekday() != 0:
         abort(404)
     return day
 
@@ -148,8 +145,33 @@ def timecard(week: str):
 
 @bp.get("/csrf")
 def fresh_csrf_token():
-    """A new CSRF token for an outbox that kept changes longer than the old one lives."""
-    response = Response(json.dumps({"token": generate_csrf()}), mimetype="application/json")
+    """A new CSRF token for an outbox that kept changes longer than the old one lives, with
+    whose session it belongs to: the phone only sends a person's changes with their own."""
+    body = {"token": generate_csrf(), "user": str(current_user.id)}
+    response = Response(json.dumps(body), mimetype="application/json")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/offline-pages")
+def offline_pages():
+    """The pages the service worker keeps for this tech, so the queue, the week's SRs, the
+    entry form and the recent entries' edit forms all open with no signal."""
+    reading = offline_reading(current_user)
+    pages = [
+        url_for("field.today"),
+        url_for("field.queue"),
+        url_for("field.week"),
+        url_for("field.timecard_now"),
+        url_for("field.timecard", week=reading.last_week.isoformat()),
+        url_for("field.checkin"),
+        url_for("field.timeoff"),
+        url_for("field.agenda_page"),
+        url_for("field.entry_new"),
+        *(url_for("field.sr_detail", sr_id=sr_id) for sr_id in reading.sr_ids),
+        *(url_for("field.entry_edit", entry_id=entry_id) for entry_id in reading.entry_ids),
+    ]
+    response = Response(json.dumps({"pages": pages}), mimetype="application/json")
     response.headers["Cache-Control"] = "no-store"
     return response
 

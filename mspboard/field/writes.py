@@ -4,6 +4,11 @@ refusals, and the commit that stores the change together with its idempotency ke
 A view decorated with `phone_write` reads the phone's moment from `write_moment()`, calls
 its service and returns `Done(message, next_url)`, or a refusal response of its own (a form
 with errors). It never commits: the decorator stores the key and commits both at once.
+
+Before the view runs, the decorator refuses a change that is not the signed-in user's (the
+phone names its maker in `X-Made-By`), and a moment outside what a phone can honestly
+have kept: older than PHONE_CHANGE_MAX_AGE_DAYS, or more than CLOCK_SKEW ahead. The moment
+says when the change happened; rules about "today" use the server's clock.
 """
 
 from __future__ import annotations
@@ -12,11 +17,11 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any
 
-from flask import Response, flash, g, redirect, render_template, request
+from flask import Response, current_app, flash, g, redirect, render_template, request
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -26,9 +31,12 @@ from mspboard.services.errors import RuleViolation
 
 KEY_HEADER = "Idempotency-Key"
 MOMENT_HEADER = "X-Client-At"
+MAKER_HEADER = "X-Made-By"
 REPLAY_HEADER = "Idempotent-Replay"
 # How far ahead of the server a phone's clock may run before its moment is refused.
 CLOCK_SKEW = timedelta(minutes=2)
+# The largest PHONE_CHANGE_MAX_AGE_DAYS a shop may set.
+MAX_AGE_LIMIT_DAYS = 366
 INVALID = 422
 
 
@@ -57,9 +65,42 @@ def _parse_moment(raw: str | None) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
+        # Far-off years make arithmetic overflow later; this is where they stop.
+        moment.astimezone(UTC) - timedelta(days=MAX_AGE_LIMIT_DAYS)
+    except (ValueError, OverflowError):
         return None
-    return moment if moment.tzinfo is not None else None
+    return moment.astimezone(UTC) if moment.tzinfo is not None else None
+
+
+def _moment_refused(moment: datetime, now: datetime) -> Response | None:
+    max_age = timedelta(days=current_app.config["PHONE_CHANGE_MAX_AGE_DAYS"])
+    if moment < now - max_age:
+        days = max_age.days
+        return refusal(
+            f"This change is older than {days} day{'' if days == 1 else 's'}; "
+            "enter it by hand and tell your manager.",
+            reason="too_old",
+        )
+    if moment > now + CLOCK_SKEW:
+        return refusal(
+            "The phone's clock is ahead of the server's; set it to the right time and send again.",
+            reason="clock_ahead",
+        )
+    return None
+
+
+def _maker_refused() -> Response | None:
+    """The phone keeps each change under the person who made it; it is only ever stored
+    under that person, never under whoever happens to be signed in when it arrives."""
+    maker = (request.headers.get(MAKER_HEADER) or "").strip()
+    if not maker or maker == str(current_user.id):
+        return None
+    return refusal(
+        f"This change was made by someone else on this phone; it was not saved under "
+        f"{current_user.name}. It waits for them to sign in.",
+        status=409,
+        reason="other_user",
+    )
 
 
 def refusal(message: str, status: int = INVALID, field: str | None = None, **extra: Any):
@@ -100,8 +141,10 @@ def _replay_or_conflict(key: str, fingerprint: str) -> Response | None:
 def phone_write(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        # Read the raw body before anything parses the form (parsing consumes the stream).
-        fingerprint = idempotency.fingerprint(request.get_data(cache=True))
+        maker_refused = _maker_refused()
+        if maker_refused is not None:
+            return maker_refused
+        fingerprint = idempotency.fingerprint(request.form.items(multi=True))
         key = (request.headers.get(KEY_HEADER) or request.form.get("uuid") or "").strip()
         try:
             key = str(uuid.UUID(key))
@@ -113,11 +156,9 @@ def phone_write(view: Callable[..., Any]) -> Callable[..., Any]:
         if raw_moment and moment is None:
             return refusal("The time this change was made is unreadable.", 400)
         moment = moment or now
-        if moment > now + CLOCK_SKEW:
-            return refusal(
-                "The phone's clock is ahead of the server's; set it to the right time and "
-                "send again."
-            )
+        moment_refused = _moment_refused(moment, now)
+        if moment_refused is not None:
+            return moment_refused
         replay = _replay_or_conflict(key, fingerprint)
         if replay is not None:
             return replay

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
@@ -14,7 +14,7 @@ from mspboard.models import TimeCard, TimeOffRequest, db, utcnow
 from mspboard.services import approvals
 from mspboard.services.card_review import review_card
 from mspboard.services.errors import RuleViolation
-from mspboard.services.time_weeks import monday_of, week_start_of
+from mspboard.services.time_weeks import day_from_text, monday_of, week_start_of
 
 CARD_DECISIONS = {
     "approve": lambda manager, card, version, reason: approvals.approve_card(
@@ -135,10 +135,7 @@ def timecards(week: str | None = None):
     if week is None:
         week_start = week_start_of(utcnow()) - timedelta(weeks=1)
     else:
-        try:
-            week_start = date.fromisoformat(week)
-        except ValueError:
-            abort(404)
+        week_start = day_from_text(week) or abort(404)
         if week_start != monday_of(week_start):
             return redirect(url_for("manage.timecards", week=monday_of(week_start).isoformat()))
     return render(

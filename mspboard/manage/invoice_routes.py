@@ -11,15 +11,11 @@ from mspboard.manage.blueprint import bp
 from mspboard.models import InvoiceLine, ProposedInvoice, db, utcnow
 from mspboard.services import exports, invoicing
 from mspboard.services.errors import RuleViolation
-from mspboard.services.time_weeks import local_date, monday_of, week_start_of
+from mspboard.services.time_weeks import day_from_text, local_date, monday_of, week_start_of
 
 
 def _week(week: str) -> date:
-    try:
-        day = date.fromisoformat(week)
-    except ValueError:
-        abort(404)
-    return day
+    return day_from_text(week) or abort(404)
 
 
 def _csv_download(body: str, filename: str) -> Response:

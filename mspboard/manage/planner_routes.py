@@ -3,7 +3,7 @@ only the cells, tech headers and lists they change."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_login import current_user
@@ -17,18 +17,15 @@ from mspboard.models import ScheduleItem, db
 from mspboard.services import planner as rules
 from mspboard.services.errors import RuleViolation
 from mspboard.services.shop_settings import shop_zone
-from mspboard.services.time_weeks import local_date
+from mspboard.services.time_weeks import day_from_text, local_date, monday_of
 
 PAGE = "manage/planner.html"
 
 
 def _week_or_404(week: str) -> date:
     """The Monday of the week named by any of its days."""
-    try:
-        day = date.fromisoformat(week)
-    except ValueError:
-        abort(404)
-    return day - timedelta(days=day.weekday())
+    day = day_from_text(week) or abort(404)
+    return monday_of(day)
 
 
 def _item_or_404(item_id: int) -> ScheduleItem:
@@ -97,10 +94,10 @@ def planner_new(week: str):
 
 
 def _arg_day(view: rules.PlannerWeek) -> date:
-    try:
-        return date.fromisoformat(request.args.get("day", ""))
-    except ValueError:
+    day = day_from_text(request.args.get("day"))
+    if day is None:
         return view.days[0] if view.days else view.week_start
+    return day
 
 
 @bp.post("/planner/<week>/items")

@@ -10,7 +10,9 @@ from mspboard.models.people import User
 
 
 class CheckIn(db.Model):
-    """A tech's end-of-day report to the service manager; one per tech per day."""
+    """A tech's end-of-day report to the service manager; one per tech per day. A later
+    check-in the same day adds to it: `created_at` is when the phone made the first part,
+    `updated_at` when it made the last."""
 
     __tablename__ = "checkins"
     __table_args__ = (UniqueConstraint("tech_id", "day"),)
@@ -21,7 +23,7 @@ class CheckIn(db.Model):
     how_it_went: Mapped[str] = mapped_column(Text, default="")
     plan_for_tomorrow: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     tech: Mapped[User] = relationship()
     issues: Mapped[list[CheckInIssue]] = relationship(
@@ -40,6 +42,8 @@ class CheckInIssue(db.Model):
     )
     text: Mapped[str] = mapped_column(Text)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When the tech reported it, on the phone (not when it reached the server).
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # The SR a manager turned this issue into, if any.

@@ -34,10 +34,14 @@ def submit_checkin(
     issues: list[IssueNote],
     at: datetime,
 ) -> CheckIn:
-    """Check in for the shop-local day of `at`. Checking in again that day updates the
-    report; issues the manager already handled stay as they were."""
+    """Check in for the shop-local day of `at` (when the phone made it). Checking in again
+    that day adds to the report and never takes anything away: its words on the day are
+    added after the first ones, its issues join the earlier ones (handled or not), and a
+    plan for tomorrow, if given, replaces the earlier plan."""
     how_it_went, plan_for_tomorrow = how_it_went.strip(), plan_for_tomorrow.strip()
-    if not how_it_went:
+    day = local_date(at)
+    checkin = checkin_for(tech, day)
+    if not how_it_went and checkin is None:
         raise RuleViolation("Say in a few words how the day went.", "how_it_went")
     if len(how_it_went) > TEXT_MAX:
         raise RuleViolation(f"Keep it under {TEXT_MAX} characters.", "how_it_went")
@@ -48,15 +52,14 @@ def submit_checkin(
         raise RuleViolation(f"List at most {ISSUES_MAX} issues.", "issues")
     if any(len(n.text) > ISSUE_MAX for n in notes):
         raise RuleViolation(f"Keep each issue under {ISSUE_MAX} characters.", "issues")
-    day = local_date(at)
-    checkin = checkin_for(tech, day)
     if checkin is None:
-        checkin = CheckIn(tech_id=tech.id, day=day, created_at=at)
+        checkin = CheckIn(tech_id=tech.id, day=day, created_at=at, how_it_went="")
         db.session.add(checkin)
-    checkin.how_it_went = how_it_went
-    checkin.plan_for_tomorrow = plan_for_tomorrow
-    checkin.issues = [i for i in checkin.issues if i.handled_at is not None] + [
-        CheckInIssue(text=n.text, urgent=n.urgent) for n in notes
-    ]
+    if how_it_went and how_it_went not in checkin.how_it_went:
+        checkin.how_it_went = "\n\n".join(p for p in (checkin.how_it_went, how_it_went) if p)
+    if plan_for_tomorrow:
+        checkin.plan_for_tomorrow = plan_for_tomorrow
+    checkin.issues.extend(CheckInIssue(text=n.text, urgent=n.urgent, reported_at=at) for n in notes)
+    checkin.updated_at = max(at, checkin.updated_at or at)
     db.session.flush()
     return checkin

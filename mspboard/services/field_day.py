@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -21,6 +21,7 @@ from mspboard.models import (
 from mspboard.services.schedule_acknowledgements import published_items
 from mspboard.services.shop_settings import shop_zone
 from mspboard.services.time_entries import running_timer
+from mspboard.services.time_weeks import local_midnight, week_start_of
 
 
 @dataclass
@@ -88,3 +89,41 @@ def my_day(tech: User, now: datetime | None = None) -> Day:
 
 def active_clients() -> list[Client]:
     return list(db.session.scalars(select(Client).where(Client.active).order_by(Client.name)))
+
+
+@dataclass
+class OfflineReading:
+    """What the phone keeps so it can be read and worked with no signal."""
+
+    sr_ids: list[int]
+    entry_ids: list[int]
+    last_week: date
+
+
+# Enough for a busy fortnight; a phone should not fetch hundreds of pages after each sync.
+OFFLINE_SRS_MAX = 40
+OFFLINE_ENTRIES_MAX = 80
+
+
+def offline_reading(tech: User, now: datetime | None = None) -> OfflineReading:
+    """The SRs in my queue and on my schedule this week and next, and the entries on this
+    week's and last week's time card (the ones a tech may still fix)."""
+    now = now or utcnow()
+    this_week = week_start_of(now)
+    last_week = this_week - timedelta(weeks=1)
+    queue_ids = [sr.id for sr in my_queue(tech)]
+    scheduled = published_items(
+        tech, local_midnight(this_week), local_midnight(this_week + timedelta(weeks=2))
+    )
+    sr_ids = list(dict.fromkeys(queue_ids + [i.sr_id for i in scheduled if i.sr_id]))
+    entry_ids = db.session.scalars(
+        select(TimeEntry.id)
+        .where(
+            TimeEntry.tech_id == tech.id,
+            TimeEntry.started_at >= local_midnight(last_week),
+            TimeEntry.started_at < local_midnight(this_week + timedelta(weeks=1)),
+        )
+        .order_by(TimeEntry.started_at.desc())
+        .limit(OFFLINE_ENTRIES_MAX)
+    ).all()
+    return OfflineReading(sr_ids[:OFFLINE_SRS_MAX], list(entry_ids), last_week)

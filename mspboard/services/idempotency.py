@@ -4,8 +4,9 @@ transaction as the change, so a replay gets the first answer and changes nothing
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 from sqlalchemy import delete
 
@@ -20,10 +21,12 @@ class KeyConflict(Exception):
     """The key was already used for a different request (or by someone else)."""
 
 
-def fingerprint(body: bytes) -> str:
-    """sha256 of a form body, leaving out the CSRF token."""
-    pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
-    canonical = urlencode([(k, v) for k, v in pairs if k not in NOT_PART_OF_THE_CHANGE])
+def fingerprint(fields: Iterable[tuple[str, str]]) -> str:
+    """sha256 of a parsed form, fields sorted by name (a field's repeated values keep their
+    order), leaving out the CSRF token. Parsed, not raw: whoever read the body first (the
+    CSRF check does), the same change gives the same fingerprint."""
+    kept = [(k, v) for k, v in fields if k not in NOT_PART_OF_THE_CHANGE]
+    canonical = urlencode(sorted(kept, key=lambda pair: pair[0]))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

@@ -160,7 +160,7 @@ def submit_card(tech: User, week_start: date, now: datetime | None = None) -> Ti
     if view.running is not None:
         raise RuleViolation("Stop the running timer before submitting this week.")
     card = view.card
-    if week_start > local_date(now):
+    if week_start > local_date(utcnow()):
         raise RuleViolation("This week has not started yet.")
     if card is not None and card.is_locked:
         raise RuleViolation(

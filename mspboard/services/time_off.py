@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from mspboard.models import TimeOffKind, TimeOffRequest, TimeOffStatus, User, db
+from mspboard.models import TimeOffKind, TimeOffRequest, TimeOffStatus, User, db, utcnow
 from mspboard.services.errors import RuleViolation
 from mspboard.services.time_weeks import local_date
 
 NOTE_MAX = 1000
+AHEAD_MAX_DAYS = 730
 LIVE = (TimeOffStatus.PENDING.value, TimeOffStatus.APPROVED.value)
 
 
@@ -36,6 +37,8 @@ def my_requests(tech: User) -> list[TimeOffRequest]:
 
 
 def request_time_off(tech: User, values: TimeOffFields, at: datetime) -> TimeOffRequest:
+    """Ask for time off; `at` is when the tech asked. Whether the days can still be asked
+    for is decided by the server's clock: "today" is the shop's today, not the phone's."""
     if values.end_date < values.start_date:
         raise RuleViolation("The last day must be on or after the first day.", "end_date")
     if values.start_date == values.end_date and values.starts_midday and values.ends_midday:
@@ -43,8 +46,11 @@ def request_time_off(tech: User, values: TimeOffFields, at: datetime) -> TimeOff
             "Starting at midday and ending at midday on the same day leaves no time off.",
             "ends_midday",
         )
-    if values.start_date < local_date(at):
+    today = local_date(utcnow())
+    if values.start_date < today:
         raise RuleViolation("Time off starts today or later.", "start_date")
+    if values.start_date > today + timedelta(days=AHEAD_MAX_DAYS):
+        raise RuleViolation("Ask for time off at most two years ahead.", "start_date")
     if (values.end_date - values.start_date).days > 60:
         raise RuleViolation("Ask for at most 60 days at a time.", "end_date")
     if values.kind not in {k.value for k in TimeOffKind}:

@@ -12,6 +12,20 @@ from mspboard.services.errors import RuleViolation
 from mspboard.services.local_time import at_wall
 from mspboard.services.shop_settings import shop_zone
 
+# The days a person can mean in a URL or a form: outside them is a typo or an attack, and
+# week arithmetic near date.min and date.max overflows.
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(2099, 12, 31)
+
+
+def day_from_text(text: str | None) -> date | None:
+    """An ISO date between EARLIEST_DAY and LATEST_DAY, else None."""
+    try:
+        day = date.fromisoformat(text or "")
+    except ValueError:
+        return None
+    return day if EARLIEST_DAY <= day <= LATEST_DAY else None
+
 
 def local_date(moment: datetime) -> date:
     return moment.astimezone(shop_zone()).date()

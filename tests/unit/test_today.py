@@ -3,7 +3,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from mspboard.models import CheckIn, CheckInIssue, ServiceRequest, db
+from mspboard.models import CheckIn, CheckInIssue, ServiceRequest, db, utcnow
 from mspboard.services import today as desk
 from mspboard.services.errors import RuleViolation
 from tests.factories import make_client, make_user
@@ -50,7 +50,9 @@ def test_nobody_is_quiet_off_shift_on_time_off_or_before_the_threshold():
 
 def checkin_with(tech, day, *issues):
     checkin = CheckIn(tech=tech, day=day, how_it_went="Fine")
-    checkin.issues = [CheckInIssue(text=text, urgent=urgent) for text, urgent in issues]
+    checkin.issues = [
+        CheckInIssue(text=text, urgent=urgent, reported_at=utcnow()) for text, urgent in issues
+    ]
     db.session.add(checkin)
     db.session.flush()
     return checkin

@@ -19,7 +19,7 @@ def issue_for(app, people, text="Firewall out of support", urgent=True):
     with app.app_context():
         tech = db.session.scalar(select(User).where(User.email == people["technician"]))
         checkin = CheckIn(tech=tech, day=today_local(), how_it_went="Long day at Oakridge.")
-        checkin.issues = [CheckInIssue(text=text, urgent=urgent)]
+        checkin.issues = [CheckInIssue(text=text, urgent=urgent, reported_at=utcnow())]
         db.session.add(checkin)
         client_id = make_client("Oakridge Credit Union").id
         db.session.commit()
