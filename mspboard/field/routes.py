@@ -394,7 +394,7 @@ def acknowledge_all():
     message = f"Acknowledged {len(done)} item{'' if len(done) == 1 else 's'}."
     if skipped:
         message += " Not acknowledged: " + " ".join(skipped)
-    return Done(message, url_for("field.week"))
+    return Done(message, url_for("field.week"), warning=bool(skipped))
 
 
 # ---- check-in, time off, agenda -----------------------------------------------------------

@@ -45,6 +45,8 @@ class Done:
     message: str
     next_url: str
     status: int = 200
+    # Saved, but not all of it: the phone shows the message until the tech has read it.
+    warning: bool = False
 
 
 def wants_json() -> bool:
@@ -168,7 +170,14 @@ def phone_write(view: Callable[..., Any]) -> Callable[..., Any]:
             if not isinstance(outcome, Done):
                 db.session.rollback()
                 return outcome
-            body = json.dumps({"ok": True, "message": outcome.message, "next": outcome.next_url})
+            body = json.dumps(
+                {
+                    "ok": True,
+                    "message": outcome.message,
+                    "next": outcome.next_url,
+                    "warning": outcome.warning,
+                }
+            )
             idempotency.remember(key, current_user, fingerprint, outcome.status, body)
             db.session.commit()
         except RuleViolation as violation:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from pathlib import Path
 
 from flask import Flask
@@ -89,19 +90,38 @@ class RestartableServer:
 
 def open_phone(page: Page, base: str, email: str) -> None:
     """Sign in on a phone-sized screen and wait until the service worker controls the page
-    and has cached the tech's pages."""
+    and has kept every page the server lists for this tech."""
     page.set_viewport_size(PHONE)
     sign_in(page, base, email)
     page.wait_for_url(f"{base}/m/")
     page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller")
-    page.wait_for_function(
+    wait_until_pages_kept(page)
+
+
+def wait_until(page: Page, predicate: str, timeout: float = 30) -> None:
+    """Wait until an (async) script in the page answers true. Playwright's wait_for_function
+    takes the promise an async function returns as a true answer at once, and its polling
+    stops with the page's clock; this asks from here, in real time."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(predicate):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still not true after {timeout} s: {predicate}")
+        time.sleep(0.1)
+
+
+def wait_until_pages_kept(page: Page) -> None:
+    wait_until(
+        page,
         """async () => {
+            const listed = await fetch('/m/offline-pages', {headers: {Accept: 'application/json'}})
+                .then((r) => r.json()).then((body) => body.pages);
             const names = await caches.keys();
             const pages = names.find((n) => n.startsWith('mspboard-pages-'));
             if (!pages) return false;
             const cache = await caches.open(pages);
-            return (await cache.keys()).length >= 6;
-        }"""
+            const kept = new Set((await cache.keys()).map((r) => new URL(r.url).pathname));
+            return listed.every((path) => kept.has(path));
+        }""",
     )
 
 

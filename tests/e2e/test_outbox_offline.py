@@ -11,7 +11,13 @@ from flask import Flask
 from playwright.sync_api import BrowserContext, Page, expect
 
 from mspboard.models import CheckIn, IdempotencyKey, ScheduleItem, TimeEntry, User, db, utcnow
-from tests.e2e.field_helpers import RestartableServer, open_phone, outbox_items, shoot
+from tests.e2e.field_helpers import (
+    RestartableServer,
+    open_phone,
+    outbox_items,
+    shoot,
+    wait_until,
+)
 from tests.factories import make_sr
 from tests.field_factories import make_schedule_item
 
@@ -163,8 +169,9 @@ def test_server_dies_mid_sync_and_the_sync_finishes_after_restart_with_nothing_l
     context.set_offline(False)
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
     assert server.cutter.cut.wait(timeout=30)
-    page.wait_for_function(
-        "async () => !(await window.mspboardOutbox.items()).some((i) => i.kind === 'timer-stop')"
+    wait_until(
+        page,
+        "async () => !(await window.mspboardOutbox.items()).some((i) => i.kind === 'timer-stop')",
     )
     expect(_count(page)).to_have_text("3")  # the cut acknowledgement, the third, the check-in
     left = outbox_items(page)

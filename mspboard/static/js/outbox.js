@@ -6,19 +6,30 @@
    the network comes back, when the tab is shown again and every 30 seconds. An item leaves
    the outbox only once the server has answered for it: stored (or already stored), or
    refused, in which case it stays visible with the reason until the tech edits, retries
-   or discards it. */
+   or discards it. What the server said about each sent item is shown and kept for the day.
+
+   Each item belongs to the person who made it: it is sent only while that person is signed
+   in, and only with a token of their own session. An item the server fails on (5xx) is
+   tried again later, and after MAX_FAILURES it is marked stuck; the items behind it go on,
+   except one that depends on it (a timer stop waits for its start). */
 (function () {
   "use strict";
 
   const DB_NAME = "mspboard-outbox";
   const STORE = "items";
   const SEND_EVERY_MS = 30000;
+  const PROBE_EVERY_MS = 4000; // how often a page that shows "Offline" checks again
+  const MAX_FAILURES = 3;
+  const RETRY_AFTER_MS = [5000, 20000];
+  const EDITABLE = ["checkin", "timeoff", "agenda", "entry"];
   const PAGE_VIEW = newUUID();
 
   let page = null; // #field-page: who is signed in, where to get a token, etc.
   let csrfToken = "";
   let flushing = false;
   let flushAgain = false;
+  let reachable = null; // did the server answer the last time it was asked? null: not asked yet
+  let retryTimer = null;
 
   // ---- storage -------------------------------------------------------------------------
 
@@ -60,6 +71,34 @@
 
   async function myItems() {
     return (await allItems()).filter((item) => item.user === page.dataset.user);
+  }
+
+  async function itemOf(uuid) {
+    return (await allItems()).find((i) => i.uuid === uuid);
+  }
+
+  // ---- what was sent today, and what the server said -----------------------------------
+
+  const historyKey = () => `mspboard-sent-${page.dataset.user}`;
+
+  function todaysHistory() {
+    const today = new Date().toDateString();
+    try {
+      return JSON.parse(localStorage.getItem(historyKey()) || "[]")
+        .filter((entry) => new Date(entry.sentAt).toDateString() === today);
+    } catch (_bad) {
+      return [];
+    }
+  }
+
+  function remember(item, answer) {
+    const entry = {
+      label: item.label, at: item.at, sentAt: new Date().toISOString(),
+      message: (answer && answer.message) || "Saved.", warning: !!(answer && answer.warning),
+    };
+    const kept = [entry, ...todaysHistory()].slice(0, 20);
+    localStorage.setItem(historyKey(), JSON.stringify(kept));
+    return entry;
   }
 
   // ---- small helpers -------------------------------------------------------------------
@@ -135,15 +174,22 @@
     const uuid = newUUID();
     body.set("uuid", uuid);
     body.set("at", at);
+    const mine = await myItems();
     if (form.dataset.kind === "timer-stop" && !body.get("entry")) {
-      const start = (await myItems()).filter((i) => i.kind === "timer-start").pop();
+      const start = mine.filter((i) => i.kind === "timer-start").pop();
       if (start) body.set("entry", start.uuid);
     }
+    const stopsQueuedStart = form.dataset.kind === "timer-stop" &&
+      mine.some((i) => i.kind === "timer-start" && i.uuid === body.get("entry"));
     const item = {
       uuid,
       at,
       seq: await nextSeq(),
       user: page.dataset.user,
+      userName: page.dataset.userName || "",
+      dependsOn: stopsQueuedStart ? body.get("entry") : "",
+      failures: 0,
+      retryAt: 0,
       url: form.getAttribute("action"),
       body: body.toString(),
       label: form.dataset.label || "Change",
@@ -167,7 +213,7 @@
   }
 
   function afterQueued(form) {
-    if (["checkin", "timeoff", "agenda", "entry"].includes(form.dataset.kind)) {
+    if (EDITABLE.includes(form.dataset.kind)) {
       form.reset();
       let note = form.querySelector(".queued-note");
       if (!note) {
@@ -180,41 +226,109 @@
 
   // ---- what the page shows ----------------------------------------------------------------
 
+  const STATE_WORDS = {
+    pending: "waiting", refused: "not saved", stuck: "stuck", editing: "being edited",
+  };
+  const NEEDS_THE_TECH = ["refused", "stuck"];
+
   async function render() {
-    const items = await myItems();
-    const waiting = items.filter((i) => i.state !== "refused");
-    const refused = items.filter((i) => i.state === "refused");
+    const everyone = await allItems();
+    const items = everyone.filter((i) => i.user === page.dataset.user);
+    const waiting = items.filter((i) => !NEEDS_THE_TECH.includes(i.state));
+    const troubled = items.filter((i) => NEEDS_THE_TECH.includes(i.state));
     const button = document.getElementById("outbox-count");
     if (!button) return;
     button.querySelector(".outbox-number").textContent = String(items.length);
     button.querySelector(".outbox-words").textContent =
-      refused.length ? `in the outbox · ${refused.length} not saved` : "waiting to send";
+      troubled.length ? `in the outbox · ${troubled.length} not saved` : "waiting to send";
     button.classList.toggle("has-items", items.length > 0);
-    button.classList.toggle("has-refused", refused.length > 0);
+    button.classList.toggle("has-refused", troubled.length > 0);
+    const uuids = new Set(items.map((i) => i.uuid));
     const list = document.querySelector("#outbox-list ol");
-    list.replaceChildren(...items.map(itemRow));
+    list.replaceChildren(...items.map((item) => itemRow(item, uuids)));
     document.querySelector("#outbox-list .outbox-empty").hidden = items.length > 0;
+    renderOthers(everyone.filter((i) => i.user !== page.dataset.user));
+    renderHistory();
     markPendingForms(waiting);
     showPendingTimer(waiting);
   }
 
-  function itemRow(item) {
+  function itemRow(item, uuids) {
     const li = el("li", { class: `outbox-item state-${item.state}`, "data-uuid": item.uuid });
     li.append(el("span", { class: "outbox-label" }, item.label));
     li.append(el("span", { class: "outbox-time" }, ` at ${hhmm(item.at)} `));
-    li.append(el("span", { class: "outbox-state" },
-      item.state === "refused" ? "not saved" : "waiting"));
-    if (item.state === "refused") {
-      li.append(el("p", { class: "outbox-reason", role: "alert" }, item.reason));
-      const actions = el("div", { class: "actions" });
-      if (item.formId && ["checkin", "timeoff", "agenda", "entry"].includes(item.kind)) {
-        actions.append(el("button", { type: "button", class: "button small", "data-outbox-edit": item.uuid }, "Edit"));
-      }
-      actions.append(el("button", { type: "button", class: "button small", "data-outbox-retry": item.uuid }, "Try again"));
-      actions.append(el("button", { type: "button", class: "button small", "data-outbox-discard": item.uuid }, "Discard"));
-      li.append(actions);
+    li.append(el("span", { class: "outbox-state" }, STATE_WORDS[item.state] || "waiting"));
+    if (item.dependsOn && uuids.has(item.dependsOn)) {
+      li.append(el("p", { class: "outbox-note" }, "Waits for its timer start above to be saved."));
+    } else if (item.state === "pending" && item.failures) {
+      li.append(el("p", { class: "outbox-note" },
+        `The server could not save it (${item.failures} of ${MAX_FAILURES} tries); trying again soon.`));
     }
+    if (NEEDS_THE_TECH.includes(item.state)) {
+      li.append(el("p", { class: "outbox-reason", role: "alert" }, item.reason));
+    }
+    const actions = el("div", { class: "actions" });
+    const editable = item.formId && EDITABLE.includes(item.kind);
+    if (editable && item.state !== "editing") {
+      actions.append(el("button", { type: "button", class: "button small", "data-outbox-edit": item.uuid }, "Edit"));
+    }
+    if (NEEDS_THE_TECH.includes(item.state) || item.state === "editing") {
+      actions.append(el("button", { type: "button", class: "button small", "data-outbox-retry": item.uuid },
+        item.state === "editing" ? "Send as it was" : "Try again"));
+      actions.append(el("button", { type: "button", class: "button small", "data-outbox-discard": item.uuid }, "Discard"));
+    }
+    if (actions.children.length) li.append(actions);
     return li;
+  }
+
+  /* Changes made on this phone by someone else wait for them; a manager may wipe them. */
+  function renderOthers(others) {
+    const box = document.getElementById("outbox-others");
+    if (!box) return;
+    const byUser = new Map();
+    others.forEach((item) => {
+      const entry = byUser.get(item.user) || { name: item.userName || "another tech", uuids: [] };
+      entry.uuids.push(item.uuid);
+      byUser.set(item.user, entry);
+    });
+    box.replaceChildren(...Array.from(byUser.entries()).map(([user, entry]) => {
+      const count = entry.uuids.length;
+      const p = el("p", { class: "outbox-others-line", "data-user": user },
+        `${count} change${count === 1 ? "" : "s"} by ${entry.name} wait${count === 1 ? "s" : ""} for ${entry.name} to sign in. `);
+      p.append(el("button", { type: "button", class: "button small", "data-outbox-discard-user": user },
+        `Discard ${entry.name}'s changes`));
+      return p;
+    }));
+    box.hidden = byUser.size === 0;
+  }
+
+  function renderHistory() {
+    const box = document.getElementById("outbox-sent");
+    if (!box) return;
+    const history = todaysHistory();
+    box.hidden = history.length === 0;
+    box.querySelector("ol").replaceChildren(...history.map((entry) => {
+      const li = el("li", { class: `outbox-sent-item${entry.warning ? " warning" : ""}` });
+      li.append(el("span", { class: "outbox-label" }, entry.label));
+      li.append(el("span", { class: "outbox-time" }, ` at ${hhmm(entry.at)}, sent ${hhmm(entry.sentAt)}: `));
+      li.append(el("span", { class: "outbox-message" }, entry.message));
+      return li;
+    }));
+  }
+
+  /* What the server said about what was just sent, where the tech is looking. */
+  function toast(entries) {
+    const box = document.getElementById("outbox-toast");
+    if (!box || !entries.length) return;
+    const warning = entries.some((e) => e.warning);
+    box.replaceChildren(...entries.map((e) => el("p", { class: e.warning ? "warning" : "" }, e.message)));
+    box.classList.toggle("warning", warning);
+    box.setAttribute("role", warning ? "alert" : "status");
+    const close = el("button", { type: "button", class: "button small", "data-toast-close": "1" }, "OK");
+    box.append(close);
+    box.hidden = false;
+    clearTimeout(box.hideTimer);
+    if (!warning) box.hideTimer = setTimeout(() => { box.hidden = true; }, 8000);
   }
 
   function markPendingForms(waiting) {
@@ -289,7 +403,7 @@
     const mark = document.getElementById("offline-mark");
     if (!mark) return;
     const fromCache = page.dataset.served === "cache";
-    const offline = fromCache || !navigator.onLine;
+    const offline = !navigator.onLine || reachable === false || (fromCache && reachable !== true);
     mark.hidden = !offline;
     mark.textContent = `Offline - last updated ${page.dataset.renderedAt}`;
   }
@@ -297,19 +411,52 @@
   function showSignIn(needed) {
     const box = document.getElementById("outbox-signin");
     if (box) box.hidden = !needed;
+    // A page kept from before must not greet or offer to sign out someone who is gone.
+    const account = document.querySelector(".topbar .account");
+    if (account) account.hidden = needed;
+  }
+
+  /* The session is gone: what this phone kept of that person's pages and day goes too.
+     Their unsent changes stay, waiting for them to sign in again. */
+  async function forgetPages() {
+    try { localStorage.removeItem(historyKey()); } catch (_none) { /* private mode */ }
+    sessionStorage.removeItem("outbox-toast");
+    if (!window.caches) return;
+    const names = await caches.keys();
+    await Promise.all(names.filter((n) => n.startsWith("mspboard-pages-")).map((n) => caches.delete(n)));
+  }
+
+  function sessionGone() {
+    showSignIn(true);
+    return forgetPages();
   }
 
   // ---- sending -------------------------------------------------------------------------------
 
-  async function freshToken() {
-    const response = await fetch(page.dataset.csrfUrl, {
-      credentials: "same-origin", redirect: "manual", headers: { Accept: "application/json" },
-    });
-    if (response.type === "opaqueredirect" || response.status === 401) return null;
+  /* Ask the server who is signed in here, with a fresh token: null when nobody is. */
+  async function currentSession() {
+    let response;
+    try {
+      response = await fetch(page.dataset.csrfUrl, {
+        credentials: "same-origin", redirect: "manual", headers: { Accept: "application/json" },
+      });
+    } catch (offline) {
+      reachable = false;
+      throw offline;
+    }
+    reachable = true;
+    if (response.type === "opaqueredirect" || response.status === 401 || response.status === 403) return null;
     if (!response.ok) throw new Error("no token");
-    const token = (await response.json()).token;
-    setToken(token);
-    return token;
+    return response.json();
+  }
+
+  /* A token for the person who made `item`: never another person's session. */
+  async function freshToken(item) {
+    const session = await currentSession();
+    if (session === null) return { outcome: "signin" };
+    if (session.user !== item.user) return { outcome: "other" };
+    setToken(session.token);
+    return { token: session.token };
   }
 
   function post(item) {
@@ -324,33 +471,66 @@
         "X-CSRFToken": csrfToken,
         "Idempotency-Key": item.uuid,
         "X-Client-At": item.at,
+        "X-Made-By": item.user,
       },
     });
   }
 
+  /* The server's words, from JSON or from an HTML page (a proxy's, say). */
   async function answerOf(response) {
+    const text = await response.text();
     try {
-      return await response.json();
+      return JSON.parse(text);
     } catch (_notJson) {
-      return { message: `The server answered ${response.status}.` };
+      const doc = new DOMParser().parseFromString(text, "text/html");
+      const where = doc.querySelector("[role=alert]") || doc.querySelector("main") || doc.body;
+      const words = where ? where.textContent.replace(/\s+/g, " ").trim().slice(0, 300) : "";
+      return { message: words || `The server answered ${response.status} with no explanation.` };
     }
   }
 
-  /* Send one item. Returns "sent", "refused", "stop" (try again later) or "signin". */
+  function isSignIn(response) {
+    return response.type === "opaqueredirect" || response.status === 401;
+  }
+
+  /* Send one item. Outcomes: sent, refused, failed (5xx), signin (nobody signed in) or
+     other (someone else is signed in on this browser now). */
   async function send(item) {
     let response = await post(item);
-    if (response.type === "opaqueredirect" || response.status === 401) return { outcome: "signin" };
+    reachable = true;
+    if (isSignIn(response)) return { outcome: "signin" };
     if (response.status === 400) {
-      // Most likely an expired CSRF token: get a fresh one and try once more.
-      const token = await freshToken();
-      if (token === null) return { outcome: "signin" };
+      // Most likely an expired CSRF token: get a fresh one of the maker's own and try once more.
+      const fresh = await freshToken(item);
+      if (!fresh.token) return fresh;
       response = await post(item);
-      if (response.type === "opaqueredirect" || response.status === 401) return { outcome: "signin" };
+      if (isSignIn(response)) return { outcome: "signin" };
     }
-    if (response.status >= 500) return { outcome: "stop" };
     const answer = await answerOf(response);
+    if (response.status === 409 && answer.reason === "other_user") return { outcome: "other" };
+    if (response.status >= 500) return { outcome: "failed", answer };
     if (response.ok) return { outcome: "sent", answer };
     return { outcome: "refused", answer };
+  }
+
+  function scheduleRetry(item) {
+    const wait = Math.max(0, item.retryAt - Date.now()) + 50;
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(flush, wait);
+  }
+
+  async function failed(item, answer) {
+    item.failures = (item.failures || 0) + 1;
+    const why = (answer && answer.message) || "The server could not save this change.";
+    if (item.failures >= MAX_FAILURES) {
+      item.state = "stuck";
+      item.reason = `The server could not save this after ${item.failures} tries: ${why}`;
+    } else {
+      item.retryAt = Date.now() + RETRY_AFTER_MS[Math.min(item.failures, RETRY_AFTER_MS.length) - 1];
+      item.reason = why;
+      scheduleRetry(item);
+    }
+    await putItem(item);
   }
 
   async function flush() {
@@ -358,29 +538,41 @@
     if (flushing) { flushAgain = true; return; }
     flushing = true;
     flushAgain = false;
-    let sentAny = false;
     let goTo = null;
+    const said = [];
     try {
-      for (const item of await myItems()) {
-        if (item.state === "refused") continue;
+      const held = new Set();
+      for (const queued of await myItems()) {
+        const item = await itemOf(queued.uuid); // the tech may have edited it meanwhile
+        if (!item) continue;
+        if (item.state !== "pending" || (item.dependsOn && held.has(item.dependsOn)) ||
+            item.retryAt > Date.now()) {
+          held.add(item.uuid);
+          continue;
+        }
         let result;
         try {
           result = await send(item);
         } catch (_offline) {
+          reachable = false;
           break; // no network: everything stays, in order, for next time
         }
-        if (result.outcome === "signin") { showSignIn(true); break; }
+        if (result.outcome === "signin") { await sessionGone(); break; }
+        if (result.outcome === "other") { location.reload(); return; }
         showSignIn(false);
-        if (result.outcome === "stop") break;
-        if (result.outcome === "sent") {
+        if (result.outcome === "failed") {
+          await failed(item, result.answer);
+          held.add(item.uuid);
+        } else if (result.outcome === "sent") {
           await deleteItem(item.uuid);
-          sentAny = true;
+          said.push(remember(item, result.answer));
           const next = result.answer && result.answer.next;
           if (item.pageView === PAGE_VIEW && next && next !== location.pathname) goTo = next;
         } else {
           item.state = "refused";
           item.reason = (result.answer && result.answer.message) || "The server refused this change.";
           await putItem(item);
+          held.add(item.uuid);
           swapRefusedForm(item, result.answer);
         }
         await render();
@@ -388,18 +580,46 @@
     } finally {
       flushing = false;
     }
+    showOfflineMark();
     if (flushAgain) await flush(); // something was queued while this round was sending
     await render();
-    if (sentAny) {
+    if (said.length) {
       if (navigator.serviceWorker && navigator.serviceWorker.controller) {
         navigator.serviceWorker.controller.postMessage("warm-pages");
       }
-      if (goTo && !(await myItems()).some((i) => i.state !== "refused")) {
+      if (goTo && !(await myItems()).some((i) => i.state === "pending")) {
+        sessionStorage.setItem("outbox-toast", JSON.stringify(said));
         location.assign(goTo);
       } else {
         await refreshPage();
+        toast(said);
       }
     }
+  }
+
+  /* While the page says Offline, ask every few seconds whether the server is back. */
+  async function probe() {
+    const mark = document.getElementById("offline-mark");
+    if (!page || !mark || mark.hidden) return;
+    let session;
+    try {
+      session = await currentSession();
+    } catch (_still) {
+      showOfflineMark();
+      return;
+    }
+    if (session === null) {
+      await sessionGone();
+    } else if (session.user !== page.dataset.user) {
+      location.reload();
+      return;
+    } else {
+      setToken(session.token);
+      showSignIn(false);
+      if (page.dataset.served === "cache") await refreshPage();
+    }
+    showOfflineMark();
+    flush();
   }
 
   /* A form the server refused, still on screen: show it back with the server's errors. */
@@ -430,10 +650,12 @@
     } catch (_offline) {
       return;
     }
-    if (!response.ok || response.redirected) return;
+    if (response.redirected) { await sessionGone(); return; }
+    if (!response.ok) return;
     const doc = new DOMParser().parseFromString(await response.text(), "text/html");
     const fresh = doc.getElementById("field-page");
     if (!fresh) return;
+    if (fresh.dataset.user !== page.dataset.user) { location.reload(); return; }
     const token = JSON.parse(doc.body.getAttribute("hx-headers:inherited") || "{}")["X-CSRFToken"];
     if (token) setToken(token);
     const open = !document.getElementById("outbox-list").hidden;
@@ -448,24 +670,30 @@
   // ---- the tech's actions on the outbox -----------------------------------------------------
 
   async function retry(uuid) {
-    const item = (await allItems()).find((i) => i.uuid === uuid);
+    const item = await itemOf(uuid);
     if (!item) return;
-    item.state = "pending";
-    item.reason = "";
+    Object.assign(item, { state: "pending", reason: "", failures: 0, retryAt: 0 });
     await putItem(item);
     await render();
     flush();
   }
 
+  /* Edit a change before the server has it (held back from sending meanwhile), or one it
+     refused or could not save; saving the form replaces the item. */
   async function edit(uuid) {
-    const item = (await allItems()).find((i) => i.uuid === uuid);
+    const item = await itemOf(uuid);
     if (!item) return;
+    if (item.state === "pending") {
+      item.state = "editing";
+      await putItem(item);
+      await render();
+    }
     sessionStorage.setItem("outbox-edit", uuid);
     if (location.pathname !== item.page) { location.assign(item.page); return; }
     resumeEdit();
   }
 
-  /* Put a refused item's fields back into its form; sending it replaces the refused item. */
+  /* Put an item's fields back into its form; sending the form replaces the item. */
   async function resumeEdit() {
     const uuid = sessionStorage.getItem("outbox-edit");
     if (!uuid) return;
@@ -486,11 +714,26 @@
     if (first) first.focus();
   }
 
+  /* A shared phone wiped with the manager's say-so: another person's unsent changes go. */
+  async function discardUser(user) {
+    for (const item of await allItems()) {
+      if (item.user === user && user !== page.dataset.user) await deleteItem(item.uuid);
+    }
+    await render();
+  }
+
   // ---- wiring ---------------------------------------------------------------------------------
 
   document.addEventListener("submit", (event) => {
     const form = event.target;
-    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-outbox") || !page) return;
+    if (!(form instanceof HTMLFormElement) || !page) return;
+    if (form.hasAttribute("data-signout")) {
+      // Signing out on a shared phone takes this person's kept pages with it.
+      event.preventDefault();
+      forgetPages().finally(() => form.submit());
+      return;
+    }
+    if (!form.hasAttribute("data-outbox")) return;
     event.preventDefault();
     queueForm(form);
   });
@@ -506,6 +749,11 @@
       // Throwing away work takes a second, deliberate tap.
       if (target.dataset.armed) deleteItem(target.dataset.outboxDiscard).then(render);
       else { target.dataset.armed = "1"; target.textContent = "Tap again to discard"; }
+    } else if (target.dataset.outboxDiscardUser) {
+      if (target.dataset.armed) discardUser(target.dataset.outboxDiscardUser);
+      else { target.dataset.armed = "1"; target.textContent = "Tap again: their changes are lost"; }
+    } else if (target.dataset.toastClose) {
+      document.getElementById("outbox-toast").hidden = true;
     } else if (target.dataset.outboxRetry) {
       retry(target.dataset.outboxRetry);
     } else if (target.dataset.outboxEdit) {
@@ -529,8 +777,9 @@
     csrfToken = readToken();
     forgetPagesOfAnotherUser();
     showOfflineMark();
-    window.addEventListener("online", () => { showOfflineMark(); flush(); });
+    window.addEventListener("online", () => { showOfflineMark(); probe(); flush(); });
     window.addEventListener("offline", showOfflineMark);
+    setInterval(probe, PROBE_EVERY_MS);
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "visible") flush();
     });
@@ -541,6 +790,8 @@
     }
     tickElapsed();
     await render();
+    const said = sessionStorage.getItem("outbox-toast");
+    if (said) { sessionStorage.removeItem("outbox-toast"); toast(JSON.parse(said)); }
     await resumeEdit();
     flush();
   }

@@ -1,5 +1,6 @@
 /* mspboard service worker: precached static files, the phone pages network-first with the
-   last copy as a fallback. Served from /sw.js with CONFIG filled in by the server. */
+   last copy as a fallback, and an honest "not available offline" page for a page it never
+   kept. Served from /sw.js with CONFIG filled in by the server. */
 "use strict";
 
 const CONFIG = /*CONFIG*/{};
@@ -10,7 +11,8 @@ const PHONE_PREFIX = "/m/";
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
-    caches.open(STATIC_CACHE).then((cache) => cache.addAll(CONFIG.precache || []))
+    caches.open(STATIC_CACHE)
+      .then((cache) => cache.addAll([...(CONFIG.precache || []), CONFIG.offlinePage].filter(Boolean)))
       .then(() => self.skipWaiting())
   );
 });
@@ -26,14 +28,40 @@ self.addEventListener("activate", (event) => {
   })());
 });
 
-/* Fetch the tech's main pages into the cache so they can be read with no signal later. */
+const WARM_AT_ONCE = 4;
+
+/* Fetch the pages the signed-in tech works with (the server lists them: the main pages, the
+   SRs in the queue and the week, the entry form, recent entries' edit forms) so they open
+   with no signal later. Pages no longer listed go, so an old form is not served as current. */
 async function warmPages() {
+  let pages;
+  try {
+    const response = await fetch(CONFIG.pagesUrl, {
+      credentials: "same-origin", redirect: "manual", headers: { Accept: "application/json" },
+    });
+    if (response.type === "opaqueredirect" || response.status === 401 || response.status === 403) {
+      await caches.delete(PAGES_CACHE); // nobody is signed in: keep nobody's pages
+      return;
+    }
+    if (!response.ok) return;
+    pages = (await response.json()).pages || [];
+  } catch (_offline) {
+    return; // next time
+  }
   const cache = await caches.open(PAGES_CACHE);
-  await Promise.all((CONFIG.pages || []).map(async (url) => {
-    try {
-      const response = await fetch(url, { credentials: "same-origin", redirect: "manual" });
-      if (isCacheablePage(response)) await cache.put(url, response);
-    } catch (_offline) { /* next time */ }
+  const wanted = new Set(pages.map((path) => new URL(path, self.location.origin).href));
+  for (const request of await cache.keys()) {
+    if (!wanted.has(request.url)) await cache.delete(request);
+  }
+  const queue = [...pages];
+  await Promise.all(Array.from({ length: WARM_AT_ONCE }, async () => {
+    while (queue.length) {
+      const url = queue.shift();
+      try {
+        const response = await fetch(url, { credentials: "same-origin", redirect: "manual" });
+        if (isCacheablePage(response)) await cache.put(url, response);
+      } catch (_offline) { return; }
+    }
   }));
 }
 
@@ -71,6 +99,11 @@ async function networkFirst(request) {
   } catch (offline) {
     return (await lastSeen(cache, key, request)) || Promise.reject(offline);
   }
+  if (response.type === "opaqueredirect" || (response.redirected && isLogin(response.url))) {
+    // The session is gone: the pages kept for that person must not be shown to the next one.
+    await caches.delete(PAGES_CACHE);
+    return response;
+  }
   if (response.status >= 500) {
     // The server (or a proxy in front of it) is down: what the tech last saw beats an error.
     return (await lastSeen(cache, key, request)) || response;
@@ -81,12 +114,21 @@ async function networkFirst(request) {
   return response;
 }
 
+function isLogin(url) {
+  return !!CONFIG.loginPath && new URL(url).pathname === CONFIG.loginPath;
+}
+
+/* The copy kept of this page; for a page never kept, the page that says so (never another
+   page at this address). */
 async function lastSeen(cache, key, request) {
   const cached = await cache.match(key, { ignoreVary: true });
   if (cached) return markedAsCached(cached);
-  const today = await cache.match(PHONE_PREFIX, { ignoreVary: true });
-  if (today && request.mode === "navigate") return markedAsCached(today);
-  return null;
+  if (request.mode !== "navigate" || !CONFIG.offlinePage) return null;
+  const notKept = await caches.match(CONFIG.offlinePage);
+  if (!notKept) return null;
+  return new Response(await notKept.text(), {
+    status: 503, headers: { "Content-Type": "text/html; charset=utf-8", "X-Served-From": "cache" },
+  });
 }
 
 async function cacheFirst(request) {
