@@ -14,6 +14,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from mspboard.forms import refuse_control_characters
 from mspboard.models import TimeOffKind
 
 BILLABLE_CHOICES = [
@@ -37,6 +38,10 @@ class PhoneForm(FlaskForm):
 
     uuid = HiddenField()
     at = HiddenField()
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        return refuse_control_characters(self) and valid
 
 
 class StartTimerForm(PhoneForm):

@@ -300,3 +300,19 @@ def test_other_users_are_not_refused_for_changes_without_a_maker(app, client, te
     with app.app_context():
         assert db.session.scalar(db.select(AgendaItem)).author_id == techs["tom"]
         assert db.session.get(User, techs["tom"]).name == "Tom Nakamura"
+
+
+@pytest.mark.parametrize("text", ["Vendor\x00call", "Bell\x07", "Esc\x1b[31m"])
+def test_control_characters_are_refused_next_to_the_field_not_a_500(app, client, techs, text):
+    token = sign_in(client, "elena@example.test")
+    refused = send(client, token, "/m/agenda", {"text": text})
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"]["text"] == [
+        "Remove the invisible control characters from this text."
+    ]
+    kept = send(client, token, "/m/agenda", {"text": "Line one\nLine two\tend"})
+    assert kept.status_code == 201
+    with app.app_context():
+        assert [a.text for a in db.session.scalars(db.select(AgendaItem))] == [
+            "Line one\nLine two\tend"
+        ]

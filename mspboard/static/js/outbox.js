@@ -484,7 +484,9 @@
     } catch (_notJson) {
       const doc = new DOMParser().parseFromString(text, "text/html");
       const where = doc.querySelector("[role=alert]") || doc.querySelector("main") || doc.body;
-      const words = where ? where.textContent.replace(/\s+/g, " ").trim().slice(0, 300) : "";
+      const blocks = where ? Array.from(where.querySelectorAll("h1, h2, h3, p, li")) : [];
+      const words = (blocks.length ? blocks.map((b) => b.textContent).join(" ") : (where ? where.textContent : ""))
+        .replace(/\s+/g, " ").trim().slice(0, 300);
       return { message: words || `The server answered ${response.status} with no explanation.` };
     }
   }
