@@ -10,7 +10,7 @@ PYTEST := $(BIN)/python -m pytest -n 2
 SHOP_ZONE := America/New_York
 INSTANTS := 2026-11-29T23:59:00-05:00 2026-11-30T00:00:00-05:00 2026-11-01T01:30:00-04:00
 
-.PHONY: run test test-instants properties mutation install lint format bench clean
+.PHONY: run test test-instants soak properties mutation install lint format bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mspboard needs Python 3.11 or newer; set PYTHON=python3.x")'
@@ -30,13 +30,18 @@ test: install lint
 	$(PYTEST) tests/unit tests/web --db=sqlite
 	$(PYTEST) tests/unit tests/web --db=postgresql
 	$(MAKE) --no-print-directory test-instants
-	$(PYTEST) tests/e2e
+	$(PYTEST) tests/e2e --ignore=tests/e2e/test_offline_soak.py
+	$(BIN)/python -m pytest -q -s tests/e2e/test_offline_soak.py
 
 test-instants: install
 	@for at in $(INSTANTS); do \
 	  echo "== unit and web suites at $$at ($(SHOP_ZONE))"; \
 	  $(PYTEST) -q tests/unit tests/web --db=sqlite --zone $(SHOP_ZONE) --at $$at || exit 1; \
 	done
+
+# The offline soak's long profile; `make test` runs 500 actions over 10 cycles.
+soak: install
+	SOAK_ACTIONS=3000 SOAK_CYCLES=30 $(BIN)/python -m pytest -q -s tests/e2e/test_offline_soak.py --timeout 0
 
 properties: install
 	HYPOTHESIS_PROFILE=long $(PYTEST) tests/unit/test_properties.py --timeout 0 --hypothesis-show-statistics

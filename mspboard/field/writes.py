@@ -140,6 +140,12 @@ def _replay_or_conflict(key: str, fingerprint: str) -> Response | None:
     return _answer(stored.response_status, stored.response_body, replayed=True)
 
 
+def _already_saved(key: str, fingerprint: str) -> Response | None:
+    """A refusal may only be the same change, sent twice at once (two tabs, a retry), meeting
+    itself: the copy that got there first is stored by now, so its answer is the answer."""
+    return _replay_or_conflict(key, fingerprint)
+
+
 def phone_write(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
@@ -169,7 +175,7 @@ def phone_write(view: Callable[..., Any]) -> Callable[..., Any]:
             outcome = view(*args, **kwargs)
             if not isinstance(outcome, Done):
                 db.session.rollback()
-                return outcome
+                return _already_saved(key, fingerprint) or outcome
             body = json.dumps(
                 {
                     "ok": True,
@@ -182,7 +188,9 @@ def phone_write(view: Callable[..., Any]) -> Callable[..., Any]:
             db.session.commit()
         except RuleViolation as violation:
             db.session.rollback()
-            return refusal(violation.message, field=violation.field)
+            return _already_saved(key, fingerprint) or refusal(
+                violation.message, field=violation.field
+            )
         except IntegrityError:
             # The same change arriving twice at once: the first one stored it.
             db.session.rollback()

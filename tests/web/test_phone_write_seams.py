@@ -316,3 +316,31 @@ def test_control_characters_are_refused_next_to_the_field_not_a_500(app, client,
         assert [a.text for a in db.session.scalars(db.select(AgendaItem))] == [
             "Line one\nLine two\tend"
         ]
+
+
+def test_a_change_meeting_its_own_first_copy_gets_the_first_answer_not_a_refusal(
+    app, client, techs, monkeypatch
+):
+    """Two tabs send one timer start at once: the second looked for the key before the first
+    committed, then found the first's running timer. It must answer as the first did."""
+    from mspboard.field import writes
+
+    token = sign_in(client, "elena@example.test")
+    with app.app_context():
+        client_id = make_client().id
+        db.session.commit()
+    key, at = str(uuid.uuid4()), utcnow() - timedelta(minutes=1)
+    first = send(client, token, "/m/timer/start", {"client_id": client_id}, key=key, at=at)
+    assert first.status_code == 201
+    real_find, looked = writes.idempotency.find, []
+
+    def not_yet_committed(*args):
+        looked.append(1)
+        return None if len(looked) == 1 else real_find(*args)
+
+    monkeypatch.setattr(writes.idempotency, "find", not_yet_committed)
+    again = send(client, token, "/m/timer/start", {"client_id": client_id}, key=key, at=at)
+    assert again.status_code == 201, again.get_json()
+    assert again.headers["Idempotent-Replay"] == "true"
+    with app.app_context():
+        assert count(TimeEntry) == 1

@@ -535,8 +535,15 @@
     await putItem(item);
   }
 
-  async function flush() {
-    if (!page) return;
+  /* One tab at a time sends: two tabs sending the same items at once only make the server
+     sort out the same change twice. */
+  function flush() {
+    if (!page) return Promise.resolve();
+    if (!navigator.locks) return flushHere();
+    return navigator.locks.request("mspboard-outbox-send", flushHere);
+  }
+
+  async function flushHere() {
     if (flushing) { flushAgain = true; return; }
     flushing = true;
     flushAgain = false;
@@ -570,7 +577,7 @@
           said.push(remember(item, result.answer));
           const next = result.answer && result.answer.next;
           if (item.pageView === PAGE_VIEW && next && next !== location.pathname) goTo = next;
-        } else {
+        } else if (await itemOf(item.uuid)) { // not discarded meanwhile
           item.state = "refused";
           item.reason = (result.answer && result.answer.message) || "The server refused this change.";
           await putItem(item);
@@ -583,7 +590,7 @@
       flushing = false;
     }
     showOfflineMark();
-    if (flushAgain) await flush(); // something was queued while this round was sending
+    if (flushAgain) await flushHere(); // something was queued while this round was sending
     await render();
     if (said.length) {
       if (navigator.serviceWorker && navigator.serviceWorker.controller) {
@@ -798,7 +805,8 @@
     flush();
   }
 
-  window.mspboardOutbox = { flush, items: allItems, render };
+  // `stored()` settles once every tap so far is in the outbox (tests and the soak wait on it).
+  window.mspboardOutbox = { flush, items: allItems, render, stored: () => queueing };
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
