@@ -367,7 +367,7 @@ def entry_delete(entry_id: int):
 @phone_write
 def timecard_submit(week: str):
     week_start = _week_or_404(week)
-    time_cards.submit_card(current_user, week_start, now=write_moment())
+    time_cards.submit_card(current_user, week_start, at=write_moment())
     return Done("Time card submitted.", url_for("field.timecard", week=week))
 
 

@@ -153,14 +153,19 @@ def card_view(tech: User, week_start: date, now: datetime | None = None) -> Card
     )
 
 
-def submit_card(tech: User, week_start: date, now: datetime | None = None) -> TimeCard:
-    """Send the week for approval; a rejected card goes back the same way once fixed."""
+def submit_card(
+    tech: User, week_start: date, now: datetime | None = None, at: datetime | None = None
+) -> TimeCard:
+    """Send the week for approval; a rejected card goes back the same way once fixed.
+    `now` is the server's clock, which decides whether the week has started; `at`, when the
+    tech submitted it (the phone's moment), is what is recorded."""
     now = now or utcnow()
+    at = at or now
     view = card_view(tech, week_start, now)
     if view.running is not None:
         raise RuleViolation("Stop the running timer before submitting this week.")
     card = view.card
-    if week_start > local_date(utcnow()):
+    if week_start > local_date(now):
         raise RuleViolation("This week has not started yet.")
     if card is not None and card.is_locked:
         raise RuleViolation(
@@ -171,7 +176,7 @@ def submit_card(tech: User, week_start: date, now: datetime | None = None) -> Ti
         db.session.add(card)
     resubmitted = card.status == TimeCardStatus.REJECTED
     card.status = TimeCardStatus.SUBMITTED.value
-    card.submitted_at = now
+    card.submitted_at = at
     db.session.flush()
     record_event(
         tech,

@@ -36,9 +36,12 @@ def my_requests(tech: User) -> list[TimeOffRequest]:
     )
 
 
-def request_time_off(tech: User, values: TimeOffFields, at: datetime) -> TimeOffRequest:
-    """Ask for time off; `at` is when the tech asked. Whether the days can still be asked
-    for is decided by the server's clock: "today" is the shop's today, not the phone's."""
+def request_time_off(
+    tech: User, values: TimeOffFields, at: datetime, now: datetime | None = None
+) -> TimeOffRequest:
+    """Ask for time off; `at` is when the tech asked (the phone's moment). Whether the days
+    can still be asked for is decided by the server's clock, `now`: "today" is the shop's
+    today, not the phone's."""
     if values.end_date < values.start_date:
         raise RuleViolation("The last day must be on or after the first day.", "end_date")
     if values.start_date == values.end_date and values.starts_midday and values.ends_midday:
@@ -46,7 +49,7 @@ def request_time_off(tech: User, values: TimeOffFields, at: datetime) -> TimeOff
             "Starting at midday and ending at midday on the same day leaves no time off.",
             "ends_midday",
         )
-    today = local_date(utcnow())
+    today = local_date(now or utcnow())
     if values.start_date < today:
         raise RuleViolation("Time off starts today or later.", "start_date")
     if values.start_date > today + timedelta(days=AHEAD_MAX_DAYS):

@@ -10,7 +10,6 @@ from mspboard.models import AuditEvent, db, utcnow
 from mspboard.services import approvals, invoicing
 from mspboard.services import time_cards as tc
 from mspboard.services.errors import RuleViolation
-from mspboard.services.time_weeks import local_midnight, week_start_of
 from tests.factories import make_client, make_sr, make_user
 from tests.field_factories import make_card, make_entry, make_schedule_item, make_time_off
 from tests.shop_time import at_local
@@ -121,11 +120,19 @@ def test_a_running_timer_or_a_future_week_stops_a_submission():
     make_entry(tech, at_local(MONDAY, 9), None)
     with pytest.raises(RuleViolation, match="Stop the running timer"):
         tc.submit_card(tech, MONDAY, now=at_local(MONDAY, 12))
-    # Whether the week has started is the server's call, whatever moment the phone sends.
-    next_week = week_start_of(utcnow()) + timedelta(weeks=1)
     with pytest.raises(RuleViolation, match="has not started yet"):
-        tc.submit_card(make_user(), next_week, now=local_midnight(next_week) + timedelta(hours=9))
-    assert tc.submit_card(make_user(), next_week - timedelta(weeks=1)).status == "submitted"
+        tc.submit_card(make_user(), MONDAY, now=at_local(MONDAY - timedelta(days=1), 12))
+    # Whether the week has started is the server's call, whatever moment the phone sends.
+    with pytest.raises(RuleViolation, match="has not started yet"):
+        tc.submit_card(
+            make_user(),
+            MONDAY,
+            now=at_local(MONDAY - timedelta(days=1), 12),
+            at=at_local(MONDAY, 12),
+        )
+    sent_then = at_local(MONDAY - timedelta(days=1), 12)
+    card = tc.submit_card(make_user(), MONDAY, now=at_local(MONDAY, 9), at=sent_then)
+    assert card.submitted_at == sent_then
 
 
 def test_applying_todays_rate_is_audited_by_the_manager_line_by_line():

@@ -129,7 +129,8 @@ def test_checkin_needs_how_the_day_went():
 
 
 def _ask(tech, start, end, **kw):
-    return time_off.request_time_off(tech, time_off.TimeOffFields(start, end, **kw), at=now())
+    fields = time_off.TimeOffFields(start, end, **kw)
+    return time_off.request_time_off(tech, fields, at=now(), now=now())
 
 
 def test_time_off_with_half_days_is_pending():

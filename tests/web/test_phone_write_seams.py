@@ -3,7 +3,7 @@ change, what it said, when it happened, and what a second check-in adds."""
 
 import re
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -231,11 +231,13 @@ def test_a_time_card_of_a_week_nobody_means_is_not_found(client, techs, week):
 # ---- check-ins add up ---------------------------------------------------------------------
 
 
-def test_a_second_check_in_the_same_day_adds_to_the_first(app, client, techs):
-    token = sign_in(client, "elena@example.test")
+def test_a_second_check_in_the_same_day_adds_to_the_first(app, client, techs, clock):
     with app.app_context():
-        first_at = at_local(today_local(), 0, 5)
+        wednesday = date(2026, 11, 25)
+        clock.move_to(at_local(wednesday, 18))
+        first_at = at_local(wednesday, 17, 5)
         later_at = first_at + timedelta(minutes=20)
+    token = sign_in(client, "elena@example.test")
     first = {
         "how_it_went": "Two visits done.",
         "issue_1": "Printer toner low",
@@ -276,7 +278,7 @@ def test_a_second_check_in_the_same_day_adds_to_the_first(app, client, techs):
         assert checkin.plan_for_tomorrow == "Start at Kestrel" and len(checkin.issues) == 2
     page = client.get("/m/checkin").get_data(as_text=True)
     said = re.search(r'id="checked-in">([^<]+)<', page).group(1)
-    assert said.startswith("You checked in today at 00:05, and added to it at 00:26.")
+    assert said.startswith("You checked in today at 17:05, and added to it at 17:26.")
 
 
 def test_the_first_check_in_of_the_day_needs_words_on_the_day(client, techs):
