@@ -147,6 +147,14 @@ def soak_app(soak_database: str, tmp_path: Path):
 
 
 @pytest.fixture
+def soak_engine(soak_database: str):
+    """The test's own look at the database, to see changes arrive while the phones sync."""
+    engine = create_engine(soak_database)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
 def production(soak_database: str) -> Iterator[Production]:
     server = Production(soak_database)
     server.start()
@@ -261,7 +269,7 @@ def sync_everyone(phones: list[Phone], kill_midway: Production | None, engine) -
 
 
 def test_offline_soak_loses_duplicates_and_misattributes_nothing(
-    browser: Browser, soak_app, production: Production, capsys
+    browser: Browser, soak_app, soak_engine, production: Production, capsys
 ):
     began = time.monotonic()
     with soak_app.app_context():
@@ -273,7 +281,7 @@ def test_offline_soak_loses_duplicates_and_misattributes_nothing(
             make_sr(assignee=tech, priority=1, title=f"Soak work of {tech.name}")
         db.session.commit()
         ids = [t.id for t in techs]
-    engine = create_engine(soak_app.config["SQLALCHEMY_DATABASE_URI"])
+    engine = soak_engine
     base = production.url
     phones = [
         open_phone(browser, base, f"soak{n}@example.test", ids[n], tabs=2 if n == 0 else 1)
