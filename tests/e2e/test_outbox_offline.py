@@ -180,7 +180,7 @@ def test_server_dies_mid_sync_and_the_sync_finishes_after_restart_with_nothing_l
     assert _stored(app)["keys"] == 4  # start, stop, first ack, and the cut one: stored, unanswered
 
     server.start()
-    page.evaluate("() => window.mspboardOutbox.flush()")
+    page.evaluate("() => { window.mspboardOutbox.flush(); }")
     expect(_count(page)).to_have_text("0")
     stored = _stored(app)
     at = {i["uuid"]: datetime.fromisoformat(i["at"].replace("Z", "+00:00")) for i in queued}
