@@ -79,6 +79,18 @@ def app_config() -> dict[str, object]:
 
 
 @pytest.fixture
+def server(app: Flask):
+    """A server that can be stopped and started again on the same address (same origin, so
+    the phone keeps its cookies, service worker and outbox)."""
+    from tests.e2e.field_helpers import RestartableServer
+
+    server = RestartableServer(app)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

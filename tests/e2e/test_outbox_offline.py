@@ -3,7 +3,6 @@ doubled, and the time recorded is the moment on the phone."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
@@ -20,14 +19,6 @@ from tests.e2e.field_helpers import (
 )
 from tests.factories import make_sr
 from tests.field_factories import make_schedule_item
-
-
-@pytest.fixture
-def server(app: Flask) -> Iterator[RestartableServer]:
-    server = RestartableServer(app)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ signal, the server's answers, a second check-in, the phone's moment, and a share
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -25,14 +24,6 @@ from tests.factories import make_client, make_sr, make_user
 from tests.field_factories import make_entry, make_schedule_item
 
 TOM, ELENA = "tom@example.test", "elena@example.test"
-
-
-@pytest.fixture
-def server(app: Flask) -> Iterator[RestartableServer]:
-    server = RestartableServer(app)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -262,7 +253,7 @@ def test_entry_forms_and_queue_srs_work_with_no_signal_and_a_page_never_kept_say
     page.goto(f"{base}/m/")
     context.set_offline(False)
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
-    expect(count(page)).to_have_text("0")
+    wait_until(page, "async () => (await window.mspboardOutbox.items()).length === 0")
     tom = entries_of(app, shop["tom"])
     assert sorted(e.notes for e in tom) == ["", "Docs", "Travel to Kestrel"]
     assert [e.sr_id for e in tom if e.ended_at is None] == [shop["other_sr"]]
