@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from flask import Flask
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -103,10 +104,30 @@ def wait_until(page: Page, predicate: str, timeout: float = 30) -> None:
     takes the promise an async function returns as a true answer at once, and its polling
     stops with the page's clock; this asks from here, in real time."""
     deadline = time.monotonic() + timeout
-    while not page.evaluate(predicate):
+    while not _answer(page, predicate):
         if time.monotonic() > deadline:
             raise AssertionError(f"still not true after {timeout} s: {predicate}")
         time.sleep(0.1)
+
+
+def _answer(page: Page, predicate: str) -> bool:
+    try:
+        return bool(page.evaluate(predicate))
+    except PlaywrightError:  # the page moved on while it was asked; ask the next one
+        return False
+
+
+def wait_until_sent(page: Page) -> None:
+    """Wait until every tap so far is stored in the outbox and then sent: a counter reading 0
+    is also true before a tap is stored."""
+    wait_until(
+        page,
+        """async () => {
+            if (!window.mspboardOutbox) return false;
+            await window.mspboardOutbox.stored();
+            return (await window.mspboardOutbox.items()).length === 0;
+        }""",
+    )
 
 
 def wait_until_pages_kept(page: Page) -> None:

@@ -14,7 +14,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from mspboard.models import IdempotencyKey, ScheduleItem, TimeEntry, User, db, utcnow
 from mspboard.services.time_weeks import week_start_of
 from tests.e2e.conftest import PHONE, serious_accessibility_violations, sign_in
-from tests.e2e.field_helpers import shoot
+from tests.e2e.field_helpers import shoot, wait_until_sent
 from tests.factories import make_client, make_sr
 from tests.field_factories import make_card, make_entry, make_schedule_item
 
@@ -50,6 +50,7 @@ def test_start_and_stop_a_timer_with_one_thumb(page: Page, live_server, app: Fla
     _phone(page, live_server, tech["email"])
     page.get_by_role("button", name=f"Start on {tech['sr']}").click()
     expect(page.locator("#timer")).to_contain_text("Running since")
+    wait_until_sent(page)
     expect(_count(page)).to_have_text("0")
     shoot(page, "today-running")
     stop = page.get_by_role("button", name="Stop", exact=True)
@@ -58,6 +59,7 @@ def test_start_and_stop_a_timer_with_one_thumb(page: Page, live_server, app: Fla
     page.locator("#stop-timer").get_by_label("Notes").fill("Restarted services")
     stop.click()
     expect(page.locator("#timer")).to_contain_text("No timer running")
+    wait_until_sent(page)
     with app.app_context():
         entries = db.session.scalars(db.select(TimeEntry).order_by(TimeEntry.id)).all()
         assert entries[-1].notes == "Restarted services" and entries[-1].ended_at is not None
@@ -79,6 +81,7 @@ def test_manual_entry_errors_show_next_to_the_field_then_it_saves(
     page.get_by_role("button", name="Add entry").click()
     expect(page).to_have_url(f"{live_server}/m/timecard/{_this_week(app)}")
     expect(page.locator("main")).to_contain_text("Acme Dental")
+    wait_until_sent(page)
     expect(_count(page)).to_have_text("0")
 
 
@@ -157,6 +160,7 @@ class TestExpiredToken:
         page.get_by_label("Note for the Monday meeting").fill("Spare UPS batteries")
         page.get_by_role("button", name="Add to agenda").click()
         expect(page).to_have_url(f"{live_server}/m/")  # sent, so the phone moves on
+        wait_until_sent(page)
         expect(_count(page)).to_have_text("0")
         served = [
             re.sub(r"\x1b\[[0-9;]*m", "", r.getMessage())
@@ -228,6 +232,7 @@ def test_a_refused_request_can_be_edited_from_the_outbox_and_sent_again(
     page.get_by_label("First day").fill(next_day.isoformat())
     page.get_by_label("Last day").fill(next_day.isoformat())
     page.get_by_role("button", name="Send request").click()
+    wait_until_sent(page)
     expect(_count(page)).to_have_text("0")
     with app.app_context():
         from mspboard.models import TimeOffRequest

@@ -11,7 +11,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from mspboard.models import TimeEntry, User, db, utcnow
 from mspboard.services.local_time import local
 from tests.e2e.conftest import PHONE, sign_in
-from tests.e2e.field_helpers import shoot
+from tests.e2e.field_helpers import shoot, wait_until_sent
 from tests.factories import make_client
 from tests.field_factories import make_entry
 
@@ -49,6 +49,7 @@ def test_an_overlapping_entry_made_offline_is_refused_and_fixed_with_edit(
     page.get_by_label("Start").fill(f"{starts + timedelta(minutes=90):%H:%M}")  # touching
     page.get_by_label("End", exact=True).fill(f"{starts + timedelta(minutes=105):%H:%M}")
     page.get_by_role("button", name="Add entry").click()
+    wait_until_sent(page)
     expect(page.locator("#outbox-count .outbox-number")).to_have_text("0")
     with app.app_context():
         assert db.session.query(TimeEntry).count() == 2
