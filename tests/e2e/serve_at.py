@@ -1,6 +1,9 @@
 """Serve the app in its own process on the test's controlled clock:
 `python -m tests.e2e.serve_at ISO-INSTANT PORT` starts the clock at the instant (it runs on
-from there, as in the test process) and serves `app` on 127.0.0.1:PORT."""
+from there, as in the test process) and serves `app` on 127.0.0.1:PORT;
+`python -m tests.e2e.serve_at ISO-INSTANT PORT gunicorn [OPTION ...]` serves it with
+gunicorn as production does, its workers forked on the same clock. (gunicorn times its
+workers out on the monotonic clock, which the travel leaves alone.)"""
 
 from __future__ import annotations
 
@@ -10,8 +13,14 @@ from datetime import datetime
 import time_machine
 
 
-def main(instant: str, port: str) -> None:
+def main(instant: str, port: str, *server: str) -> None:
     time_machine.travel(datetime.fromisoformat(instant), tick=True).start()
+    if server[:1] == ("gunicorn",):
+        from gunicorn.app.wsgiapp import run
+
+        sys.argv = ["gunicorn", "--bind", f"127.0.0.1:{port}", *server[1:], "app:app"]
+        run()
+        return
     from werkzeug.serving import run_simple
 
     from app import app

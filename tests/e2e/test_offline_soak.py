@@ -5,8 +5,8 @@ Then the database must hold every change once, under the tech who made it, at th
 the phone recorded.
 
 `make test` runs the short profile (500 actions over 10 cycles); `make soak` a long one
-(SOAK_ACTIONS, SOAK_CYCLES). The server runs on the real clock, so nothing here depends on
-the hour: notes, timers and check-ins are valid at any moment of any week."""
+(SOAK_ACTIONS, SOAK_CYCLES). The server and the phones run on the test's controlled clock,
+as every other test does, so the soak gives the same answer at any hour of any week."""
 
 from __future__ import annotations
 
@@ -14,12 +14,13 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -31,12 +32,11 @@ from sqlalchemy.engine import make_url
 from mspboard import create_app
 from mspboard.models import AgendaItem, CheckIn, CheckInIssue, IdempotencyKey, TimeEntry, db
 from tests.conftest import POSTGRES_URL, _migrate
-from tests.e2e.conftest import PHONE, sign_in
+from tests.e2e.conftest import PHONE, new_context, sign_in
 from tests.e2e.field_helpers import outbox_items, wait_until_pages_kept
 from tests.factories import make_sr, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
-GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 ACTIONS = int(os.environ.get("SOAK_ACTIONS", "500"))
 CYCLES = int(os.environ.get("SOAK_CYCLES", "10"))
 TECHS = 3
@@ -45,8 +45,6 @@ SECRET = "soak-secret-key"
 POISON = "Poisoned\x00note"
 POISON_WORDS = "Poisoned%00note"
 MOMENT_TOLERANCE = timedelta(seconds=1)
-
-pytestmark = pytest.mark.skipif(not GUNICORN.exists(), reason="needs the project's virtualenv")
 
 
 # ---- production as a subprocess --------------------------------------------------------
@@ -76,15 +74,18 @@ class Production:
         }
         env.pop("MSPBOARD_REDIS_URL", None)
         self.process = subprocess.Popen(
+            # gunicorn on the test's clock, started where the test process is now.
             [
-                str(GUNICORN),
-                "-w",
+                sys.executable,
+                "-m",
+                "tests.e2e.serve_at",
+                datetime.now(UTC).isoformat(),
+                str(self.port),
+                "gunicorn",
+                "--workers",
                 "2",
-                "-b",
-                f"127.0.0.1:{self.port}",
                 "--timeout",
                 "30",
-                "app:app",
             ],
             cwd=ROOT,
             env=env,
@@ -179,7 +180,7 @@ class Phone:
 
 
 def open_phone(browser: Browser, base: str, email: str, user_id: int, tabs: int) -> Phone:
-    context = browser.new_context(viewport=PHONE)
+    context = new_context(browser, viewport=PHONE)
     pages = [context.new_page() for _ in range(tabs)]
     sign_in(pages[0], base, email)
     pages[0].wait_for_url(f"{base}/m/")
@@ -272,6 +273,7 @@ def test_offline_soak_loses_duplicates_and_misattributes_nothing(
     browser: Browser, soak_app, soak_engine, production: Production, capsys
 ):
     began = time.monotonic()
+    began_at = datetime.now(UTC)
     with soak_app.app_context():
         techs = [
             make_user(role="technician", email=f"soak{n}@example.test", name=f"Soak Tech {n}")
@@ -342,6 +344,10 @@ def test_offline_soak_loses_duplicates_and_misattributes_nothing(
             f"{time.monotonic() - began:.0f} s"
         )
     assert actions >= ACTIONS
+    # The server stamped its keys on the test's clock, not the wall clock.
+    with soak_app.app_context():
+        stamped = db.session.scalars(db.select(IdempotencyKey.created_at)).all()
+    assert began_at - MOMENT_TOLERANCE <= min(stamped) <= max(stamped) <= datetime.now(UTC)
     assert production.kills == len(KILL_IN_CYCLES)
     assert (report["lost"], report["duplicated"]) == (0, 0)
     assert (report["misattributed"], report["moments_off"]) == (0, 0)
