@@ -11,6 +11,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -210,6 +211,27 @@ def _database_name(prefix: str) -> str:
     return f"mspboard_test_{prefix}_{uuid.uuid4().hex[:12]}"
 
 
+def postgres_url(name: str) -> str:
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@contextmanager
+def throwaway_postgres_database(prefix: str, template: str | None = None) -> Iterator[str]:
+    """A new PostgreSQL database (empty, or a copy of `template`), dropped afterwards even
+    if connections are still open; yields its name."""
+    name = _database_name(prefix)
+    engine = _admin_engine()
+    copy_of = f' TEMPLATE "{template}"' if template else ""
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"{copy_of}'))
+    try:
+        yield name
+    finally:
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
 def _migrate(url: str, instance: Path) -> None:
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", "INSTANCE_PATH": str(instance)}
@@ -234,17 +256,9 @@ def template_database(
         _migrate(f"sqlite:///{path}", instance)
         yield str(path)
         return
-    name = _database_name("tpl")
-    engine = _admin_engine()
-    with engine.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    _migrate(
-        make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False), instance
-    )
-    yield name
-    with engine.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
+    with throwaway_postgres_database("tpl") as name:
+        _migrate(postgres_url(name), instance)
+        yield name
 
 
 @pytest.fixture
@@ -254,14 +268,8 @@ def database_url(template_database: str, database_backend: str, tmp_path: Path) 
         shutil.copyfile(template_database, copy)
         yield f"sqlite:///{copy}"
         return
-    name = _database_name("t")
-    engine = _admin_engine()
-    with engine.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"'))
-    yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    with engine.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
+    with throwaway_postgres_database("t", template=template_database) as name:
+        yield postgres_url(name)
 
 
 # ---- the app -----------------------------------------------------------------------------

@@ -17,7 +17,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -27,11 +26,10 @@ from urllib.parse import parse_qs
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from mspboard import create_app
 from mspboard.models import AgendaItem, CheckIn, CheckInIssue, IdempotencyKey, TimeEntry, db
-from tests.conftest import POSTGRES_URL, _migrate
+from tests.conftest import _migrate, postgres_url, throwaway_postgres_database
 from tests.e2e.conftest import PHONE, new_context, sign_in
 from tests.e2e.field_helpers import outbox_items, wait_until_pages_kept
 from tests.factories import make_sr, make_user
@@ -119,16 +117,10 @@ class Production:
 
 @pytest.fixture
 def soak_database(tmp_path: Path) -> Iterator[str]:
-    name = f"mspboard_soak_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    _migrate(url, tmp_path / "migrate")
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with throwaway_postgres_database("soak") as name:
+        url = postgres_url(name)
+        _migrate(url, tmp_path / "migrate")
+        yield url
 
 
 @pytest.fixture
