@@ -44,6 +44,10 @@ def _flag(name: str) -> bool:
     return os.environ.get(name, "").lower() in {"1", "true", "yes", "on"}
 
 
+# The largest PHONE_CHANGE_MAX_AGE_DAYS a shop may set.
+PHONE_CHANGE_MAX_AGE_LIMIT_DAYS = 366
+
+
 def _days(name: str, default: int, highest: int) -> int:
     """A whole number of days from the environment, kept between 1 and `highest`."""
     try:
@@ -57,7 +61,9 @@ def from_environment(instance_path: str) -> dict[str, object]:
     behind_proxy = _flag("MSPBOARD_BEHIND_PROXY")
     return {
         # How old a change kept on a phone may be when it arrives; older ones are refused.
-        "PHONE_CHANGE_MAX_AGE_DAYS": _days("MSPBOARD_PHONE_CHANGE_MAX_AGE_DAYS", 7, 366),
+        "PHONE_CHANGE_MAX_AGE_DAYS": _days(
+            "MSPBOARD_PHONE_CHANGE_MAX_AGE_DAYS", 7, PHONE_CHANGE_MAX_AGE_LIMIT_DAYS
+        ),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
         "SHOP_TIMEZONE": os.environ.get("MSPBOARD_TIMEZONE", "UTC"),
         "REDIS_URL": os.environ.get("MSPBOARD_REDIS_URL"),

@@ -25,6 +25,7 @@ from flask import Response, current_app, flash, g, redirect, render_template, re
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from mspboard.config import PHONE_CHANGE_MAX_AGE_LIMIT_DAYS
 from mspboard.models import IdempotencyKey, db, utcnow
 from mspboard.services import idempotency
 from mspboard.services.errors import RuleViolation
@@ -35,8 +36,6 @@ MAKER_HEADER = "X-Made-By"
 REPLAY_HEADER = "Idempotent-Replay"
 # How far ahead of the server a phone's clock may run before its moment is refused.
 CLOCK_SKEW = timedelta(minutes=2)
-# The largest PHONE_CHANGE_MAX_AGE_DAYS a shop may set.
-MAX_AGE_LIMIT_DAYS = 366
 INVALID = 422
 
 
@@ -68,7 +67,7 @@ def _parse_moment(raw: str | None) -> datetime | None:
     try:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
         # Far-off years make arithmetic overflow later; this is where they stop.
-        moment.astimezone(UTC) - timedelta(days=MAX_AGE_LIMIT_DAYS)
+        moment.astimezone(UTC) - timedelta(days=PHONE_CHANGE_MAX_AGE_LIMIT_DAYS)
     except (ValueError, OverflowError):
         return None
     return moment.astimezone(UTC) if moment.tzinfo is not None else None

@@ -117,9 +117,9 @@
     return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
   }
 
-  function readToken() {
+  function readToken(doc = document) {
     try {
-      const headers = JSON.parse(document.body.getAttribute("hx-headers:inherited") || "{}");
+      const headers = JSON.parse(doc.body.getAttribute("hx-headers:inherited") || "{}");
       return headers["X-CSRFToken"] || "";
     } catch (_bad) {
       return "";
@@ -421,6 +421,10 @@
   async function forgetPages() {
     try { localStorage.removeItem(historyKey()); } catch (_none) { /* private mode */ }
     sessionStorage.removeItem("outbox-toast");
+    await dropKeptPages();
+  }
+
+  async function dropKeptPages() {
     if (!window.caches) return;
     const names = await caches.keys();
     await Promise.all(names.filter((n) => n.startsWith("mspboard-pages-")).map((n) => caches.delete(n)));
@@ -665,7 +669,7 @@
     const fresh = doc.getElementById("field-page");
     if (!fresh) return;
     if (fresh.dataset.user !== page.dataset.user) { location.reload(); return; }
-    const token = JSON.parse(doc.body.getAttribute("hx-headers:inherited") || "{}")["X-CSRFToken"];
+    const token = readToken(doc);
     if (token) setToken(token);
     const open = !document.getElementById("outbox-list").hidden;
     page.replaceWith(fresh);
@@ -706,7 +710,7 @@
   async function resumeEdit() {
     const uuid = sessionStorage.getItem("outbox-edit");
     if (!uuid) return;
-    const item = (await allItems()).find((i) => i.uuid === uuid);
+    const item = await itemOf(uuid);
     const form = item && document.getElementById(item.formId);
     if (!form) return;
     const values = new URLSearchParams(item.body);
@@ -774,10 +778,7 @@
   function forgetPagesOfAnotherUser() {
     const last = localStorage.getItem("mspboard-user");
     localStorage.setItem("mspboard-user", page.dataset.user);
-    if (!last || last === page.dataset.user || !window.caches) return;
-    caches.keys().then((names) => names
-      .filter((name) => name.startsWith("mspboard-pages-"))
-      .forEach((name) => caches.delete(name)));
+    if (last && last !== page.dataset.user) dropKeptPages();
   }
 
   async function start() {
