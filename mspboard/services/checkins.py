@@ -14,6 +14,8 @@ from mspboard.services.time_weeks import local_date
 TEXT_MAX = 4000
 ISSUE_MAX = 500
 ISSUES_MAX = 10
+# A later check-in the same day adds its words on the day as a paragraph of their own.
+PART_BREAK = "\n\n"
 
 
 @dataclass
@@ -55,8 +57,9 @@ def submit_checkin(
     if checkin is None:
         checkin = CheckIn(tech_id=tech.id, day=day, created_at=at, how_it_went="")
         db.session.add(checkin)
-    if how_it_went and how_it_went not in checkin.how_it_went:
-        checkin.how_it_went = "\n\n".join(p for p in (checkin.how_it_went, how_it_went) if p)
+    said = [part for part in checkin.how_it_went.split(PART_BREAK) if part]
+    if how_it_went and how_it_went not in said:
+        checkin.how_it_went = PART_BREAK.join([*said, how_it_went])
     if plan_for_tomorrow:
         checkin.plan_for_tomorrow = plan_for_tomorrow
     checkin.issues.extend(CheckInIssue(text=n.text, urgent=n.urgent, reported_at=at) for n in notes)

@@ -120,6 +120,18 @@ def test_checking_in_again_the_same_day_updates_and_keeps_handled_issues():
     assert second.id == first.id and [i.text for i in second.issues] == ["A", "B"]
 
 
+def test_a_later_checkin_adds_its_words_once_even_when_they_echo_the_first():
+    tech = make_user()
+    checkins.submit_checkin(
+        tech, how_it_went="All good at Acme", plan_for_tomorrow="", issues=[], at=now()
+    )
+    for words in ("good", "good", "All good at Acme"):
+        checkin = checkins.submit_checkin(
+            tech, how_it_went=words, plan_for_tomorrow="", issues=[], at=now()
+        )
+    assert checkin.how_it_went == "All good at Acme\n\ngood"
+
+
 def test_checkin_needs_how_the_day_went():
     with pytest.raises(RuleViolation) as refusal:
         checkins.submit_checkin(
