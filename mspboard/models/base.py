@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import CheckConstraint, DateTime, MetaData
+from sqlalchemy import CheckConstraint, DateTime, Integer, MetaData
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, MappedColumn, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -59,3 +60,16 @@ def one_of(column: str, values: Iterable[str], name: str | None = None) -> Check
     """A CHECK constraint that keeps a string column within a fixed set of values."""
     quoted = ", ".join(f"'{value}'" for value in values)
     return CheckConstraint(f"{column} IN ({quoted})", name=name or f"{column}_valid")
+
+
+def edit_version_column() -> MappedColumn[int]:
+    """The version of a row a person edits: a form carries the version it showed, and a save
+    from a form older than the row is refused instead of undoing the newer save."""
+    return mapped_column(Integer, default=1, server_default="1")
+
+
+def edit_versioned(column: MappedColumn[int]) -> dict[str, Any]:
+    """Mapper arguments for an edited row. Every UPDATE checks the version it read, so two
+    saves racing each other cannot both land; only an edit moves it on (services call
+    `services.edits`), so a login or a tech's acknowledgement does not stale an open form."""
+    return {"version_id_col": column, "version_id_generator": False}

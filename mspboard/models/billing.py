@@ -17,7 +17,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from mspboard.models.base import UTCDateTime, db, one_of, utcnow
+from mspboard.models.base import (
+    UTCDateTime,
+    db,
+    edit_version_column,
+    edit_versioned,
+    one_of,
+    utcnow,
+)
 from mspboard.models.clients import Client
 from mspboard.models.service_requests import ServiceRequest
 from mspboard.models.time_tracking import TimeEntry
@@ -55,12 +62,15 @@ class ProposedInvoice(db.Model):
 
     __tablename__ = "proposed_invoices"
     __table_args__ = (
+        CheckConstraint("version >= 1", name="version_positive"),
         UniqueConstraint("client_id", "week_start", "supplement"),
         one_of("status", [s.value for s in InvoiceStatus]),
         CheckConstraint("supplement >= 0", name="supplement_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = edit_version_column()
+    __mapper_args__ = edit_versioned(version)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
     week_start: Mapped[date] = mapped_column(Date)
     supplement: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -89,6 +99,7 @@ class InvoiceLine(db.Model):
 
     __tablename__ = "invoice_lines"
     __table_args__ = (
+        CheckConstraint("version >= 1", name="version_positive"),
         UniqueConstraint("invoice_id", "sr_id"),
         CheckConstraint("logged_minutes >= 0", name="logged_not_negative"),
         CheckConstraint(
@@ -99,6 +110,8 @@ class InvoiceLine(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = edit_version_column()
+    __mapper_args__ = edit_versioned(version)
     invoice_id: Mapped[int] = mapped_column(
         ForeignKey("proposed_invoices.id", ondelete="CASCADE"), index=True
     )

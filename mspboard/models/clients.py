@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mspboard.models.base import UTCDateTime, db, utcnow
+from mspboard.models.base import UTCDateTime, db, edit_version_column, edit_versioned, utcnow
 
 
 class Client(db.Model):
@@ -13,12 +13,15 @@ class Client(db.Model):
 
     __tablename__ = "clients"
     __table_args__ = (
+        CheckConstraint("version >= 1", name="version_positive"),
         CheckConstraint(
             "billing_rate_cents IS NULL OR billing_rate_cents >= 0", name="rate_not_negative"
         ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = edit_version_column()
+    __mapper_args__ = edit_versioned(version)
     name: Mapped[str] = mapped_column(String(160), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Hourly rate in cents; NULL means the shop's default rate applies.

@@ -8,7 +8,14 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, Integer, String, Time
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
-from mspboard.models.base import UTCDateTime, db, one_of, utcnow
+from mspboard.models.base import (
+    UTCDateTime,
+    db,
+    edit_version_column,
+    edit_versioned,
+    one_of,
+    utcnow,
+)
 from mspboard.workweek import ALL_DAYS, MONDAY_TO_FRIDAY
 
 
@@ -46,6 +53,7 @@ class User(UserMixin, db.Model):
 
     __tablename__ = "users"
     __table_args__ = (
+        CheckConstraint("version >= 1", name="version_positive"),
         CheckConstraint("email = lower(email)", name="email_lowercase"),
         one_of("role", [r.value for r in Role]),
         CheckConstraint(
@@ -57,6 +65,8 @@ class User(UserMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = edit_version_column()
+    __mapper_args__ = edit_versioned(version)
     name: Mapped[str] = mapped_column(String(120))
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))

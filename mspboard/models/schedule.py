@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from mspboard.models.base import UTCDateTime, db, utcnow
+from mspboard.models.base import UTCDateTime, db, edit_version_column, edit_versioned, utcnow
 from mspboard.models.people import User
 from mspboard.models.service_requests import ServiceRequest
 
@@ -21,6 +21,7 @@ class ScheduleItem(db.Model):
 
     __tablename__ = "schedule_items"
     __table_args__ = (
+        CheckConstraint("edit_version >= 1", name="edit_version_positive"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("version >= 1", name="version_positive"),
         CheckConstraint(
@@ -35,6 +36,8 @@ class ScheduleItem(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    edit_version: Mapped[int] = edit_version_column()
+    __mapper_args__ = edit_versioned(edit_version)
     tech_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     sr_id: Mapped[int | None] = mapped_column(
         ForeignKey("service_requests.id", ondelete="SET NULL"), index=True

@@ -7,7 +7,14 @@ from enum import IntEnum, StrEnum
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from mspboard.models.base import UTCDateTime, db, one_of, utcnow
+from mspboard.models.base import (
+    UTCDateTime,
+    db,
+    edit_version_column,
+    edit_versioned,
+    one_of,
+    utcnow,
+)
 from mspboard.models.clients import Client
 from mspboard.models.people import User
 
@@ -51,6 +58,7 @@ class ServiceRequest(db.Model):
 
     __tablename__ = "service_requests"
     __table_args__ = (
+        CheckConstraint("version >= 1", name="version_positive"),
         CheckConstraint("priority BETWEEN 1 AND 4", name="priority_range"),
         one_of("status", [s.value for s in SRStatus]),
         CheckConstraint(
@@ -63,6 +71,8 @@ class ServiceRequest(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = edit_version_column()
+    __mapper_args__ = edit_versioned(version)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")

@@ -5,7 +5,7 @@ from datetime import time
 from sqlalchemy import Boolean, CheckConstraint, Integer, String, Time, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mspboard.models.base import db
+from mspboard.models.base import db, edit_version_column, edit_versioned
 from mspboard.workweek import ALL_DAYS, MONDAY_TO_FRIDAY
 
 
@@ -14,6 +14,7 @@ class ShopSettings(db.Model):
 
     __tablename__ = "shop_settings"
     __table_args__ = (
+        CheckConstraint("version >= 1", name="version_positive"),
         CheckConstraint("id = 1", name="single_row"),
         CheckConstraint(f"workdays BETWEEN 1 AND {ALL_DAYS}", name="workdays_mask"),
         CheckConstraint("close_of_business > day_start", name="closes_after_start"),
@@ -26,6 +27,8 @@ class ShopSettings(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    version: Mapped[int] = edit_version_column()
+    __mapper_args__ = edit_versioned(version)
     shop_name: Mapped[str] = mapped_column(String(120), default="Our shop")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     workdays: Mapped[int] = mapped_column(Integer, default=MONDAY_TO_FRIDAY)

@@ -6,7 +6,14 @@ from enum import StrEnum
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from mspboard.models.base import UTCDateTime, db, one_of, utcnow
+from mspboard.models.base import (
+    UTCDateTime,
+    db,
+    edit_version_column,
+    edit_versioned,
+    one_of,
+    utcnow,
+)
 from mspboard.models.people import User
 
 
@@ -31,6 +38,7 @@ class TimeOffRequest(db.Model):
 
     __tablename__ = "time_off_requests"
     __table_args__ = (
+        CheckConstraint("version >= 1", name="version_positive"),
         CheckConstraint("end_date >= start_date", name="ends_on_or_after_start"),
         CheckConstraint(
             "NOT (start_date = end_date AND starts_midday AND ends_midday)",
@@ -42,6 +50,8 @@ class TimeOffRequest(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = edit_version_column()
+    __mapper_args__ = edit_versioned(version)
     tech_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
