@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Callable
-from typing import TypeVar
+from datetime import date, time
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
 
 from flask import request
 from flask_wtf import FlaskForm
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import HiddenField, IntegerField, PasswordField
+from wtforms.validators import Optional
+from wtforms.widgets import HiddenInput
 
 from mspboard.models import db
+from mspboard.services.edits import EditConflict, changes_since, readable, version_of
 from mspboard.services.errors import RuleViolation
 
 T = TypeVar("T")
@@ -39,24 +48,139 @@ def attach_violation(form: FlaskForm, violation: RuleViolation) -> None:
         form.form_errors.append(violation.message)
 
 
-def save_form(form: FlaskForm, change: Callable[[], T]) -> tuple[bool, T | None]:
+# Fields that are the form's own bookkeeping, never a value a person edits.
+_BOOKKEEPING = {"csrf_token", "version", "shown"}
+
+
+def _canonical(value: Any) -> str:
+    """A field's value written one way whether it came from the record or from the browser."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int | float | Decimal):
+        try:
+            return str(Decimal(str(value)).normalize())
+        except InvalidOperation:
+            return str(value)
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, list | tuple | set):
+        return ",".join(sorted(_canonical(item) for item in value))
+    return str(value).replace("\r\n", "\n").strip()
+
+
+def _fingerprint(value: Any) -> str:
+    return hashlib.sha256(_canonical(value).encode()).hexdigest()[:12]
+
+
+class VersionField(IntegerField):
+    """The version a form was filled from. Only ever read from the submitted form: a form
+    sent without one must not borrow the record's current version and pass as fresh."""
+
+    widget = HiddenInput()
+
+    def process(self, formdata: Any, data: Any = None, extra_filters: Any = None) -> None:
+        super().process(formdata, None, extra_filters)
+
+
+class VersionedForm(FlaskForm):
+    """A form that edits a stored record. It carries the record's version and a fingerprint
+    of each value it showed, so a save from an old form is refused (services.edits) and the
+    person's own changes can be told apart from someone else's and offered again."""
+
+    version = VersionField(validators=[Optional()])
+    shown = HiddenField()
+    # Record attribute -> the field that shows it, where the names differ.
+    FIELD_FOR: dict[str, str] = {}
+
+    conflict: EditConflict | None = None
+
+    def _edited(self) -> list[Any]:
+        return [f for f in self if f.name not in _BOOKKEEPING and not isinstance(f, PasswordField)]
+
+    def show_version(self, record: object) -> None:
+        """Remember the record's version and the values this form now shows."""
+        self.version.data = version_of(record)
+        self.shown.data = json.dumps({f.name: _fingerprint(f.data) for f in self._edited()})
+
+    def own_changes(self) -> set[str]:
+        """The fields the person changed from what the form showed them (all, if unknown)."""
+        try:
+            shown = json.loads(self.shown.data or "")
+        except ValueError:
+            shown = None
+        if not isinstance(shown, dict):
+            return {f.name for f in self._edited()}
+        return {f.name for f in self._edited() if shown.get(f.name) != _fingerprint(f.data)}
+
+    def take_theirs(self, conflict: EditConflict, fresh: VersionedForm) -> None:
+        """After a conflict: show the stored values, with the person's own changes filled in
+        again on top, and the other person's change named beside each field it touched."""
+        own = self.own_changes()
+        for f in self._edited():
+            if f.name not in own:
+                f.data, f.raw_data = fresh[f.name].data, None
+        self.version.data, self.version.raw_data = fresh.version.data, None
+        self.shown.data, self.shown.raw_data = fresh.shown.data, None
+        self.conflict = conflict
+        kept = [f.label.text.lower() for f in self._edited() if f.name in own]
+        self.kept = _listed(kept)
+        for change in conflict.changes:
+            for name, value in change.values.items():
+                f = getattr(self, self.FIELD_FOR.get(name, name), None)
+                if f is None or f.name in _BOOKKEEPING:
+                    continue
+                said = f"{change.who} changed this to {readable(conflict.record, name, value)}."
+                if f.name in own:
+                    said += " Yours is filled in; saving keeps yours."
+                f.conflict_note = said
+
+
+def _listed(words: list[str]) -> str:
+    if len(words) < 2:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def save_form(
+    form: FlaskForm,
+    change: Callable[[], T],
+    record: object | None = None,
+    fresh: Callable[[], VersionedForm] | None = None,
+) -> tuple[bool, T | None]:
     """Validate a submitted form and run one change with it, committing on success.
 
     Returns (True, the change's result) once saved; (False, None) when the form or a rule
-    refused it, with the messages attached to the form and nothing saved.
+    refused it, with the messages attached to the form and nothing saved. For an edit of
+    `record`, a form older than the record (EditConflict, or a save that raced this one)
+    comes back with the other person's change shown beside the person's own, ready to save
+    again; `fresh` makes the form as it would show the record now.
     """
     if not form.validate_on_submit():
         return False, None
     try:
         result = change()
+        db.session.flush()
     except RuleViolation as violation:
         db.session.rollback()
         attach_violation(form, violation)
+        return False, None
+    except (EditConflict, StaleDataError) as refused:
+        db.session.rollback()
+        if record is None or fresh is None or not isinstance(form, VersionedForm):
+            raise
+        if not isinstance(refused, EditConflict):
+            refused = EditConflict(record, changes_since(record, form.version.data or 0))
+        form.take_theirs(refused, fresh())
         return False, None
     db.session.commit()
     return True, result
 
 
-def form_status() -> int:
-    """200 for a form shown fresh; 422 for one sent back with errors."""
+def form_status(form: FlaskForm | None = None) -> int:
+    """200 for a form shown fresh; 409 for one whose record changed under it; 422 for one
+    sent back with errors."""
+    if form is not None and getattr(form, "conflict", None) is not None:
+        return 409
     return 422 if request.method == "POST" else 200

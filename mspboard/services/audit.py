@@ -7,7 +7,7 @@ from typing import Any
 from mspboard.models import AuditEvent, User, db
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -17,7 +17,7 @@ def _jsonable(value: Any) -> Any:
 
 def snapshot(record: object, fields: list[str]) -> dict[str, Any]:
     """The named attributes of a record, in a form that can be stored as JSON."""
-    return {name: _jsonable(getattr(record, name)) for name in fields}
+    return {name: jsonable(getattr(record, name)) for name in fields}
 
 
 def record_event(

@@ -19,6 +19,7 @@ from mspboard.models import (
     db,
     utcnow,
 )
+from mspboard.services import edits
 from mspboard.services.errors import RuleViolation
 
 TITLE_MAX = 200
@@ -113,28 +114,43 @@ def create_sr(actor: User | None, values: SRFields) -> ServiceRequest:
     return sr
 
 
-def update_sr(actor: User, sr: ServiceRequest, values: SRFields) -> ServiceRequest:
-    """Apply a form's values; every field that changed gets a line in the activity log."""
+def update_sr(
+    actor: User, sr: ServiceRequest, values: SRFields, expected_version: int | None
+) -> dict[str, tuple[object, object]]:
+    """Apply a form filled from version `expected_version` of the SR. Only the fields that
+    change are written, each with a line in the activity log; a form older than the SR is
+    refused (EditConflict) rather than undoing the newer save. Returns what changed."""
     _validate(values)
-    for field in fields(SRFields):
-        after = getattr(values, field.name)
-        if field.name == "status":
-            change_status(actor, sr, after)
-        else:
-            _change_field(actor, sr, field.name, after)
+    edits.expect_version(sr, expected_version)
+    wanted = {field.name: getattr(values, field.name) for field in fields(SRFields)}
+    with db.session.no_autoflush:  # the closing fields go with the status in one UPDATE
+        changed = edits.write_changes(actor, sr, wanted, "sr.edited")
+        if not changed:
+            return changed
+        if "status" in changed:
+            _set_closed(sr, actor, sr.status)
+        for name, (before, after) in changed.items():
+            _log_change(sr, actor, name, before, after)
+        sr.updated_at = utcnow()
     db.session.flush()
     events.announce(db.session, events.BOARD)
-    return sr
+    return changed
 
 
-def _change_field(actor: User | None, sr: ServiceRequest, name: str, value: object) -> None:
-    before = getattr(sr, name)
-    if before == value:
-        return
-    setattr(sr, name, value)
-    kind = {"priority": "priority", "assignee_id": "assignee"}.get(name, "edit")
-    _log(sr, actor, kind, name.removesuffix("_id"), _describe(name, before), _describe(name, value))
+def _log_change(sr: ServiceRequest, actor: User | None, name: str, before: object, after: object):
+    kind = {"status": "status", "priority": "priority", "assignee_id": "assignee"}.get(name, "edit")
+    _log(sr, actor, kind, name.removesuffix("_id"), _describe(name, before), _describe(name, after))
+
+
+def _change_field(
+    actor: User | None, sr: ServiceRequest, name: str, value: object, action: str
+) -> bool:
+    changed = edits.write_changes(actor, sr, {name: value}, action)
+    if not changed:
+        return False
+    _log_change(sr, actor, name, *changed[name])
     sr.updated_at = utcnow()
+    return True
 
 
 def assign(actor: User, srs: list[ServiceRequest], assignee_id: int | None) -> None:
@@ -143,7 +159,7 @@ def assign(actor: User, srs: list[ServiceRequest], assignee_id: int | None) -> N
         if assignee is None or not assignee.active:
             raise RuleViolation("Pick an active person to assign.", "assignee_id")
     for sr in srs:
-        _change_field(actor, sr, "assignee_id", assignee_id)
+        _change_field(actor, sr, "assignee_id", assignee_id, "sr.assigned")
     db.session.flush()
     events.announce(db.session, events.BOARD)
 
@@ -152,7 +168,7 @@ def set_priority(actor: User, srs: list[ServiceRequest], priority: int) -> None:
     if priority not in {p.value for p in Priority}:
         raise RuleViolation("Pick a priority from P1 to P4.", "priority")
     for sr in srs:
-        _change_field(actor, sr, "priority", priority)
+        _change_field(actor, sr, "priority", priority, "sr.priority_changed")
     db.session.flush()
     events.announce(db.session, events.BOARD)
 
@@ -161,21 +177,18 @@ def change_status(actor: User | None, sr: ServiceRequest, status: str | SRStatus
     """Move an SR to another column. Done records who closed it and when; moving out of Done
     reopens it. A technician who starts an unassigned SR takes it."""
     status = SRStatus(status)
-    if sr.status == status:
-        return sr
-    before = sr.status
-    sr.status = status.value
-    _set_closed(sr, actor, status)
-    _log(sr, actor, "status", "status", before, status.value)
+    with db.session.no_autoflush:  # the closing fields go with the status in one UPDATE
+        if not _change_field(actor, sr, "status", status.value, "sr.moved"):
+            return sr
+        _set_closed(sr, actor, status)
     if (
         status == SRStatus.IN_PROGRESS
         and sr.assignee_id is None
         and actor is not None
         and actor.role == Role.TECHNICIAN
     ):
+        _change_field(actor, sr, "assignee_id", actor.id, "sr.assigned")
         sr.assignee = actor
-        _log(sr, actor, "assignee", "assignee", None, actor.name)
-    sr.updated_at = utcnow()
     db.session.flush()
     events.announce(db.session, events.BOARD)
     return sr

@@ -1,19 +1,22 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DecimalField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from mspboard.board.forms import PRIORITY_CHOICES, STATUS_CHOICES
+from mspboard.forms import VersionedForm
 from mspboard.models import Client, ServiceRequest, User
 from mspboard.services.service_requests import SRFields
 from mspboard.services.shop_settings import current_settings, shop_zone
 
 
-class SRForm(FlaskForm):
+class SRForm(VersionedForm):
+    FIELD_FOR = {"due_at": "due_on", "estimate_minutes": "estimate_hours"}
+
     title = StringField(
         "Title", validators=[DataRequired(message="Give the SR a title."), Length(max=200)]
     )
@@ -44,27 +47,44 @@ class SRForm(FlaskForm):
         """Fill the form from a saved SR (on GET)."""
         self.priority.data = str(sr.priority)
         self.assignee_id.data = str(sr.assignee_id or "")
-        self.due_on.data = sr.due_at.astimezone(shop_zone()).date() if sr.due_at else None
-        self.estimate_hours.data = (
-            None if sr.estimate_minutes is None else round(sr.estimate_minutes / 60, 2)
-        )
+        self.due_on.data = _due_day(sr.due_at)
+        self.estimate_hours.data = _hours(sr.estimate_minutes)
+        self.show_version(sr)
 
-    def values(self) -> SRFields:
+    def values(self, sr: ServiceRequest | None = None) -> SRFields:
+        """The SR as the form describes it. A due day or estimate the form shows unchanged
+        keeps the saved time and minutes, which the form can only show rounded."""
         due_at = None
-        if self.due_on.data:
+        if sr is not None and sr.due_at and self.due_on.data == _due_day(sr.due_at):
+            due_at = sr.due_at
+        elif self.due_on.data:
             # Due by close of business on that day, in the shop's time zone.
             due_at = datetime.combine(
                 self.due_on.data, current_settings().close_of_business, tzinfo=shop_zone()
             )
         estimate = self.estimate_hours.data
+        estimate_minutes = None if estimate is None else int(estimate * 60)
+        if sr is not None and estimate is not None and estimate == _hours(sr.estimate_minutes):
+            estimate_minutes = sr.estimate_minutes
         return SRFields(
             client_id=self.client_id.data,
             title=self.title.data or "",
-            description=self.description.data or "",
+            description=(self.description.data or "").replace("\r\n", "\n"),
             priority=int(self.priority.data),
             status=self.status.data,
             assignee_id=int(self.assignee_id.data) if self.assignee_id.data else None,
             due_at=due_at,
-            estimate_minutes=None if estimate is None else int(estimate * 60),
+            estimate_minutes=estimate_minutes,
             billable=bool(self.billable.data),
         )
+
+
+def _due_day(due_at: datetime | None) -> date | None:
+    return due_at.astimezone(shop_zone()).date() if due_at else None
+
+
+def _hours(minutes: int | None) -> Decimal | None:
+    """Minutes as the form shows them: hours to two places."""
+    if minutes is None:
+        return None
+    return (Decimal(minutes) / 60).quantize(Decimal("0.01"), ROUND_HALF_UP)

@@ -17,36 +17,26 @@ bp = Blueprint("sr", __name__, url_prefix="/sr")
 restrict_blueprint(bp, Role.TECHNICIAN, Role.SERVICE_MANAGER, Role.ADMIN)
 
 
-def _form(sr: ServiceRequest | None = None) -> SRForm:
-    form = SRForm(obj=sr)
+def _form(sr: ServiceRequest | None = None, fresh: bool = False) -> SRForm:
+    """The SR's form: as submitted, or (`fresh`, or on GET) filled from the saved SR."""
+    form = SRForm(formdata=None, obj=sr) if fresh else SRForm(obj=sr)
     clients = db.session.scalars(
         select(Client)
         .where((Client.active) | (Client.id == (sr.client_id if sr else None)))
         .order_by(Client.name)
     ).all()
     form.fill_choices(list(clients), assignable_people())
-    if sr is not None and request.method == "GET":
+    if sr is not None and (fresh or request.method == "GET"):
         form.load(sr)
     return form
-
-
-def _save(form: SRForm, sr: ServiceRequest | None) -> ServiceRequest | None:
-    """Validate and save; None when the form has errors to show."""
-
-    def change() -> ServiceRequest:
-        if sr is None:
-            return service_requests.create_sr(current_user, form.values())
-        return service_requests.update_sr(current_user, sr, form.values())
-
-    return save_form(form, change)[1]
 
 
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     form = _form()
     if request.method == "POST":
-        sr = _save(form, None)
-        if sr is not None:
+        saved, sr = save_form(form, lambda: service_requests.create_sr(current_user, form.values()))
+        if saved:
             flash(f"{sr.number} created.", "success")
             return redirect(url_for("sr.detail", number=sr.number))
     return render("sr/new.html", form=form, status=form_status())
@@ -58,7 +48,18 @@ def detail(number: str):
     if number != sr.number:
         return redirect(url_for("sr.detail", number=sr.number), 301)
     form = _form(sr)
-    if request.method == "POST" and _save(form, sr) is not None:
-        flash(f"{sr.number} saved.", "success")
-        return redirect(url_for("sr.detail", number=sr.number))
-    return render("sr/detail.html", sr=sr, form=form, history=sr_history(sr), status=form_status())
+    if request.method == "POST":
+        saved, changed = save_form(
+            form,
+            lambda: service_requests.update_sr(
+                current_user, sr, form.values(sr), form.version.data
+            ),
+            record=sr,
+            fresh=lambda: _form(sr, fresh=True),
+        )
+        if saved:
+            flash(f"{sr.number} saved." if changed else "Nothing changed.", "success")
+            return redirect(url_for("sr.detail", number=sr.number))
+    return render(
+        "sr/detail.html", sr=sr, form=form, history=sr_history(sr), status=form_status(form)
+    )
