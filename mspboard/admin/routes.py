@@ -54,24 +54,41 @@ def user_new():
     return render("admin/user_form.html", form=form, user=None, status=form_status())
 
 
+def _user_form(user: User, fresh: bool = False) -> UserForm:
+    """The user's form: as submitted, or (`fresh`, or on GET) filled from the saved user."""
+    if not fresh and request.method == "POST":
+        return UserForm(obj=user)
+    form = UserForm(formdata=None, obj=user)
+    form.tech_level.data = user.tech_level or ""
+    form.workdays.set_mask(user.workdays)
+    form.show_version(user)
+    return form
+
+
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def user_edit(user_id: int):
     user = _get_or_404(User, user_id)
-    form = UserForm(obj=user)
-    if request.method == "GET":
-        form.tech_level.data = user.tech_level or ""
-        form.workdays.set_mask(user.workdays)
-    saved, _ = save_form(
+    form = _user_form(user)
+    saved, changed = save_form(
         form,
         lambda: accounts.update_user(
-            current_user, user, _user_details(form), form.password.data or None
+            current_user,
+            user,
+            _user_details(form),
+            form.password.data or None,
+            expected_version=form.version.data,
         ),
+        record=user,
+        fresh=lambda: _user_form(user, fresh=True),
     )
     if saved:
-        flash(f"Saved {user.name}.", "success")
+        flash(
+            f"Saved {user.name}." if changed or form.password.data else "Nothing changed.",
+            "success",
+        )
         return redirect(url_for("admin.users"))
-    return render("admin/user_form.html", form=form, user=user, status=form_status())
+    return render("admin/user_form.html", form=form, user=user, status=form_status(form))
 
 
 @bp.post("/users/<int:user_id>/active")
@@ -112,22 +129,36 @@ def client_new():
     return render("admin/client_form.html", form=form, client=None, status=form_status())
 
 
+def _client_form(client: Client, fresh: bool = False) -> ClientForm:
+    """The client's form: as submitted, or (`fresh`, or on GET) filled from the saved client."""
+    if not fresh and request.method == "POST":
+        return ClientForm(obj=client)
+    form = ClientForm(formdata=None, obj=client)
+    form.billing_rate.data = from_cents(client.billing_rate_cents)
+    form.show_version(client)
+    return form
+
+
 @bp.route("/clients/<int:client_id>", methods=["GET", "POST"])
 def client_edit(client_id: int):
     client = _get_or_404(Client, client_id)
-    form = ClientForm(obj=client)
-    if request.method == "GET":
-        form.billing_rate.data = from_cents(client.billing_rate_cents)
-    saved, _ = save_form(
+    form = _client_form(client)
+    saved, changed = save_form(
         form,
         lambda: clients.update_client(
-            current_user, client, form.name.data or "", to_cents(form.billing_rate.data)
+            current_user,
+            client,
+            form.name.data or "",
+            to_cents(form.billing_rate.data),
+            expected_version=form.version.data,
         ),
+        record=client,
+        fresh=lambda: _client_form(client, fresh=True),
     )
     if saved:
-        flash(f"Saved {client.name}.", "success")
+        flash(f"Saved {client.name}." if changed else "Nothing changed.", "success")
         return redirect(url_for("admin.clients_list"))
-    return render("admin/client_form.html", form=form, client=client, status=form_status())
+    return render("admin/client_form.html", form=form, client=client, status=form_status(form))
 
 
 @bp.post("/clients/<int:client_id>/active")
@@ -144,14 +175,10 @@ def client_set_active(client_id: int):
 @roles_required(Role.ADMIN)
 def settings():
     shop = current_settings()
-    form = SettingsForm(obj=shop)
-    if request.method == "GET":
-        form.workdays.set_mask(shop.workdays)
-        form.default_rate.data = from_cents(shop.default_rate_cents)
-        form.billing_rounding_minutes.data = str(shop.billing_rounding_minutes)
+    form = _settings_form(shop)
 
-    def save() -> None:
-        update_settings(
+    def save() -> dict:
+        return update_settings(
             current_user,
             shop_name=form.shop_name.data or "",
             timezone=(form.timezone.data or "").strip(),
@@ -165,9 +192,25 @@ def settings():
             minimum_charge_minutes=form.minimum_charge_minutes.data,
             allow_overlapping_entries=form.allow_overlapping_entries.data,
             currency=form.currency.data or "",
+            expected_version=form.version.data,
         )
 
-    if save_form(form, save)[0]:
-        flash("Settings saved.", "success")
+    saved, changed = save_form(
+        form, save, record=shop, fresh=lambda: _settings_form(current_settings(), fresh=True)
+    )
+    if saved:
+        flash("Settings saved." if changed else "Nothing changed.", "success")
         return redirect(url_for("admin.settings"))
-    return render("admin/settings.html", form=form, status=form_status())
+    return render("admin/settings.html", form=form, status=form_status(form))
+
+
+def _settings_form(shop, fresh: bool = False) -> SettingsForm:
+    """The settings form: as submitted, or (`fresh`, or on GET) filled from the settings."""
+    if not fresh and request.method == "POST":
+        return SettingsForm(obj=shop)
+    form = SettingsForm(formdata=None, obj=shop)
+    form.workdays.set_mask(shop.workdays)
+    form.default_rate.data = from_cents(shop.default_rate_cents)
+    form.billing_rounding_minutes.data = str(shop.billing_rounding_minutes)
+    form.show_version(shop)
+    return form

@@ -56,6 +56,7 @@ class ShopSettings(db.Model):
         """An unsaved row holding every default, for a shop nobody has configured yet."""
         return cls(
             id=1,
+            version=1,
             shop_name="Our shop",
             timezone=timezone,
             workdays=MONDAY_TO_FRIDAY,

@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from mspboard.models import Role, TechLevel, User, db, utcnow
 from mspboard.models.people import new_login_id
+from mspboard.services import edits
 from mspboard.services.audit import record_event, snapshot
 from mspboard.services.errors import RuleViolation
 from mspboard.workweek import MONDAY_TO_FRIDAY
@@ -84,14 +85,21 @@ def _validate(details: UserDetails, existing: User | None = None) -> None:
         raise RuleViolation("Another user already has this email.", "email")
 
 
+def _wanted(details: UserDetails) -> dict[str, object]:
+    return {
+        "name": details.name.strip(),
+        "email": details.email,
+        "role": details.role,
+        "tech_level": details.tech_level or None,
+        "workdays": details.workdays,
+        "day_start": details.day_start,
+        "day_end": details.day_end,
+    }
+
+
 def _apply(user: User, details: UserDetails) -> None:
-    user.name = details.name.strip()
-    user.email = details.email
-    user.role = details.role
-    user.tech_level = details.tech_level or None
-    user.workdays = details.workdays
-    user.day_start = details.day_start
-    user.day_end = details.day_end
+    for name, value in _wanted(details).items():
+        setattr(user, name, value)
 
 
 def create_user(actor: User | None, details: UserDetails, password: str) -> User:
@@ -107,24 +115,30 @@ def create_user(actor: User | None, details: UserDetails, password: str) -> User
 
 
 def update_user(
-    actor: User, user: User, details: UserDetails, new_password: str | None = None
-) -> User:
+    actor: User,
+    user: User,
+    details: UserDetails,
+    new_password: str | None = None,
+    *,
+    expected_version: int | None,
+) -> dict[str, tuple[object, object]]:
+    """Save the user's form (filled from `expected_version`); returns what changed. A new
+    password signs the user out everywhere and is audited without the hash."""
     _validate(details, existing=user)
     if user.role == Role.ADMIN and details.role != Role.ADMIN:
         _refuse_if_last_admin(user, "role")
-    before = snapshot(user, USER_FIELDS)
-    _apply(user, details)
     if new_password:
         check_new_password(new_password)
+    edits.expect_version(user, expected_version)
+    changed = edits.write_changes(actor, user, _wanted(details), "user.updated")
+    if new_password:
         user.password_hash = hash_password(new_password)
         user.login_id = new_login_id()
-    after = snapshot(user, USER_FIELDS)
-    if after != before or new_password:
-        record_event(
-            actor, "user.updated", user, before, after | {"password_changed": bool(new_password)}
-        )
+        if not changed:
+            edits.bump_version(user)
+        record_event(actor, "user.password_reset", user, None, {"version": user.version})
     db.session.flush()
-    return user
+    return changed
 
 
 def _refuse_if_last_admin(user: User, field: str | None = None) -> None:
@@ -144,13 +158,8 @@ def set_active(actor: User, user: User, active: bool) -> User:
         if user.role == Role.ADMIN:
             _refuse_if_last_admin(user)
         user.login_id = new_login_id()
-    user.active = active
-    record_event(
-        actor,
-        "user.activated" if active else "user.deactivated",
-        user,
-        {"active": not active},
-        {"active": active},
+    edits.write_changes(
+        actor, user, {"active": active}, "user.activated" if active else "user.deactivated"
     )
     db.session.flush()
     return user

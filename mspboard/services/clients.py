@@ -3,6 +3,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from mspboard.models import Client, User, db
+from mspboard.services import edits
 from mspboard.services.audit import record_event, snapshot
 from mspboard.services.errors import RuleViolation
 
@@ -29,33 +30,33 @@ def create_client(actor: User | None, name: str, billing_rate_cents: int | None)
     return client
 
 
-def update_client(actor: User, client: Client, name: str, billing_rate_cents: int | None) -> Client:
-    before = snapshot(client, CLIENT_FIELDS)
-    client.name = _check(name, billing_rate_cents, existing=client)
-    client.billing_rate_cents = billing_rate_cents
-    after = snapshot(client, CLIENT_FIELDS)
-    if after != before:
-        action = (
-            "client.rate_changed"
-            if before["billing_rate_cents"] != after["billing_rate_cents"]
-            else "client.updated"
-        )
-        record_event(actor, action, client, before, after)
+def update_client(
+    actor: User,
+    client: Client,
+    name: str,
+    billing_rate_cents: int | None,
+    *,
+    expected_version: int | None,
+) -> dict[str, tuple[object, object]]:
+    """Save the client's form (filled from `expected_version`); returns what changed."""
+    name = _check(name, billing_rate_cents, existing=client)
+    edits.expect_version(client, expected_version)
+    rate_changes = client.billing_rate_cents != billing_rate_cents
+    changed = edits.write_changes(
+        actor,
+        client,
+        {"name": name, "billing_rate_cents": billing_rate_cents},
+        "client.rate_changed" if rate_changes else "client.updated",
+    )
     db.session.flush()
-    return client
+    return changed
 
 
 def set_active(actor: User, client: Client, active: bool) -> Client:
-    if client.active != active:
-        client.active = active
-        record_event(
-            actor,
-            "client.activated" if active else "client.deactivated",
-            client,
-            {"active": not active},
-            {"active": active},
-        )
-        db.session.flush()
+    edits.write_changes(
+        actor, client, {"active": active}, "client.activated" if active else "client.deactivated"
+    )
+    db.session.flush()
     return client
 
 

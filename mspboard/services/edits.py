@@ -68,6 +68,8 @@ class EditConflict(Exception):
             return "Someone else saved this while you had it open."
         return " ".join(
             f"{change.who} changed {_listed(change.values, self.record)} at {_when(change.at)}."
+            if change.values
+            else f"{change.who} saved a change at {_when(change.at)}."
             for change in self.changes
         )
 

@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import current_app, g
 
 from mspboard.models import ShopSettings, User, db
-from mspboard.services.audit import record_event, snapshot
 from mspboard.services.errors import RuleViolation
 from mspboard.services.money import CURRENCY_CODE
 
@@ -69,7 +68,11 @@ def update_settings(
     minimum_charge_minutes: int = 0,
     allow_overlapping_entries: bool = False,
     currency: str = "USD",
-) -> ShopSettings:
+    expected_version: int | None,
+) -> dict[str, tuple[object, object]]:
+    """Save the settings form (filled from `expected_version`); returns what changed."""
+    from mspboard.services import edits  # it reads the settings to show money and times
+
     settings = current_settings()
     validate_timezone(timezone)
     if workdays == 0:
@@ -91,22 +94,22 @@ def update_settings(
     currency = currency.strip().upper()
     if not CURRENCY_CODE.fullmatch(currency):
         raise RuleViolation("Use a three-letter currency code such as USD, EUR or GBP.", "currency")
-    before = snapshot(settings, SETTINGS_FIELDS)
+    edits.expect_version(settings, expected_version)
+    wanted = {
+        "shop_name": shop_name.strip(),
+        "timezone": timezone,
+        "workdays": workdays,
+        "day_start": day_start,
+        "close_of_business": close_of_business,
+        "default_rate_cents": default_rate_cents,
+        "stale_after_days": stale_after_days,
+        "idle_alert_minutes": idle_alert_minutes,
+        "billing_rounding_minutes": billing_rounding_minutes,
+        "minimum_charge_minutes": minimum_charge_minutes,
+        "allow_overlapping_entries": allow_overlapping_entries,
+        "currency": currency,
+    }
     db.session.add(settings)
-    settings.shop_name = shop_name.strip()
-    settings.timezone = timezone
-    settings.workdays = workdays
-    settings.day_start = day_start
-    settings.close_of_business = close_of_business
-    settings.default_rate_cents = default_rate_cents
-    settings.stale_after_days = stale_after_days
-    settings.idle_alert_minutes = idle_alert_minutes
-    settings.billing_rounding_minutes = billing_rounding_minutes
-    settings.minimum_charge_minutes = minimum_charge_minutes
-    settings.allow_overlapping_entries = allow_overlapping_entries
-    settings.currency = currency
-    after = snapshot(settings, SETTINGS_FIELDS)
-    if after != before:
-        record_event(actor, "settings.updated", settings, before, after)
+    changed = edits.write_changes(actor, settings, wanted, "settings.updated")
     db.session.flush()
-    return settings
+    return changed

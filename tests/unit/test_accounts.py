@@ -77,7 +77,9 @@ def test_nobody_can_deactivate_themselves():
 def test_the_last_active_admin_keeps_the_admin_role():
     admin = make_user(role="admin")
     with pytest.raises(RuleViolation):
-        accounts.update_user(admin, admin, details(email=admin.email, role="technician"))
+        accounts.update_user(
+            admin, admin, details(email=admin.email, role="technician"), expected_version=1
+        )
 
 
 def test_password_change_signs_the_user_out_everywhere():
@@ -85,7 +87,11 @@ def test_password_change_signs_the_user_out_everywhere():
     tech = make_user()
     old_login_id = tech.login_id
     accounts.update_user(
-        admin, tech, details(name=tech.name, email=tech.email), new_password="a brand new password"
+        admin,
+        tech,
+        details(name=tech.name, email=tech.email),
+        new_password="a brand new password",
+        expected_version=1,
     )
     assert tech.login_id != old_login_id
     assert accounts.authenticate(tech.email, "a brand new password") is tech
@@ -94,7 +100,9 @@ def test_password_change_signs_the_user_out_everywhere():
 def test_user_changes_are_audited_with_before_and_after():
     admin = make_user(role="admin")
     tech = make_user(name="Old Name")
-    accounts.update_user(admin, tech, details(name="New Name", email=tech.email))
+    accounts.update_user(
+        admin, tech, details(name="New Name", email=tech.email), expected_version=1
+    )
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "user.updated")).one()
     assert event.actor_id == admin.id
     assert event.before["name"] == "Old Name"

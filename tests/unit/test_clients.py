@@ -23,7 +23,7 @@ def test_negative_rate_is_refused():
 def test_rate_change_is_audited_as_a_rate_change():
     manager = make_user(role="service_manager")
     client = clients.create_client(manager, "Zephyr Travel", 12000)
-    clients.update_client(manager, client, "Zephyr Travel", 13500)
+    clients.update_client(manager, client, "Zephyr Travel", 13500, expected_version=1)
     event = db.session.scalars(
         select(AuditEvent).where(AuditEvent.action == "client.rate_changed")
     ).one()

@@ -17,6 +17,7 @@ def valid(**overrides):
         "close_of_business": time(17),
         "default_rate_cents": 12500,
         "stale_after_days": 10,
+        "expected_version": 1,
     }
     values.update(overrides)
     return values

@@ -56,7 +56,8 @@ def test_manager_edits_and_deactivates_a_client(app, login_as):
     row = client_row(app, "Fairview Realty")
     assert 'value="100.00"' in manager.get(f"/admin/clients/{row['id']}").get_data(as_text=True)
     manager.post(
-        f"/admin/clients/{row['id']}", data={"name": "Fairview Realty", "billing_rate": "110"}
+        f"/admin/clients/{row['id']}",
+        data={"name": "Fairview Realty", "billing_rate": "110", "version": "1"},
     )
     assert client_row(app, "Fairview Realty")["rate"] == 11000
     manager.post(f"/admin/clients/{row['id']}/active", data={"active": "0"})

@@ -1,6 +1,7 @@
 from mspboard.models import ShopSettings, db
 
 VALID = {
+    "version": "1",
     "shop_name": "Harbor Lane IT",
     "timezone": "America/Chicago",
     "workdays": ["1", "2", "3", "4", "5"],
@@ -26,7 +27,7 @@ def test_admin_saves_the_shop_settings(app, login_as):
         assert stored.allow_overlapping_entries is False  # an unticked box turns it off
         assert stored.currency == "CAD"
     assert "Harbor Lane IT" in admin.get("/board").get_data(as_text=True)
-    admin.post("/admin/settings", data=VALID | {"allow_overlapping_entries": "y"})
+    admin.post("/admin/settings", data=VALID | {"allow_overlapping_entries": "y", "version": "2"})
     with app.app_context():
         assert db.session.get(ShopSettings, 1).allow_overlapping_entries is True
 

@@ -82,7 +82,8 @@ def test_admin_edits_a_user(app, login_as, people):
     assert people["technician"] in page
     response = admin.post(
         f"/admin/users/{tech['id']}",
-        data=NEW_TECH | {"email": people["technician"], "name": "Renamed Tech", "password": ""},
+        data=NEW_TECH
+        | {"email": people["technician"], "name": "Renamed Tech", "password": "", "version": "1"},
     )
     assert response.status_code == 302
     assert user_by_email(app, people["technician"])["name"] == "Renamed Tech"

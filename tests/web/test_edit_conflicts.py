@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from mspboard.models import AuditEvent, ServiceRequest, SRActivity, db
-from tests.factories import PASSWORD, make_sr, make_user
+from tests.factories import PASSWORD, make_client, make_sr, make_user
 from tests.page_forms import form_data
 
 
@@ -134,3 +134,61 @@ def test_a_form_without_its_version_is_not_saved_over_the_record(app, desk):
     refused = priya.post(f"/sr/{number}", data={**form, "title": "Toner"})
     assert refused.status_code == 409
     assert sr_now(app, number)[0] == "Printer offline"
+
+
+@pytest.fixture
+def two_admins(app):
+    with app.app_context():
+        make_user(role="admin", email="ana@example.test", name="Ana Lima")
+        make_user(role="admin", email="sam@example.test", name="Sam Ortiz")
+        tech = make_user(name="Tom Reyes", email="tom@example.test")
+        client = make_client("Alder Creek Dental")
+        db.session.commit()
+        ids = {"user": tech.id, "client": client.id}
+    return signed_in(app, "ana@example.test"), signed_in(app, "sam@example.test"), ids
+
+
+@pytest.mark.parametrize(
+    ("page", "theirs", "yours", "their_words"),
+    [
+        (
+            "/admin/clients/{client}",
+            {"name": "Alder Creek Dental Group"},
+            {"billing_rate": "150.00"},
+            "Ana Lima changed the name to “Alder Creek Dental Group”",
+        ),
+        (
+            "/admin/users/{user}",
+            {"name": "Tom Reyes Jr"},
+            {"day_start": "07:30"},
+            "Ana Lima changed the name to “Tom Reyes Jr”",
+        ),
+        (
+            "/admin/settings",
+            {"shop_name": "Harbor Lane IT"},
+            {"stale_after_days": "21"},
+            "Ana Lima changed the shop name to “Harbor Lane IT”",
+        ),
+    ],
+)
+def test_admin_forms_refuse_a_stale_save_and_reapply_it(
+    app, two_admins, page, theirs, yours, their_words
+):
+    ana, sam, ids = two_admins
+    url = page.format(**ids)
+    anas, sams = (
+        form_data(ana.get(url).get_data(as_text=True)),
+        form_data(sam.get(url).get_data(as_text=True)),
+    )
+    assert ana.post(url, data={**anas, **theirs}).status_code == 302
+
+    refused = sam.post(url, data={**sams, **yours})
+    assert refused.status_code == 409
+    words = refused.get_data(as_text=True)
+    assert their_words in words and "Not saved yet." in words
+
+    again = form_data(words)
+    assert {key: again[key] for key in {**theirs, **yours}} == {**theirs, **yours}
+    assert sam.post(url, data=again).status_code == 302
+    saved = form_data(sam.get(url).get_data(as_text=True))
+    assert {key: saved[key] for key in {**theirs, **yours}} == {**theirs, **yours}
