@@ -114,6 +114,13 @@ class VersionedForm(FlaskForm):
             return {f.name for f in self._edited()}
         return {f.name for f in self._edited() if shown.get(f.name) != _fingerprint(f.data)}
 
+    def show_conflict(self, refused: Exception, record: object, fresh: VersionedForm) -> None:
+        """Answer a refused save (EditConflict, or StaleDataError when a save raced this
+        one) by showing the record as it is now beside the person's own changes."""
+        if not isinstance(refused, EditConflict):
+            refused = EditConflict(record, changes_since(record, self.version.data or 0))
+        self.take_theirs(refused, fresh)
+
     def take_theirs(self, conflict: EditConflict, fresh: VersionedForm) -> None:
         """After a conflict: show the stored values, with the person's own changes filled in
         again on top, and the other person's change named beside each field it touched."""
@@ -170,9 +177,7 @@ def save_form(
         db.session.rollback()
         if record is None or fresh is None or not isinstance(form, VersionedForm):
             raise
-        if not isinstance(refused, EditConflict):
-            refused = EditConflict(record, changes_since(record, form.version.data or 0))
-        form.take_theirs(refused, fresh())
+        form.show_conflict(refused, record, fresh())
         return False, None
     db.session.commit()
     return True, result

@@ -24,6 +24,7 @@ from typing import Any
 from flask import Response, current_app, flash, g, redirect, render_template, request
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from mspboard.config import PHONE_CHANGE_MAX_AGE_LIMIT_DAYS
 from mspboard.models import IdempotencyKey, db, utcnow
@@ -190,8 +191,9 @@ def phone_write(view: Callable[..., Any]) -> Callable[..., Any]:
             return _already_saved(key, fingerprint) or refusal(
                 violation.message, field=violation.field
             )
-        except IntegrityError:
-            # The same change arriving twice at once: the first one stored it.
+        except (IntegrityError, StaleDataError):
+            # The same change arriving twice at once (the first one stored it), or a desk
+            # edit of the same record landing between this change's read and its write.
             db.session.rollback()
             replay = _replay_or_conflict(key, fingerprint)
             if replay is None:

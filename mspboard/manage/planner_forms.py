@@ -15,6 +15,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
+from mspboard.forms import VersionedForm, VersionField
 from mspboard.models import ScheduleItem, ServiceRequest, User
 from mspboard.services.planner import ItemFields, item_times
 
@@ -23,7 +24,9 @@ def optional_int(value: object) -> int | None:
     return int(value) if value not in (None, "", "None") else None  # type: ignore[arg-type]
 
 
-class PlannerItemForm(FlaskForm):
+class PlannerItemForm(VersionedForm):
+    FIELD_FOR = {"starts_at": "start", "ends_at": "end"}
+
     tech_id = SelectField(
         "Technician",
         coerce=optional_int,
@@ -78,7 +81,8 @@ class PlannerItemForm(FlaskForm):
 
 
 class PlannerMoveForm(FlaskForm):
-    """Where an item was dropped: a tech's day."""
+    """Where an item was dropped: a tech's day, and the item's version the planner showed."""
 
     tech_id = IntegerField("Technician", validators=[InputRequired()])
     day = DateField("Day", validators=[InputRequired()])
+    version = VersionField(validators=[Optional()])

@@ -4,9 +4,11 @@ only the cells, tech headers and lists they change."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
 
 from mspboard import events
 from mspboard.forms import attach_violation
@@ -15,6 +17,7 @@ from mspboard.manage.blueprint import bp
 from mspboard.manage.planner_forms import PlannerItemForm, PlannerMoveForm
 from mspboard.models import ScheduleItem, db
 from mspboard.services import planner as rules
+from mspboard.services.edits import EditConflict, changes_since
 from mspboard.services.errors import RuleViolation
 from mspboard.services.shop_settings import shop_zone
 from mspboard.services.time_weeks import day_from_text, local_date, monday_of
@@ -33,9 +36,12 @@ def _item_or_404(item_id: int) -> ScheduleItem:
 
 
 def _form(
-    view: rules.PlannerWeek, item: ScheduleItem | None = None, sr_id: int | None = None
+    view: rules.PlannerWeek,
+    item: ScheduleItem | None = None,
+    sr_id: int | None = None,
+    **formdata: Any,
 ) -> PlannerItemForm:
-    form = PlannerItemForm()
+    form = PlannerItemForm(**formdata)
     srs = rules.sr_choices(view, {i for i in (sr_id, item.sr_id if item else None) if i})
     techs = [row.tech for row in view.rows]
     if item is not None and item.tech not in techs:
@@ -115,12 +121,18 @@ def planner_create(week: str):
     return _page(view, status=422, form=form)
 
 
+def _filled_form(view: rules.PlannerWeek, item: ScheduleItem) -> PlannerItemForm:
+    form = _form(view, item=item, formdata=None)
+    form.fill_from(item, shop_zone())
+    form.show_version(item)
+    return form
+
+
 @bp.get("/planner/<week>/items/<int:item_id>/edit")
 def planner_edit(week: str, item_id: int):
     view = rules.planner_week(_week_or_404(week))
     item = _item_or_404(item_id)
-    form = _form(view, item=item)
-    form.fill_from(item, shop_zone())
+    form = _filled_form(view, item)
     form.focus("tech_id")
     return _page(view, form=form, item=item)
 
@@ -133,9 +145,17 @@ def planner_update(week: str, item_id: int):
     if form.validate_on_submit():
         was = (item.tech_id, local_date(item.starts_at), item.sr_id)
         try:
-            saved = rules.update_item(current_user, item, form.to_fields())
+            saved = rules.update_item(
+                current_user, item, form.to_fields(), expected_version=form.version.data
+            )
+            db.session.flush()
         except RuleViolation as violation:
             attach_violation(form, violation)
+        except (EditConflict, StaleDataError) as refused:
+            db.session.rollback()
+            view = rules.planner_week(view.week_start)
+            form.show_conflict(refused, item, _filled_form(view, item))
+            return _page(view, status=409, form=form, item=item)
         else:
             return _saved(view.week_start, saved, [was], "Saved")
     form.focus("tech_id")
@@ -151,12 +171,34 @@ def planner_move(week: str, item_id: int):
     if form.validate_on_submit():
         was = (item.tech_id, local_date(item.starts_at), item.sr_id)
         try:
-            saved = rules.move_item(current_user, item, form.tech_id.data, form.day.data)
+            saved = rules.move_item(
+                current_user,
+                item,
+                form.tech_id.data,
+                form.day.data,
+                expected_version=form.version.data,
+            )
+            db.session.flush()
         except RuleViolation as violation:
             error = violation.message
+        except (EditConflict, StaleDataError):
+            return _not_saved(week_start, item, "Not moved")
         else:
             return _saved(week_start, saved, [was], "Moved")
     return _page(rules.planner_week(week_start), status=422, error=error)
+
+
+def _not_saved(week_start: date, item: ScheduleItem, what: str) -> Response:
+    """A move or delete from a planner older than the item: nothing changes, and the
+    planner says who changed the item since."""
+    version, item_id = request.form.get("version", type=int) or 0, item.id
+    db.session.rollback()
+    item = db.session.get(ScheduleItem, item_id)
+    if item is None:
+        message = f"{what}: someone else deleted this item just now."
+    else:
+        message = f"{what}: {EditConflict(item, changes_since(item, version)).message}"
+    return _page(rules.planner_week(week_start), status=409, error=message)
 
 
 @bp.post("/planner/<week>/items/<int:item_id>/delete")
@@ -165,7 +207,13 @@ def planner_delete(week: str, item_id: int):
     item = _item_or_404(item_id)
     was = (item.tech_id, local_date(item.starts_at), item.sr_id)
     title = item.title
-    rules.delete_item(current_user, item)
+    try:
+        rules.delete_item(
+            current_user, item, expected_version=request.form.get("version", type=int)
+        )
+        db.session.flush()
+    except (EditConflict, StaleDataError):
+        return _not_saved(week_start, item, "Not deleted")
     if was[2]:
         events.announce(db.session, events.BOARD)
     db.session.commit()

@@ -32,6 +32,8 @@ _READABLE: dict[str, Any] = {
     "workdays": describe_days,
 }
 QUOTE_MAX = 60
+# Bookkeeping a person does not edit and need not read about in a conflict.
+_NOT_TOLD = {"version", "acknowledged_version", "acknowledged_at", "acknowledged_snapshot"}
 
 
 def version_key(record: object) -> str:
@@ -94,13 +96,14 @@ def changes_since(record: object, version: int) -> list[TheirChange]:
         )
         .order_by(AuditEvent.at, AuditEvent.id)
     )
+    key = version_key(record)
     changes = []
     for event in events:
         after = event.after or {}
-        if not isinstance(after.get("version"), int) or after["version"] <= version:
+        if not isinstance(after.get(key), int) or after[key] <= version:
             continue
         who = event.actor.name if event.actor else "Someone"
-        values = {name: value for name, value in after.items() if name != "version"}
+        values = {k: v for k, v in after.items() if k != key and k not in _NOT_TOLD}
         changes.append(TheirChange(who, event.at, values))
     return changes
 
@@ -131,8 +134,8 @@ def write_changes(
         actor,
         action,
         record,
-        {**{name: jsonable(before) for name, (before, _) in changed.items()}, "version": was},
-        {**{name: jsonable(after) for name, (_, after) in changed.items()}, "version": was + 1},
+        {**{name: jsonable(before) for name, (before, _) in changed.items()}, key: was},
+        {**{name: jsonable(after) for name, (_, after) in changed.items()}, key: was + 1},
     )
     return changed
 

@@ -25,7 +25,7 @@ from mspboard.models import (
     db,
     utcnow,
 )
-from mspboard.services import service_requests
+from mspboard.services import edits, service_requests
 from mspboard.services.audit import record_event
 from mspboard.services.backlog import BacklogList, list_conditions
 from mspboard.services.errors import RuleViolation
@@ -39,7 +39,6 @@ TITLE_MAX = 200
 TRAVEL_NOTES_MAX = 2000
 BACKLOG_LIMIT = 50
 # What the tech's phone shows of an item: a change to any of these asks for a new acknowledgement.
-SEEN_FIELDS = ("tech_id", "sr_id", "title", "starts_at", "ends_at", "out_of_town", "travel_notes")
 
 
 @dataclass
@@ -458,39 +457,46 @@ def add_item(actor: User, fields: ItemFields) -> Saved:
     return Saved(item, warnings_for(item))
 
 
-def update_item(actor: User, item: ScheduleItem, fields: ItemFields) -> Saved:
-    """Change an item. Once published, a change the tech can see is a new version that the
-    tech acknowledges again; moved to another tech, it is new to that tech, who has never
-    acknowledged it."""
+def update_item(
+    actor: User, item: ScheduleItem, fields: ItemFields, *, expected_version: int | None
+) -> Saved:
+    """Change an item, as shown at `expected_version` (a stale form is refused with
+    EditConflict). Only what changes is written and audited. Once published, a change the
+    tech can see is a new version that the tech acknowledges again; moved to another tech,
+    it is new to that tech, who has never acknowledged it."""
     tech, sr, title, notes = _check(fields, kept_sr_id=item.sr_id)
+    edits.expect_version(item, expected_version)
+    wanted: dict[str, Any] = {
+        "tech_id": tech.id,
+        "sr_id": sr.id if sr else None,
+        "title": title,
+        "starts_at": fields.starts_at,
+        "ends_at": fields.ends_at,
+        "out_of_town": fields.out_of_town,
+        "travel_notes": notes,
+    }
+    changed = edits.changed_values(item, wanted)
+    if not changed:
+        return Saved(item, warnings_for(item))
     _mark_scheduled(actor, sr)
-    before = _seen(item)
-    moved_to_other_tech = tech.id != item.tech_id
-    item.tech_id = tech.id
-    item.tech = tech
-    item.sr_id = sr.id if sr else None
-    item.service_request = sr
-    item.title = title
-    item.starts_at = fields.starts_at
-    item.ends_at = fields.ends_at
-    item.out_of_town = fields.out_of_town
-    item.travel_notes = notes
-    after = _seen(item)
-    changed = any(before[name] != after[name] for name in SEEN_FIELDS)
-    if item.is_published and changed:
-        item.version += 1
-        if moved_to_other_tech:
-            item.acknowledged_version = None
-            item.acknowledged_at = None
-            item.acknowledged_snapshot = None
-        after = _seen(item)
-        action = "schedule_item.reassigned" if moved_to_other_tech else "schedule_item.changed"
-        record_event(actor, action, item, before, after)
+    action = "schedule_item.edited"
+    if item.is_published:
+        wanted["version"] = item.version + 1
+        action = "schedule_item.changed"
+        if "tech_id" in changed:
+            wanted |= {"acknowledged_version": None, "acknowledged_at": None}
+            wanted["acknowledged_snapshot"] = None
+            action = "schedule_item.reassigned"
+    with db.session.no_autoflush:
+        edits.write_changes(actor, item, wanted, action)
+        item.tech, item.service_request = tech, sr
     db.session.flush()
     return Saved(item, warnings_for(item))
 
 
-def move_item(actor: User, item: ScheduleItem, tech_id: int | None, day: date) -> Saved:
+def move_item(
+    actor: User, item: ScheduleItem, tech_id: int | None, day: date, *, expected_version: int | None
+) -> Saved:
     """Drag and drop: the same clock times on another day, for the same or another tech."""
     zone = shop_zone()
     starts, ends = item.starts_at.astimezone(zone), item.ends_at.astimezone(zone)
@@ -506,10 +512,12 @@ def move_item(actor: User, item: ScheduleItem, tech_id: int | None, day: date) -
             out_of_town=item.out_of_town,
             travel_notes=item.travel_notes,
         ),
+        expected_version=expected_version,
     )
 
 
-def delete_item(actor: User, item: ScheduleItem) -> None:
+def delete_item(actor: User, item: ScheduleItem, *, expected_version: int | None) -> None:
+    edits.expect_version(item, expected_version)
     if item.is_published:
         record_event(actor, "schedule_item.deleted", item, _seen(item), None)
     db.session.delete(item)

@@ -129,7 +129,12 @@ def test_header_counts_published_items_not_acknowledged(manager, tech):
     make_schedule_item(tech, at(MONDAY, 13))
     changed = make_schedule_item(tech, at(MONDAY + timedelta(days=1), 9))
     acks.acknowledge(tech, changed.id, 1, at(MONDAY, 8), now=at(MONDAY, 8))
-    planner.update_item(manager, changed, fields(tech, day=MONDAY + timedelta(days=1), start=10))
+    planner.update_item(
+        manager,
+        changed,
+        fields(tech, day=MONDAY + timedelta(days=1), start=10),
+        expected_version=changed.edit_version,
+    )
     make_schedule_item(tech, at(MONDAY + timedelta(days=2), 9), published=False)
     row = planner.planner_week(MONDAY).row(tech.id)
     assert (row.not_acknowledged, row.changed, row.drafts) == (2, 1, 1)
@@ -218,7 +223,9 @@ def test_an_item_keeps_its_sr_after_the_sr_closed(manager, tech):
     item = planner.add_item(manager, fields(tech, sr_id=sr.id)).item
     sr.status, sr.closed_at = "done", datetime.now(UTC)
     db.session.flush()
-    planner.update_item(manager, item, fields(tech, sr_id=sr.id, start=10))
+    planner.update_item(
+        manager, item, fields(tech, sr_id=sr.id, start=10), expected_version=item.edit_version
+    )
     assert item.starts_at == at(MONDAY, 10)
 
 
@@ -259,10 +266,12 @@ def test_publishing_with_nothing_new_is_refused(manager, tech):
         planner.publish_week(manager, MONDAY)
 
 
-def test_editing_a_draft_does_not_make_a_new_version(manager, tech):
+def test_editing_a_draft_is_audited_but_asks_no_acknowledgement(manager, tech):
     item = planner.add_item(manager, fields(tech)).item
-    planner.update_item(manager, item, fields(tech, start=10, title="Renamed"))
-    assert item.version == 1 and audit_actions() == []
+    planner.update_item(
+        manager, item, fields(tech, start=10, title="Renamed"), expected_version=item.edit_version
+    )
+    assert item.version == 1 and audit_actions() == ["schedule_item.edited"]
 
 
 @pytest.mark.parametrize(
@@ -292,6 +301,7 @@ def test_a_change_the_tech_sees_asks_for_a_new_acknowledgement(manager, tech, ch
             sr_id=sr_id,
             **change,
         ),
+        expected_version=item.edit_version,
     )
     assert item.version == 2
     assert item.changed_since_acknowledged and not item.is_acknowledged
@@ -303,7 +313,7 @@ def test_saving_a_published_item_unchanged_keeps_its_acknowledgement(manager, te
     item = planner.add_item(manager, fields(tech)).item
     planner.publish_week(manager, MONDAY)
     acks.acknowledge(tech, item.id, 1, at(MONDAY, 8), now=at(MONDAY, 8))
-    planner.update_item(manager, item, fields(tech))
+    planner.update_item(manager, item, fields(tech), expected_version=item.edit_version)
     assert item.version == 1 and item.is_acknowledged
     assert audit_actions() == ["schedule_item.published"]
 
@@ -311,7 +321,7 @@ def test_saving_a_published_item_unchanged_keeps_its_acknowledgement(manager, te
 def test_a_stale_acknowledgement_from_the_phone_is_refused_after_an_edit(manager, tech):
     item = planner.add_item(manager, fields(tech)).item
     planner.publish_week(manager, MONDAY)
-    planner.update_item(manager, item, fields(tech, start=10))
+    planner.update_item(manager, item, fields(tech, start=10), expected_version=item.edit_version)
     with pytest.raises(RuleViolation, match="changed after you saw it"):
         acks.acknowledge(tech, item.id, 1, at(MONDAY, 8), now=at(MONDAY, 8))
     acks.acknowledge(tech, item.id, 2, at(MONDAY, 8), now=at(MONDAY, 8))
@@ -323,7 +333,12 @@ def test_moving_an_item_to_another_tech_needs_that_techs_acknowledgement(manager
     item = planner.add_item(manager, fields(tech)).item
     planner.publish_week(manager, MONDAY)
     acks.acknowledge(tech, item.id, 1, at(MONDAY, 8), now=at(MONDAY, 8))
-    planner.update_item(manager, item, ItemFields(**{**fields(tech).__dict__, "tech_id": other.id}))
+    planner.update_item(
+        manager,
+        item,
+        ItemFields(**{**fields(tech).__dict__, "tech_id": other.id}),
+        expected_version=item.edit_version,
+    )
     assert item.tech_id == other.id and item.version == 2
     assert (item.acknowledged_version, item.acknowledged_at, item.acknowledged_snapshot) == (
         None,
@@ -342,11 +357,11 @@ def test_moving_an_item_to_another_tech_needs_that_techs_acknowledgement(manager
 
 def test_deleting_a_published_item_is_audited_and_a_draft_is_not(manager, tech):
     draft = planner.add_item(manager, fields(tech)).item
-    planner.delete_item(manager, draft)
+    planner.delete_item(manager, draft, expected_version=draft.edit_version)
     assert audit_actions() == []
     published = make_schedule_item(tech, at(MONDAY, 9), title="Published job")
     item_id = published.id
-    planner.delete_item(manager, published)
+    planner.delete_item(manager, published, expected_version=published.edit_version)
     assert db.session.get(ScheduleItem, item_id) is None
     event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
     assert (event.action, event.entity_id, event.before["title"]) == (
@@ -364,7 +379,7 @@ def test_next_week_is_the_monday_after_this_one():
 def test_moving_keeps_the_clock_times_on_the_new_day(manager, tech):
     other = make_user(role="technician", name="Bob Tech")
     item = planner.add_item(manager, fields(tech, start=9, end=12)).item
-    planner.move_item(manager, item, other.id, FRIDAY)
+    planner.move_item(manager, item, other.id, FRIDAY, expected_version=item.edit_version)
     assert (item.tech_id, item.starts_at, item.ends_at) == (other.id, at(FRIDAY, 9), at(FRIDAY, 12))
     assert item.version == 1  # still a draft
 

@@ -39,12 +39,12 @@ def _published_and_acknowledged():
 
 def test_saving_unchanged_after_a_reload_keeps_the_acknowledgement():
     manager, _tech, item, fields = _published_and_acknowledged()
-    planner.update_item(manager, item, fields)
+    planner.update_item(manager, item, fields, expected_version=item.edit_version)
     assert item.version == 1 and item.is_acknowledged
     assert acks.what_changed(item) == []
 
 
 def test_dropping_an_item_on_its_own_cell_keeps_the_acknowledgement():
     manager, tech, item, _fields = _published_and_acknowledged()
-    planner.move_item(manager, item, tech.id, MONDAY)
+    planner.move_item(manager, item, tech.id, MONDAY, expected_version=item.edit_version)
     assert item.version == 1 and item.is_acknowledged

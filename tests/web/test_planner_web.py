@@ -57,6 +57,7 @@ def _form(plan, **change) -> dict:
         "sr_id": "",
         "title": "Quarterly server check",
         "travel_notes": "",
+        "version": "1",
     }
     data.update(change)
     return data
@@ -258,7 +259,7 @@ def test_an_invalid_edit_is_422_and_changes_nothing(login_as, plan, app):
 
 def test_deleting_a_published_item_is_audited(login_as, plan, app):
     response = login_as("service_manager").post(
-        f"/manage/planner/{W}/items/{plan['item']}/delete", headers=HTMX
+        f"/manage/planner/{W}/items/{plan['item']}/delete", data={"version": "1"}, headers=HTMX
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "Deleted “Patch servers”." in html
@@ -317,7 +318,9 @@ def test_dropping_an_item_on_another_techs_day_moves_it(login_as, plan, app):
     client = login_as("service_manager")
     tuesday = (WEEK + timedelta(days=1)).isoformat()
     path = f"/manage/planner/{W}/items/{plan['item']}/move"
-    moved = client.post(path, data={"tech_id": plan["other"], "day": tuesday}, headers=HTMX)
+    moved = client.post(
+        path, data={"tech_id": plan["other"], "day": tuesday, "version": "1"}, headers=HTMX
+    )
     html = moved.get_data(as_text=True)
     assert moved.status_code == 200 and "Moved “Patch servers” for Bob Other" in html
     assert re.search(rf'id="cell-{plan["other"]}-{tuesday}"[^>]*hx-swap-oob', html)
@@ -348,3 +351,66 @@ def test_the_grid_alone_is_served_for_live_refresh(login_as, plan):
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert page.lstrip().startswith('<section id="planner-board"') and "<html" not in page
+
+
+def _someone_else_renames(app, plan, title="Patch servers tonight"):
+    from mspboard.services import planner
+
+    with app.app_context():
+        other = make_user(role="service_manager", name="Priya Shah")
+        item = db.session.get(ScheduleItem, plan["item"])
+        fields = planner.ItemFields(
+            tech_id=item.tech_id,
+            starts_at=item.starts_at,
+            ends_at=item.ends_at,
+            sr_id=item.sr_id,
+            title=title,
+            out_of_town=item.out_of_town,
+            travel_notes=item.travel_notes,
+        )
+        planner.update_item(other, item, fields, expected_version=item.edit_version)
+        db.session.commit()
+
+
+def test_a_stale_planner_edit_is_refused_with_the_other_change_and_saves_again(login_as, plan, app):
+    from tests.page_forms import form_data
+
+    client = login_as("service_manager")
+    editor = client.get(f"/manage/planner/{W}/items/{plan['item']}/edit", headers=HTMX)
+    mine = form_data(editor.get_data(as_text=True))
+    _someone_else_renames(app, plan)
+
+    path = f"/manage/planner/{W}/items/{plan['item']}"
+    refused = client.post(path, data={**mine, "end": "12:30"}, headers=HTMX)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 409
+    assert "Priya Shah changed the title to “Patch servers tonight”" in html
+    assert "Your change to end is filled in below and not saved yet" in html
+    with app.app_context():
+        assert db.session.get(ScheduleItem, plan["item"]).ends_at != at_local(WEEK, 12, 30)
+
+    again = form_data(html)
+    assert (again["title"], again["end"]) == ("Patch servers tonight", "12:30")
+    assert client.post(path, data=again, headers=HTMX).status_code == 200
+    with app.app_context():
+        item = db.session.get(ScheduleItem, plan["item"])
+        assert (item.title, item.ends_at) == ("Patch servers tonight", at_local(WEEK, 12, 30))
+
+
+@pytest.mark.parametrize(("action", "words"), [("move", "Not moved"), ("delete", "Not deleted")])
+def test_a_stale_drag_or_delete_changes_nothing_and_says_who_changed_it(
+    login_as, plan, app, action, words
+):
+    client = login_as("service_manager")
+    _someone_else_renames(app, plan)
+    tuesday = (WEEK + timedelta(days=1)).isoformat()
+    refused = client.post(
+        f"/manage/planner/{W}/items/{plan['item']}/{action}",
+        data={"tech_id": plan["other"], "day": tuesday, "version": "1"},
+        headers=HTMX,
+    )
+    assert refused.status_code == 409
+    assert f"{words}: Priya Shah changed the title to" in refused.get_data(as_text=True)
+    with app.app_context():
+        item = db.session.get(ScheduleItem, plan["item"])
+        assert (item.tech_id, item.title) == (plan["tech"], "Patch servers tonight")

@@ -45,6 +45,7 @@
     const form = document.getElementById("planner-move");
     form.elements.tech_id.value = cell.dataset.tech;
     form.elements.day.value = cell.dataset.day;
+    form.elements.version.value = item.dataset.version;
     item.classList.add("moving");
     htmx.ajax("POST", item.dataset.move, {
       source: form,
