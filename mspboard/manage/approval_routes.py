@@ -93,17 +93,17 @@ def bulk_approve():
             versions[int(card_id)] = int(version)
     if not versions:
         return _after_decision("Tick the cards to approve first.", 422)
-    try:
-        approved, skipped = approvals.bulk_approve(current_user, versions)
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        return _after_decision(
-            "Another manager decided one of these cards just now; look again.", 409
-        )
-    notice = f"Approved {len(approved)} card{'s' if len(approved) != 1 else ''}."
-    if skipped:
-        notice += " Left for you: " + " ".join(skipped)
+    outcome = approvals.bulk_approve(current_user, versions)
+    db.session.commit()
+    count = len(outcome.approved)
+    notice = f"Approved {count} card{'s' if count != 1 else ''}"
+    if outcome.approved:
+        notice += ": " + "; ".join(approvals.card_label(card) for card in outcome.approved)
+    notice += "."
+    if outcome.decided_by_others:
+        notice += " Decided by someone else: " + " ".join(outcome.decided_by_others)
+    if outcome.flagged:
+        notice += " Left for you: " + " ".join(outcome.flagged)
     return _after_decision(notice)
 
 
