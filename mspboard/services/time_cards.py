@@ -153,6 +153,17 @@ def card_view(tech: User, week_start: date, now: datetime | None = None) -> Card
     )
 
 
+def resubmission_of(card: TimeCard) -> str | None:
+    """What a submission follows: "rejection" for a card sent back, "reopen" for an
+    approved card a manager reopened (a draft that was submitted before); None for a first
+    submission."""
+    if card.status == TimeCardStatus.REJECTED:
+        return "rejection"
+    if card.status == TimeCardStatus.DRAFT and card.submitted_at is not None:
+        return "reopen"
+    return None
+
+
 def submit_card(
     tech: User, week_start: date, now: datetime | None = None, at: datetime | None = None
 ) -> TimeCard:
@@ -174,18 +185,24 @@ def submit_card(
     if card is None:
         card = TimeCard(tech_id=tech.id, week_start=week_start)
         db.session.add(card)
-    resubmitted = card.status == TimeCardStatus.REJECTED
+    resubmitted_after = resubmission_of(card)
+    before = {"status": card.status} if card.id is not None else None
     card.status = TimeCardStatus.SUBMITTED.value
     card.submitted_at = at
     db.session.flush()
+    after = {
+        "status": card.status,
+        "week_start": week_start.isoformat(),
+        "total_minutes": view.total // timedelta(minutes=1),
+    }
+    if resubmitted_after:
+        after["after"] = resubmitted_after
     record_event(
         tech,
-        "timecard.resubmitted" if resubmitted else "timecard.submitted",
+        "timecard.resubmitted" if resubmitted_after else "timecard.submitted",
         card,
-        after={
-            "week_start": week_start.isoformat(),
-            "total_minutes": view.total // timedelta(minutes=1),
-        },
+        before=before,
+        after=after,
     )
     db.session.flush()
     return card
