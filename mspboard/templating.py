@@ -86,6 +86,7 @@ def navigation() -> list[NavItem]:
         items.append(NavItem("manage.invoices_default", "Invoices", "manage.invoice"))
         items.append(NavItem("manage.planner", "Planner", "manage.planner"))
         items.append(NavItem("admin.clients_list", "Clients", "admin.client"))
+        items.append(NavItem("manage.audit", "Audit", "manage.audit"))
     if current_user.is_admin:
         items.append(NavItem("admin.users", "Users", "admin.user"))
         items.append(NavItem("admin.settings", "Settings", "admin.settings"))
