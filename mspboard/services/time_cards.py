@@ -60,6 +60,15 @@ class CardView:
         return self.card is not None and self.card.is_locked
 
     @property
+    def reopened(self) -> bool:
+        """A manager unlocked the approved card; the tech fixes it and submits it again."""
+        return self.card is not None and resubmission_of(self.card) == "reopen"
+
+    @property
+    def status_label(self) -> str:
+        return "Reopened" if self.reopened else self.status.label
+
+    @property
     def total(self) -> timedelta:
         return sum((d.total for d in self.days), timedelta())
 

@@ -196,6 +196,9 @@ def test_export_brings_proposals_up_to_date_first_and_says_when_a_review_went_ba
     page = response.get_data(as_text=True)
     assert "went back to Proposed; review it and export again" in page
     assert "Back to Proposed: Other work: new approved time (1.00 h)" in page
+    assert f'id="invoice-history-{invoice_id}"' in page
+    assert "marked reviewed the invoice for Kestrel Architects" in page
+    assert "The system sent back to Proposed the invoice for Kestrel Architects" in page
     with app.app_context():
         assert db.session.get(ProposedInvoice, invoice_id).status == "proposed"
 
