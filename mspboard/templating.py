@@ -86,6 +86,7 @@ def navigation() -> list[NavItem]:
         items.append(NavItem("manage.invoices_default", "Invoices", "manage.invoice"))
         items.append(NavItem("manage.planner", "Planner", "manage.planner"))
         items.append(NavItem("admin.clients_list", "Clients", "admin.client"))
+        items.append(NavItem("manage.audit", "Audit", "manage.audit"))
     if current_user.is_admin:
         items.append(NavItem("admin.users", "Users", "admin.user"))
         items.append(NavItem("admin.settings", "Settings", "admin.settings"))
@@ -108,6 +109,9 @@ def register(app: Flask) -> None:
     app.add_template_filter(sentence, "sentence")
     app.add_template_filter(short_date, "short_date")
     app.jinja_env.globals["sr_statuses"] = list(SRStatus)
+    from mspboard.services.audit_trail import history_for
+
+    app.jinja_env.globals["history_for"] = history_for
     from mspboard.services import invoicing
 
     for name in (

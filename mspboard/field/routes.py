@@ -38,7 +38,7 @@ from mspboard.field.writes import (
 from mspboard.forms import attach_violation
 from mspboard.htmx import render
 from mspboard.models import Role, ServiceRequest, TimeEntry, db, utcnow
-from mspboard.services import agenda, checkins, time_cards, time_entries, time_off
+from mspboard.services import agenda, audit_trail, checkins, time_cards, time_entries, time_off
 from mspboard.services import schedule_acknowledgements as acks
 from mspboard.services.errors import RuleViolation
 from mspboard.services.field_day import active_clients, my_day, my_queue, offline_reading
@@ -137,6 +137,7 @@ def timecard(week: str):
     return render(
         "field/timecard.html",
         card=view,
+        history=audit_trail.card_history(view.card) if view.card else [],
         previous=week_start - timedelta(days=7),
         following=week_start + timedelta(days=7),
         is_current=week_start == week_start_of(utcnow()),

@@ -2,6 +2,7 @@
 
 from mspboard.manage import (  # noqa: F401  (each module adds its routes to bp)
     approval_routes,
+    audit_routes,
     backlog_routes,
     invoice_routes,
     planner_routes,

@@ -11,7 +11,7 @@ from mspboard.htmx import is_htmx, render
 from mspboard.manage.approval_forms import CardDecisionForm, TimeOffDecisionForm
 from mspboard.manage.blueprint import bp
 from mspboard.models import TimeCard, TimeOffRequest, db, utcnow
-from mspboard.services import approvals
+from mspboard.services import approvals, audit_trail
 from mspboard.services.card_review import review_card
 from mspboard.services.errors import RuleViolation
 from mspboard.services.time_weeks import day_from_text, monday_of, week_start_of
@@ -44,7 +44,11 @@ def approvals_queue():
 @bp.get("/approvals/cards/<int:card_id>")
 def card_detail(card_id: int):
     card = db.session.get(TimeCard, card_id) or abort(404)
-    return render("manage/_card_detail.html", review=review_card(card, utcnow()))
+    return render(
+        "manage/_card_detail.html",
+        review=review_card(card, utcnow()),
+        history=audit_trail.card_history(card),
+    )
 
 
 def _after_decision(notice: str, status: int = 200, back_to: str = "manage.approvals_queue"):
@@ -93,17 +97,17 @@ def bulk_approve():
             versions[int(card_id)] = int(version)
     if not versions:
         return _after_decision("Tick the cards to approve first.", 422)
-    try:
-        approved, skipped = approvals.bulk_approve(current_user, versions)
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        return _after_decision(
-            "Another manager decided one of these cards just now; look again.", 409
-        )
-    notice = f"Approved {len(approved)} card{'s' if len(approved) != 1 else ''}."
-    if skipped:
-        notice += " Left for you: " + " ".join(skipped)
+    outcome = approvals.bulk_approve(current_user, versions)
+    db.session.commit()
+    count = len(outcome.approved)
+    notice = f"Approved {count} card{'s' if count != 1 else ''}"
+    if outcome.approved:
+        notice += ": " + "; ".join(approvals.card_label(card) for card in outcome.approved)
+    notice += "."
+    if outcome.decided_by_others:
+        notice += " Decided by someone else: " + " ".join(outcome.decided_by_others)
+    if outcome.flagged:
+        notice += " Left for you: " + " ".join(outcome.flagged)
     return _after_decision(notice)
 
 
@@ -138,10 +142,12 @@ def timecards(week: str | None = None):
         week_start = day_from_text(week) or abort(404)
         if week_start != monday_of(week_start):
             return redirect(url_for("manage.timecards", week=monday_of(week_start).isoformat()))
+    cards = approvals.week_cards(week_start)
     return render(
         "manage/timecards.html",
         week_start=week_start,
-        cards=approvals.week_cards(week_start),
+        cards=cards,
+        histories=audit_trail.card_histories(row.card for row in cards if row.card),
         previous_week=(week_start - timedelta(weeks=1)).isoformat(),
         next_week=(week_start + timedelta(weeks=1)).isoformat(),
     )

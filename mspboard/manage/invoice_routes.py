@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from mspboard.htmx import is_htmx, render
 from mspboard.manage.blueprint import bp
@@ -37,15 +38,45 @@ def invoices(week: str):
     week_start = _week(week)
     if week_start != monday_of(week_start):
         return redirect(url_for("manage.invoices", week=monday_of(week_start).isoformat()))
-    review = invoicing.week_review(week_start)
-    db.session.commit()  # regeneration only refreshes logged time; the manager's edits stay
     return render(
         "manage/invoices.html",
-        review=review,
+        review=invoicing.week_review(week_start),
         previous_week=(week_start - timedelta(weeks=1)).isoformat(),
         next_week=(week_start + timedelta(weeks=1)).isoformat(),
         errors={},
     )
+
+
+PROPOSE_ATTEMPTS = 3
+
+
+def _propose(week_start: date) -> list[ProposedInvoice]:
+    """Run the week's proposal step and commit it. Two managers (or two tabs) proposing the
+    same week at once both insert the first invoice; the one that loses the race to the
+    unique constraint starts again and finds the other's invoices, which it then leaves as
+    they are (the step is idempotent)."""
+    for attempt in range(PROPOSE_ATTEMPTS):
+        try:
+            invoices = invoicing.regenerate(week_start)
+            db.session.commit()
+            return invoices
+        except IntegrityError:
+            db.session.rollback()
+            if attempt == PROPOSE_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+@bp.post("/invoices/<week>/propose")
+def propose_invoices(week: str):
+    week_start = monday_of(_week(week))
+    count = len(_propose(week_start))
+    flash(
+        f"Proposed invoices are up to date with approved time ({count} invoice"
+        f"{'' if count == 1 else 's'}).",
+        "success",
+    )
+    return redirect(url_for("manage.invoices", week=week_start.isoformat()))
 
 
 def _invoice_fragment(invoice: ProposedInvoice, errors: dict | None = None, status: int = 200):
@@ -140,8 +171,18 @@ def mark_reviewed(invoice_id: int):
 @bp.post("/invoices/<week>/export")
 def export_invoices(week: str):
     week_start = _week(week)
-    plan = invoicing.plan_export(week_start)
     back = url_for("manage.invoices", week=week_start.isoformat())
+    reviewed_before = invoicing.reviewed_ids(week_start)
+    _propose(week_start)  # export what approved time says now, not what a page showed
+    sent_back = reviewed_before - invoicing.reviewed_ids(week_start)
+    if sent_back:
+        flash(
+            "Approved time changed under a reviewed invoice, so it went back to Proposed; "
+            "review it and export again.",
+            "error",
+        )
+        return redirect(back)
+    plan = invoicing.plan_export(week_start)
     if not plan.invoices:
         flash("Mark invoices reviewed before exporting them.", "error")
         return redirect(back)

@@ -4,11 +4,12 @@ store exactly one decision (the card's version column makes the second write mis
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from mspboard import events
 from mspboard.models import (
@@ -145,25 +146,56 @@ def reopen_card(manager: User, card: TimeCard, expected_version: int, reason: st
     )
 
 
+@dataclass
+class BulkOutcome:
+    """What a bulk approval did, card by card: each card succeeds or fails on its own."""
+
+    approved: list[TimeCard] = field(default_factory=list)
+    decided_by_others: list[str] = field(default_factory=list)
+    flagged: list[str] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> list[str]:
+        return self.decided_by_others + self.flagged
+
+
+def card_label(card: TimeCard) -> str:
+    return f"{card.tech.name}, week of {card.week_start:%d %b}"
+
+
 def bulk_approve(
     manager: User, versions: dict[int, int], now: datetime | None = None
-) -> tuple[list[TimeCard], list[str]]:
-    """Approve the chosen cards that have no flags; say why each other one was left."""
+) -> BulkOutcome:
+    """Approve the chosen cards that have no flags, each in its own savepoint: a card
+    another manager decided first (before this request, or while it ran) is named with who
+    decided it and when, and the other cards are approved all the same."""
     now = now or utcnow()
-    approved, skipped = [], []
-    cards = db.session.scalars(select(TimeCard).where(TimeCard.id.in_(versions))).all()
+    outcome = BulkOutcome()
+    cards = db.session.scalars(
+        select(TimeCard)
+        .where(TimeCard.id.in_(versions))
+        .options(selectinload(TimeCard.tech))
+        .order_by(TimeCard.week_start, TimeCard.id)
+    ).all()
     for card in cards:
-        label = f"{card.tech.name}, week of {card.week_start:%d %b}"
+        label = card_label(card)
         try:
             _check_pending(card, versions[card.id])
         except AlreadyDecided as decided:
-            skipped.append(f"{label}: {decided.message}")
+            outcome.decided_by_others.append(f"{label}: {decided.message}")
             continue
         if not review_card(card, now).clean:
-            skipped.append(f"{label}: has flags; open it and decide on its own.")
+            outcome.flagged.append(f"{label}: has flags; open it and decide on its own.")
             continue
-        approved.append(approve_card(manager, card, versions[card.id]))
-    return approved, skipped
+        try:
+            with db.session.begin_nested():
+                approve_card(manager, card, versions[card.id])
+        except StaleDataError:  # someone decided it between our read and our write
+            db.session.refresh(card)
+            outcome.decided_by_others.append(f"{label}: {already_decided(card).message}")
+            continue
+        outcome.approved.append(card)
+    return outcome
 
 
 def schedule_clashes(request: TimeOffRequest) -> list[ScheduleItem]:

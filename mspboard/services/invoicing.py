@@ -8,6 +8,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -225,16 +226,17 @@ def _review_reopened_by(invoice: ProposedInvoice) -> list[str]:
     return reasons
 
 
-def regenerate(week_start: date) -> list[ProposedInvoice]:
-    """Bring the week's open invoices in line with its approved billable time.
+@dataclass
+class _Unbilled:
+    """Approved billable time of a week that no exported invoice bills, by client and SR."""
 
-    Every approved billable entry is billed by exactly one invoice line: entries already on
-    an exported invoice stay there; the rest go on the client's open invoice for the week
-    (a supplementary one, flagged as late time, once the first was exported). Logged minutes
-    follow the time; the manager's billed minutes, write-offs, notes and each line's rate
-    stay. A reviewed invoice whose time or client rate changed goes back to Proposed with
-    the reason. Idempotent: a second run changes nothing."""
-    settings = current_settings()
+    invoices: list[ProposedInvoice]
+    by_client: dict[int, list[ProposedInvoice]]
+    clients: dict[int, Client]
+    entries: dict[int, dict[int | None, list[TimeEntry]]]
+
+
+def _unbilled(week_start: date) -> _Unbilled:
     approved = _approved_techs(week_start)
     invoices = _week_invoices(week_start)
     by_client: dict[int, list[ProposedInvoice]] = defaultdict(list)
@@ -253,9 +255,65 @@ def regenerate(week_start: date) -> list[ProposedInvoice]:
         if entry.billable and entry.tech_id in approved and entry.id not in exported_entries:
             unbilled[entry.client_id][entry.sr_id].append(entry)
             clients[entry.client_id] = entry.client
+    return _Unbilled(invoices, by_client, clients, unbilled)
 
+
+def _line_minutes(entries: list[TimeEntry]) -> int:
+    settings = current_settings()
+    return billable_minutes(
+        entries, settings.billing_rounding_minutes, settings.minimum_charge_minutes
+    )
+
+
+class ProposalState(StrEnum):
+    CURRENT = "current"
+    MISSING = "missing"  # approved billable time and no invoice proposed for it yet
+    OUT_OF_DATE = "out_of_date"  # approved time or a client's rate changed since
+
+
+def proposal_state(week_start: date) -> ProposalState:
+    """Whether the stored invoices match the week's approved time, without changing them:
+    what `regenerate` would do, asked as a question."""
+    found = _unbilled(week_start)
+    for client_id in found.clients:
+        of_client = found.by_client.get(client_id, [])
+        open_invoice = next((i for i in of_client if i.status != InvoiceStatus.EXPORTED), None)
+        wanted = found.entries.get(client_id, {})
+        if open_invoice is None:
+            if wanted:
+                return ProposalState.MISSING if not found.invoices else ProposalState.OUT_OF_DATE
+            continue
+        lines = {line.sr_id: line for line in open_invoice.lines}
+        for sr_id, entries in wanted.items():
+            line = lines.pop(sr_id, None)
+            if (
+                line is None
+                or set(line.entries) != set(entries)
+                or line.logged_minutes != _line_minutes(entries)
+                or line.description != _description(entries, late=open_invoice.supplement > 0)
+            ):
+                return ProposalState.OUT_OF_DATE
+        if any(line.entries or line.logged_minutes for line in lines.values()):
+            return ProposalState.OUT_OF_DATE
+        if open_invoice.status == InvoiceStatus.REVIEWED and _review_reopened_by(open_invoice):
+            return ProposalState.OUT_OF_DATE
+    return ProposalState.CURRENT
+
+
+def regenerate(week_start: date) -> list[ProposedInvoice]:
+    """Bring the week's open invoices in line with its approved billable time.
+
+    Every approved billable entry is billed by exactly one invoice line: entries already on
+    an exported invoice stay there; the rest go on the client's open invoice for the week
+    (a supplementary one, flagged as late time, once the first was exported). Logged minutes
+    follow the time; the manager's billed minutes, write-offs, notes and each line's rate
+    stay. A reviewed invoice whose time or client rate changed goes back to Proposed with
+    the reason. Idempotent: a second run changes nothing. Only an explicit step (a POST)
+    runs it, never a page view."""
+    found = _unbilled(week_start)
+    by_client, unbilled = found.by_client, found.entries
     targets: dict[InvoiceLine, list[TimeEntry]] = {}
-    for client_id, client in clients.items():
+    for client_id, client in found.clients.items():
         of_client = by_client[client_id]
         has_open = any(i.status != InvoiceStatus.EXPORTED for i in of_client)
         if not has_open and not unbilled.get(client_id):
@@ -288,9 +346,7 @@ def regenerate(week_start: date) -> list[ProposedInvoice]:
             description = _description(entries, late=line.invoice.supplement > 0)
             if line.description != description:
                 line.description = description
-        minutes = billable_minutes(
-            entries, settings.billing_rounding_minutes, settings.minimum_charge_minutes
-        )
+        minutes = _line_minutes(entries)
         if line.logged_minutes != minutes:
             line.logged_minutes = minutes
     for of_client in by_client.values():
@@ -299,7 +355,11 @@ def regenerate(week_start: date) -> list[ProposedInvoice]:
                 _reopen_review_if_changed(invoice)
     db.session.flush()
     every = [invoice for of_client in by_client.values() for invoice in of_client]
-    return sorted(every, key=lambda invoice: (invoice.client.name, invoice.supplement))
+    return _in_order(every)
+
+
+def _in_order(invoices: list[ProposedInvoice]) -> list[ProposedInvoice]:
+    return sorted(invoices, key=lambda invoice: (invoice.client.name, invoice.supplement))
 
 
 def _reopen_review_if_changed(invoice: ProposedInvoice) -> None:
@@ -346,6 +406,7 @@ class WeekReview:
     waiting: list[Waiting] = field(default_factory=list)
     non_billable_minutes: int = 0
     changed_after_export: list[ChangedAfterExport] = field(default_factory=list)
+    proposals: ProposalState = ProposalState.CURRENT
 
     @property
     def total_cents(self) -> int:
@@ -368,7 +429,8 @@ def _changed_after_export(invoices: list[ProposedInvoice]) -> list[ChangedAfterE
 
 
 def week_review(week_start: date) -> WeekReview:
-    invoices = regenerate(week_start)
+    """The week as stored: reading it changes nothing (see `proposal_state`, `regenerate`)."""
+    invoices = _in_order(_week_invoices(week_start))
     approved = _approved_techs(week_start)
     cards = {
         card.tech_id: card.status
@@ -393,6 +455,7 @@ def week_review(week_start: date) -> WeekReview:
         sorted(waiting.values(), key=lambda w: (w.client.name, w.tech.name)),
         non_billable,
         _changed_after_export(invoices),
+        proposal_state(week_start),
     )
 
 
@@ -472,6 +535,18 @@ def mark_reviewed(manager: User, invoice: ProposedInvoice) -> None:
     invoice.reviewed_by_id = manager.id
     record_event(manager, "invoice.reviewed", invoice, before, {"status": invoice.status})
     db.session.flush()
+
+
+def reviewed_ids(week_start: date) -> set[int]:
+    """The week's invoices marked reviewed and not yet exported."""
+    return set(
+        db.session.scalars(
+            select(ProposedInvoice.id).where(
+                ProposedInvoice.week_start == week_start,
+                ProposedInvoice.status == InvoiceStatus.REVIEWED,
+            )
+        )
+    )
 
 
 @dataclass

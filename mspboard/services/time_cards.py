@@ -60,6 +60,15 @@ class CardView:
         return self.card is not None and self.card.is_locked
 
     @property
+    def reopened(self) -> bool:
+        """A manager unlocked the approved card; the tech fixes it and submits it again."""
+        return self.card is not None and resubmission_of(self.card) == "reopen"
+
+    @property
+    def status_label(self) -> str:
+        return "Reopened" if self.reopened else self.status.label
+
+    @property
     def total(self) -> timedelta:
         return sum((d.total for d in self.days), timedelta())
 
@@ -153,6 +162,17 @@ def card_view(tech: User, week_start: date, now: datetime | None = None) -> Card
     )
 
 
+def resubmission_of(card: TimeCard) -> str | None:
+    """What a submission follows: "rejection" for a card sent back, "reopen" for an
+    approved card a manager reopened (a draft that was submitted before); None for a first
+    submission."""
+    if card.status == TimeCardStatus.REJECTED:
+        return "rejection"
+    if card.status == TimeCardStatus.DRAFT and card.submitted_at is not None:
+        return "reopen"
+    return None
+
+
 def submit_card(
     tech: User, week_start: date, now: datetime | None = None, at: datetime | None = None
 ) -> TimeCard:
@@ -174,18 +194,24 @@ def submit_card(
     if card is None:
         card = TimeCard(tech_id=tech.id, week_start=week_start)
         db.session.add(card)
-    resubmitted = card.status == TimeCardStatus.REJECTED
+    resubmitted_after = resubmission_of(card)
+    before = {"status": card.status} if card.id is not None else None
     card.status = TimeCardStatus.SUBMITTED.value
     card.submitted_at = at
     db.session.flush()
+    after = {
+        "status": card.status,
+        "week_start": week_start.isoformat(),
+        "total_minutes": view.total // timedelta(minutes=1),
+    }
+    if resubmitted_after:
+        after["after"] = resubmitted_after
     record_event(
         tech,
-        "timecard.resubmitted" if resubmitted else "timecard.submitted",
+        "timecard.resubmitted" if resubmitted_after else "timecard.submitted",
         card,
-        after={
-            "week_start": week_start.isoformat(),
-            "total_minutes": view.total // timedelta(minutes=1),
-        },
+        before=before,
+        after=after,
     )
     db.session.flush()
     return card

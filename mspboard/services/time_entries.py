@@ -14,14 +14,16 @@ from sqlalchemy.orm import selectinload
 
 from mspboard import events
 from mspboard.models import Client, ServiceRequest, SRStatus, TimeEntry, User, db, utcnow
+from mspboard.services.audit import record_event, snapshot
 from mspboard.services.errors import RuleViolation
 from mspboard.services.local_time import typed_instant, wall_label
 from mspboard.services.service_requests import change_status
 from mspboard.services.shop_settings import current_settings
-from mspboard.services.time_weeks import ensure_week_open
+from mspboard.services.time_weeks import card_for, ensure_week_open, week_start_of
 from mspboard.services.worked_time import OVERLAP
 
 MAX_ENTRY = timedelta(hours=24)
+ENTRY_FIELDS = ["tech_id", "started_at", "ended_at", "sr_id", "client_id", "billable", "notes"]
 FUTURE_SLACK = timedelta(minutes=5)
 NOTES_MAX = 2000
 STARTS_WORK = frozenset({SRStatus.NEW.value, SRStatus.SCHEDULED.value})
@@ -161,6 +163,34 @@ def _check_span(
     _refuse_overlap(tech, started, ended, editing)
 
 
+def _entry_seen(entry: TimeEntry) -> dict | None:
+    """An entry as the audit keeps it, with its week's card, when that card has left draft
+    (submitted or decided at least once: reopened, rejected); None while the week is still
+    only the tech's draft, whose every keystroke is not worth a record."""
+    tech = entry.tech or db.session.get(User, entry.tech_id)
+    card = card_for(tech, week_start_of(entry.started_at))  # type: ignore[arg-type]
+    if card is None or card.submitted_at is None:
+        return None
+    state = "reopened" if card.status == "draft" else card.status
+    return {**snapshot(entry, ENTRY_FIELDS), "card_id": card.id, "card_status": state}
+
+
+def _audit_entry(
+    tech: User, action: str, entry: TimeEntry, before: dict | None, after: dict | None
+) -> None:
+    """Time changed in a week that was already submitted once leaves a trace; a save that
+    changes nothing leaves none."""
+    if before is None and after is None:
+        return
+    if (
+        before is not None
+        and after is not None
+        and all(before.get(key) == after.get(key) for key in ENTRY_FIELDS)
+    ):
+        return
+    record_event(tech, action, entry, before, after)
+
+
 def _announce(sr_changed: bool = False) -> None:
     events.announce(db.session, events.TIMERS)
     if sr_changed:
@@ -192,11 +222,13 @@ def stop_timer(
             "and add the time as a manual entry."
         )
     ensure_week_open(tech, entry.started_at)
+    before = _entry_seen(entry)
     entry.ended_at = at
     entry.notes = _check_notes(notes or entry.notes)
     if billable is not None:
         entry.billable = billable
     db.session.flush()
+    _audit_entry(tech, "time_entry.updated", entry, before, _entry_seen(entry))
     _announce()
     return entry
 
@@ -242,6 +274,7 @@ def start_timer(
         change_status(tech, sr, SRStatus.IN_PROGRESS)
         sr_changed = True
     db.session.flush()
+    _audit_entry(tech, "time_entry.created", entry, None, _entry_seen(entry))
     _announce(sr_changed)
     return entry
 
@@ -273,6 +306,7 @@ def add_entry(
     )
     db.session.add(entry)
     db.session.flush()
+    _audit_entry(tech, "time_entry.created", entry, None, _entry_seen(entry))
     _announce()
     return entry
 
@@ -289,6 +323,7 @@ def update_entry(
     ensure_week_open(tech, entry.started_at, "date")
     sr, client = _work_target(tech, values.sr_id, values.client_id, for_timer=False)
     _check_span(tech, values.started_at, values.ended_at, now, editing=entry)
+    before = _entry_seen(entry)
     entry.sr_id = sr.id if sr else None
     entry.client_id = client.id
     entry.started_at = values.started_at
@@ -297,6 +332,7 @@ def update_entry(
         entry.billable = values.billable
     entry.notes = _check_notes(values.notes)
     db.session.flush()
+    _audit_entry(tech, "time_entry.updated", entry, before, _entry_seen(entry))
     _announce()
     return entry
 
@@ -305,6 +341,8 @@ def delete_entry(tech: User, entry: TimeEntry) -> None:
     if entry.tech_id != tech.id:
         raise RuleViolation("That time entry is not one of yours.")
     ensure_week_open(tech, entry.started_at)
+    before = _entry_seen(entry)
     db.session.delete(entry)
     db.session.flush()
+    _audit_entry(tech, "time_entry.deleted", entry, before, None)
     _announce()

@@ -47,6 +47,12 @@ def test_approve_review_adjust_annotate_and_export(
     expect(page.locator("#approval-notice")).to_contain_text("Approved")  # and keeps the notice
 
     page.goto(f"{live_server}/manage/invoices/{MONDAY.isoformat()}")
+    # Looking at the week proposes nothing; the manager asks for the proposals.
+    expect(page.locator("#proposal-state")).to_contain_text("No invoices proposed yet")
+    expect(page.locator("article.invoice")).to_have_count(0)
+    page.get_by_role("button", name="Propose invoices").click()
+    expect(page.locator(".flashes")).to_contain_text("Proposed invoices are up to date")
+    expect(page.locator("#proposal-state")).to_have_count(0)
     invoice = page.locator("article.invoice", has_text="Quarry Hill Winery")
     expect(invoice).to_contain_text("40.00 h")
     expect(invoice.locator(".invoice-total")).to_have_text("4,800.00 USD")
@@ -114,6 +120,10 @@ def test_late_time_and_a_rate_change_show_on_the_invoices_and_the_new_rate_is_ap
     page.set_viewport_size({"width": 1366, "height": 900})
     sign_in(page, live_server, people["service_manager"])
     page.goto(f"{live_server}/manage/invoices/{MONDAY.isoformat()}")
+    expect(page.locator("#proposal-state")).to_contain_text("Proposals are out of date")
+    expect(page.locator("article.invoice")).to_have_count(1)  # only what was exported
+    page.get_by_role("button", name="Update proposals").click()
+    expect(page.locator("article.invoice")).to_have_count(2)
     exported, supplement = page.locator("article.invoice").all()
     expect(exported.locator(".status-pill")).to_have_text("Exported")
     expect(exported.locator(".invoice-total")).to_have_text("480.00 USD")  # as it was sent

@@ -146,11 +146,11 @@ def test_bulk_approve_takes_only_clean_cards():
     full_week(flagged_tech, days=range(3))
     clean = make_card(clean_tech, MONDAY, "submitted")
     flagged = make_card(flagged_tech, MONDAY, "submitted")
-    approved, skipped = approvals.bulk_approve(
+    outcome = approvals.bulk_approve(
         manager, {clean.id: clean.version, flagged.id: flagged.version}, AFTER_THE_WEEK
     )
-    assert approved == [clean] and flagged.status == "submitted"
-    assert skipped == [
+    assert outcome.approved == [clean] and flagged.status == "submitted"
+    assert outcome.skipped == [
         f"{flagged_tech.name}, week of 16 Nov: has flags; open it and decide on its own."
     ]
 
@@ -162,9 +162,9 @@ def test_bulk_approve_names_a_card_someone_decided_first_and_leaves_it():
     card = make_card(tech, MONDAY, "submitted")
     seen = card.version
     approvals.reject_card(other, card, seen, "Friday is missing.")
-    approved, skipped = approvals.bulk_approve(manager, {card.id: seen}, AFTER_THE_WEEK)
-    assert approved == [] and card.status == "rejected"
-    assert skipped == [
+    outcome = approvals.bulk_approve(manager, {card.id: seen}, AFTER_THE_WEEK)
+    assert outcome.approved == [] and card.status == "rejected"
+    assert outcome.decided_by_others == [
         "Tess, week of 16 Nov: This card was already rejected by Sam Okafor on "
         f"{wall_label(card.decided_at, '%a %d %b at %H:%M')}."
     ]

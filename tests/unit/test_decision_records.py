@@ -112,7 +112,7 @@ def test_submitting_records_the_week_and_its_worked_minutes():
     assert (card.status, card.submitted_at) == ("submitted", now)
     event = last_event("timecard.submitted")
     assert (event.actor_id, event.entity_id) == (tech.id, card.id)
-    assert event.after == {"week_start": "2026-11-16", "total_minutes": 90}
+    assert event.after == {"status": "submitted", "week_start": "2026-11-16", "total_minutes": 90}
 
 
 def test_a_running_timer_or_a_future_week_stops_a_submission():

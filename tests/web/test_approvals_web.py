@@ -110,7 +110,7 @@ def test_bulk_approve_takes_the_ticked_clean_cards(app, login_as, people):
     response = login_as("service_manager").post(
         "/manage/approvals/bulk", data={"card": f"{card_id}:{version}"}, headers=HTMX
     )
-    assert "Approved 1 card." in response.get_data(as_text=True)
+    assert "Approved 1 card: Person" in response.get_data(as_text=True)
     assert card_row(app, card_id)[0] == "approved"
 
 

@@ -11,6 +11,7 @@ from tests.field_factories import make_card, make_entry
 MONDAY = date(2026, 11, 16)
 WEEK = f"/manage/invoices/{MONDAY.isoformat()}"
 HTMX = {"HX-Request": "true"}
+PROPOSE = f"/manage/invoices/{MONDAY.isoformat()}/propose"
 
 
 def approved_time(app, people):
@@ -42,7 +43,14 @@ def test_the_week_shows_each_clients_proposed_invoice(app, login_as, people):
     number = approved_time(app, people)
     manager = login_as("service_manager")
     assert manager.get("/manage/invoices").status_code == 302
+    first_look = manager.get(WEEK).get_data(as_text=True)
+    assert "No invoices proposed yet" in first_look and "Propose invoices</button>" in first_look
+    with app.app_context():
+        assert db.session.scalar(select(ProposedInvoice)) is None  # looking wrote nothing
+    proposed = manager.post(PROPOSE, follow_redirects=True)
+    assert "Proposed invoices are up to date" in proposed.get_data(as_text=True)
     page = manager.get(WEEK).get_data(as_text=True)
+    assert 'id="proposal-state"' not in page
     assert "Kestrel Architects" in page and number in page
     assert "217.50" in page  # 1.5 h at 145.00
 
@@ -50,7 +58,7 @@ def test_the_week_shows_each_clients_proposed_invoice(app, login_as, people):
 def test_adjusting_a_line_returns_the_invoice_fragment(app, login_as, people):
     approved_time(app, people)
     manager = login_as("service_manager")
-    manager.get(WEEK)
+    manager.post(PROPOSE)
     line_id, invoice_id = first_line(app)
     response = manager.post(
         f"/manage/invoices/lines/{line_id}",
@@ -67,7 +75,7 @@ def test_adjusting_a_line_returns_the_invoice_fragment(app, login_as, people):
 def test_bad_hours_are_refused_next_to_the_line(app, login_as, people):
     approved_time(app, people)
     manager = login_as("service_manager")
-    manager.get(WEEK)
+    manager.post(PROPOSE)
     line_id, _invoice_id = first_line(app)
     response = manager.post(
         f"/manage/invoices/lines/{line_id}", data={"billed_hours": "lots"}, headers=HTMX
@@ -81,7 +89,7 @@ def test_bad_hours_are_refused_next_to_the_line(app, login_as, people):
 def test_export_needs_review_then_downloads_and_asks_before_a_second_export(app, login_as, people):
     approved_time(app, people)
     manager = login_as("service_manager")
-    manager.get(WEEK)
+    manager.post(PROPOSE)
     _line_id, invoice_id = first_line(app)
     export = f"/manage/invoices/{MONDAY.isoformat()}/export"
     assert manager.post(export).headers["Location"] == WEEK
@@ -134,12 +142,16 @@ def _approve_later_time(app, people, minutes):
 def test_time_approved_after_export_shows_as_a_late_supplementary_invoice(app, login_as, people):
     approved_time(app, people)
     manager = login_as("service_manager")
-    manager.get(WEEK)
+    manager.post(PROPOSE)
     _line_id, invoice_id = first_line(app)
     manager.post(f"/manage/invoices/{invoice_id}/reviewed")
     assert manager.post(f"/manage/invoices/{MONDAY.isoformat()}/export").status_code == 200
 
     _approve_later_time(app, people, 345)
+    stale = manager.get(WEEK).get_data(as_text=True)
+    assert "Proposals are out of date" in stale and "Update proposals</button>" in stale
+    assert "-S1" not in stale
+    manager.post(PROPOSE)
     page = manager.get(WEEK).get_data(as_text=True)
     assert "Late time: approved after this week's invoice was exported" in page
     assert "-S1" in page and "Other work (worked Wed 18 Nov)" in page
@@ -149,13 +161,15 @@ def test_time_approved_after_export_shows_as_a_late_supplementary_invoice(app, l
 def test_a_rate_change_shows_on_the_invoice_and_is_applied_only_when_asked(app, login_as, people):
     approved_time(app, people)
     manager = login_as("service_manager")
-    manager.get(WEEK)
+    manager.post(PROPOSE)
     _line_id, invoice_id = first_line(app)
     manager.post(f"/manage/invoices/{invoice_id}/reviewed")
     with app.app_context():
         db.session.get(ProposedInvoice, invoice_id).client.billing_rate_cents = 16000
         db.session.commit()
 
+    assert "Update proposals</button>" in manager.get(WEEK).get_data(as_text=True)
+    manager.post(PROPOSE)
     page = manager.get(WEEK).get_data(as_text=True)
     assert (
         "Back to Proposed: Kestrel Architects&#39;s rate changed from 145.00 USD to 160.00 USD."
@@ -167,3 +181,61 @@ def test_a_rate_change_shows_on_the_invoice_and_is_applied_only_when_asked(app, 
     fragment = manager.post(f"/manage/invoices/{invoice_id}/rate", headers=HTMX)
     assert fragment.status_code == 200
     assert "240.00" in fragment.get_data(as_text=True)  # 1.5 h at 160.00
+
+
+def test_export_brings_proposals_up_to_date_first_and_says_when_a_review_went_back(
+    app, login_as, people
+):
+    approved_time(app, people)
+    manager = login_as("service_manager")
+    manager.post(PROPOSE)
+    _line_id, invoice_id = first_line(app)
+    manager.post(f"/manage/invoices/{invoice_id}/reviewed")
+    _approve_later_time(app, people, 60)  # more approved time, after the review
+    response = manager.post(f"/manage/invoices/{MONDAY.isoformat()}/export", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "went back to Proposed; review it and export again" in page
+    assert "Back to Proposed: Other work: new approved time (1.00 h)" in page
+    assert f'id="invoice-history-{invoice_id}"' in page
+    assert "marked reviewed the invoice for Kestrel Architects" in page
+    assert "The system sent back to Proposed the invoice for Kestrel Architects" in page
+    with app.app_context():
+        assert db.session.get(ProposedInvoice, invoice_id).status == "proposed"
+
+
+def test_two_first_proposals_at_once_both_answer_and_make_one_invoice(
+    app, login_as, people, monkeypatch
+):
+    """The second request reads the week before the first one's invoices are committed, then
+    meets them at the unique constraint; it answers normally instead of with a 500."""
+    import threading
+
+    from mspboard.services import invoicing
+
+    approved_time(app, people)
+    manager = login_as("service_manager")
+    real = invoicing._week_invoices
+    raced = []
+
+    def week_invoices_while_another_request_proposes(week_start):
+        found = real(week_start)
+        if not raced:
+            raced.append(True)
+
+            def other_request():
+                with app.app_context():
+                    invoicing.regenerate(week_start)
+                    db.session.commit()
+
+            thread = threading.Thread(target=other_request)
+            thread.start()
+            thread.join()
+        return found
+
+    monkeypatch.setattr(invoicing, "_week_invoices", week_invoices_while_another_request_proposes)
+    response = manager.post(PROPOSE, follow_redirects=True)
+    assert response.status_code == 200
+    assert raced and "Proposed invoices are up to date" in response.get_data(as_text=True)
+    with app.app_context():
+        assert len(db.session.scalars(select(ProposedInvoice)).all()) == 1
+        assert len(db.session.scalars(select(InvoiceLine)).all()) == 1

@@ -1,0 +1,421 @@
+"""Reading the audit log: the filterable list of every event, the history of one record,
+and each event told as a sentence with the fields it changed.
+
+Events are read generically (the record type is the table name, the snapshots are plain
+JSON), so an event type this module has never heard of still shows, with a plainer
+sentence. Nothing here writes."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from mspboard.models import AuditEvent, TimeCard, User, db
+from mspboard.services.local_time import wall_label
+from mspboard.services.time_weeks import local_midnight
+
+PER_PAGE = 50
+NOTHING = "\N{EN DASH}"  # an empty value, as the pages show it
+HIDDEN_FIELDS = frozenset({"version", "card_id", "card_status", "after"})
+
+# The verb for the last part of an action ("timecard.approved" -> "approved").
+VERBS = {
+    "created": "created",
+    "updated": "changed",
+    "deleted": "deleted",
+    "approved": "approved",
+    "rejected": "sent back",
+    "reopened": "reopened",
+    "submitted": "submitted",
+    "resubmitted": "resubmitted",
+    "denied": "denied",
+    "pending": "asked for",
+    "published": "published",
+    "activated": "activated",
+    "deactivated": "deactivated",
+    "reviewed": "marked reviewed",
+    "review_reopened": "sent back to Proposed",
+    "exported": "exported",
+    "annotated": "annotated",
+    "adjusted": "adjusted",
+    "written_off": "wrote off",
+    "restored": "restored",
+    "rate_applied": "applied today's rate to",
+    "revoked": "revoked",
+    "handled": "handled",
+}
+
+RECORD_TYPES = {
+    "time_cards": "Time card",
+    "time_entries": "Time entry",
+    "time_off_requests": "Time off",
+    "schedule_items": "Schedule item",
+    "service_requests": "Service request",
+    "proposed_invoices": "Invoice",
+    "invoice_lines": "Invoice line",
+    "clients": "Client",
+    "users": "User",
+    "shop_settings": "Settings",
+    "tv_links": "TV link",
+    "calendar_feeds": "Calendar feed",
+    "checkin_issues": "Check-in issue",
+}
+
+FIELD_LABELS = {
+    "status": "Status",
+    "reason": "Reason",
+    "decided_by_id": "Decided by",
+    "decided_at": "Decided",
+    "submitted_at": "Submitted",
+    "started_at": "Start",
+    "ended_at": "End",
+    "sr_id": "Service request",
+    "client_id": "Client",
+    "billable": "Billable",
+    "notes": "Notes",
+    "tech_id": "Technician",
+    "assignee_id": "Assignee",
+    "decision_note": "Note",
+    "total_minutes": "Time logged",
+}
+
+
+def record_type_label(entity_type: str) -> str:
+    return RECORD_TYPES.get(entity_type, entity_type.replace("_", " ").capitalize())
+
+
+@dataclass
+class AuditQuery:
+    """What the audit page is filtered by; None means any."""
+
+    actor_id: int | None = None
+    action: str | None = None
+    entity_type: str | None = None
+    entity_id: int | None = None
+    since: date | None = None
+    until: date | None = None
+
+
+@dataclass
+class Change:
+    label: str
+    before: str
+    after: str
+
+
+@dataclass
+class AuditLine:
+    event: AuditEvent
+    actor: str
+    sentence: str
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def at(self) -> datetime:
+        return self.event.at
+
+    @property
+    def record(self) -> str:
+        event = self.event
+        label = record_type_label(event.entity_type)
+        return f"{label} #{event.entity_id}" if event.entity_id is not None else label
+
+
+@dataclass
+class AuditPage:
+    lines: list[AuditLine]
+    page: int
+    pages: int
+    total: int
+
+
+def _where(query: AuditQuery) -> list:
+    conditions = []
+    if query.actor_id is not None:
+        conditions.append(AuditEvent.actor_id == query.actor_id)
+    if query.action:
+        conditions.append(AuditEvent.action == query.action)
+    if query.entity_type:
+        conditions.append(AuditEvent.entity_type == query.entity_type)
+    if query.entity_id is not None:
+        conditions.append(AuditEvent.entity_id == query.entity_id)
+    if query.since is not None:
+        conditions.append(AuditEvent.at >= local_midnight(query.since))
+    if query.until is not None:
+        conditions.append(AuditEvent.at < local_midnight(query.until + timedelta(days=1)))
+    return conditions
+
+
+def search(query: AuditQuery, page: int = 1, per_page: int = PER_PAGE) -> AuditPage:
+    """One page of the events that match, newest first."""
+    conditions = _where(query)
+    total = db.session.scalar(select(func.count()).select_from(AuditEvent).where(*conditions))
+    pages = max(1, math.ceil((total or 0) / per_page))
+    page = min(max(page, 1), pages)
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(*conditions)
+        .options(selectinload(AuditEvent.actor))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    return AuditPage(explain(events), page, pages, total or 0)
+
+
+def _newest_first(*conditions) -> list[AuditEvent]:
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(or_(*conditions))
+            .options(selectinload(AuditEvent.actor))
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        )
+    )
+
+
+def history_for(
+    entity_type: str, entity_id: int, related: dict[str, Iterable[int]] | None = None
+) -> list[AuditLine]:
+    """Every event on one record (and on records that belong to it, e.g. an invoice's
+    lines), newest first."""
+    conditions = [and_(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == entity_id)]
+    for other_type, ids in (related or {}).items():
+        ids = list(ids)
+        if ids:
+            conditions.append(
+                and_(AuditEvent.entity_type == other_type, AuditEvent.entity_id.in_(ids))
+            )
+    return explain(_newest_first(*conditions))
+
+
+def _entry_of_card(card_id: int):
+    return and_(
+        AuditEvent.entity_type == "time_entries",
+        or_(
+            AuditEvent.after["card_id"].as_integer() == card_id,
+            AuditEvent.before["card_id"].as_integer() == card_id,
+        ),
+    )
+
+
+def card_history(card: TimeCard) -> list[AuditLine]:
+    """A time card's decisions and submissions, and the changes to its time made after it
+    first left draft (after a reopen or a rejection), newest first."""
+    return explain(
+        _newest_first(
+            and_(AuditEvent.entity_type == "time_cards", AuditEvent.entity_id == card.id),
+            _entry_of_card(card.id),
+        )
+    )
+
+
+def card_histories(cards: Iterable[TimeCard]) -> dict[int, list[AuditLine]]:
+    """card_history for several cards at once (a week's list of cards)."""
+    ids = [card.id for card in cards]
+    if not ids:
+        return {}
+    events = _newest_first(
+        and_(AuditEvent.entity_type == "time_cards", AuditEvent.entity_id.in_(ids))
+    )
+    found: dict[int, list[AuditLine]] = defaultdict(list)
+    for line in explain(events):
+        found[line.event.entity_id].append(line)  # type: ignore[index]
+    return found
+
+
+def actor_choices() -> list[User]:
+    """Everyone who ever did something on record."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.id.in_(select(AuditEvent.actor_id).distinct()))
+            .order_by(User.name)
+        )
+    )
+
+
+def action_choices() -> list[str]:
+    return sorted(db.session.scalars(select(AuditEvent.action).distinct()))
+
+
+def record_type_choices() -> list[str]:
+    return sorted(db.session.scalars(select(AuditEvent.entity_type).distinct()))
+
+
+# ---- telling an event ----------------------------------------------------------------------
+
+
+def _models_by_table() -> dict[str, type]:
+    return {
+        mapper.class_.__tablename__: mapper.class_
+        for mapper in db.Model.registry.mappers
+        if hasattr(mapper.class_, "__tablename__")
+    }
+
+
+def _load(events: list[AuditEvent]) -> dict[tuple[str, int], Any]:
+    """The records the events are about, that still exist, a query per record type; and
+    every user a snapshot names."""
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for event in events:
+        if event.entity_id is not None:
+            wanted[event.entity_type].add(event.entity_id)
+        for snap in (event.before or {}, event.after or {}):
+            for key, value in snap.items():
+                if _is_person_field(key) and isinstance(value, int):
+                    wanted["users"].add(value)
+    models = _models_by_table()
+    found: dict[tuple[str, int], Any] = {}
+    for table, ids in wanted.items():
+        model = models.get(table)
+        if model is None:
+            continue
+        for record in db.session.scalars(select(model).where(model.id.in_(ids))):
+            found[(table, record.id)] = record
+    return found
+
+
+def _is_person_field(key: str) -> bool:
+    return key in {"tech_id", "assignee_id", "actor_id"} or key.endswith("_by_id")
+
+
+def _day(value: Any, fmt: str = "%d %b") -> str:
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return value.strftime(fmt) if isinstance(value, date) else str(value)
+
+
+def _moment(value: Any) -> str:
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if moment.tzinfo is not None:
+            return wall_label(moment, "%a %d %b %H:%M")
+    return str(value)
+
+
+def _snap(event: AuditEvent) -> dict[str, Any]:
+    return {**(event.before or {}), **(event.after or {})}
+
+
+def _whose(user: User | None, actor: User | None) -> str:
+    if user is None:
+        return "a"
+    return "their" if actor is not None and actor.id == user.id else f"{user.name}'s"
+
+
+def _subject(event: AuditEvent, records: dict[tuple[str, int], Any]) -> str:
+    """The record an event is about, in words."""
+    record = records.get((event.entity_type, event.entity_id))  # type: ignore[arg-type]
+    snap = _snap(event)
+    actor = event.actor
+    kind = event.entity_type
+    if kind == "time_cards":
+        tech = record.tech if record else records.get(("users", snap.get("tech_id")))
+        week = record.week_start if record else snap.get("week_start")
+        words = f"{_whose(tech, actor)} time card"
+        return f"{words} for the week of {_day(week)}" if week else words
+    if kind == "time_entries":
+        tech = records.get(("users", snap.get("tech_id")))
+        started = (event.before or event.after or {}).get("started_at")
+        words = f"{_whose(tech, actor)} time entry"
+        return f"{words} of {_moment(started)}" if started else words
+    if kind == "time_off_requests":
+        tech = record.tech if record else None
+        start = record.start_date if record else snap.get("start_date")
+        words = f"{_whose(tech, actor)} time off"
+        return f"{words} from {_day(start, '%a %d %b')}" if start else words
+    if kind == "schedule_items":
+        title = record.title if record else snap.get("title")
+        return f"the schedule item “{title}”" if title else "a schedule item"
+    if kind == "service_requests" and record is not None:
+        return f"{record.number} {record.title}"
+    if kind == "proposed_invoices" and record is not None:
+        return f"the invoice for {record.client.name} (week of {_day(record.week_start)})"
+    if kind == "invoice_lines" and record is not None:
+        return f"the line “{record.description}” on {record.invoice.client.name}'s invoice"
+    if kind == "clients":
+        name = record.name if record else snap.get("name")
+        return f"the client {name}" if name else "a client"
+    if kind == "users":
+        name = record.name if record else snap.get("name")
+        return f"the account of {name}" if name else "an account"
+    if kind == "shop_settings":
+        return "the shop settings"
+    return f"{record_type_label(kind).lower()} #{event.entity_id}"
+
+
+def _suffix(event: AuditEvent) -> str:
+    after = event.after or {}
+    if event.action == "timecard.resubmitted" and after.get("after"):
+        return f" after {after['after']}"
+    card_status = _snap(event).get("card_status")
+    if event.entity_type == "time_entries" and card_status:
+        return f", after the card was {card_status}"
+    return ""
+
+
+def sentence(event: AuditEvent, records: dict[tuple[str, int], Any]) -> str:
+    who = event.actor.name if event.actor else "The system"
+    verb = VERBS.get(event.action.rsplit(".", 1)[-1], event.action.rsplit(".", 1)[-1])
+    return f"{who} {verb} {_subject(event, records)}{_suffix(event)}"
+
+
+def _shown(key: str, value: Any, records: dict[tuple[str, int], Any]) -> str:
+    if value is None or value == "":
+        return NOTHING
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if _is_person_field(key) and isinstance(value, int):
+        user = records.get(("users", value))
+        return user.name if user else f"user #{value}"
+    if key.endswith("minutes") and isinstance(value, int):
+        return f"{value / 60:.2f} h"
+    if key.endswith("_at"):
+        return _moment(value)
+    return str(value)
+
+
+def changes(event: AuditEvent, records: dict[tuple[str, int], Any]) -> list[Change]:
+    """The fields an event changed, before and after; for a record made or deleted, what
+    it held."""
+    before, after = event.before or {}, event.after or {}
+    found = []
+    for key in [*before, *(k for k in after if k not in before)]:
+        if key in HIDDEN_FIELDS or before.get(key) == after.get(key):
+            continue
+        label = FIELD_LABELS.get(key, key.replace("_", " ").capitalize())
+        found.append(
+            Change(
+                label,
+                _shown(key, before.get(key), records) if key in before else NOTHING,
+                _shown(key, after.get(key), records) if key in after else NOTHING,
+            )
+        )
+    return found
+
+
+def explain(events: list[AuditEvent]) -> list[AuditLine]:
+    records = _load(events)
+    return [
+        AuditLine(
+            event,
+            event.actor.name if event.actor else "The system",
+            sentence(event, records),
+            changes(event, records),
+        )
+        for event in events
+    ]

@@ -1,0 +1,88 @@
+"""GET never writes: every page and fragment a signed-in person can GET leaves the database
+exactly as it was, row for row, for every role. Derived data (proposed invoices) is made by
+an explicit POST, not by looking at a page.
+
+Left out on purpose: event streams (they never end), static files, and the two token
+addresses that stamp when a TV link or a calendar feed was last used (tv.screen,
+calendar.feed), which are not pages of a signed-in person."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from mspboard.models import User, db, utcnow
+from mspboard.services.time_weeks import week_start_of
+from tests.factories import make_client, make_sr
+from tests.field_factories import make_card, make_entry, make_schedule_item, make_time_off
+from tests.shop_time import at_local
+
+LEFT_OUT = {"static", "tv.screen", "calendar.feed"}
+
+
+def seed(app, people) -> dict[str, object]:
+    """One of everything a page can show, including a week whose approved time has no
+    proposed invoice yet (the page that used to make them)."""
+    with app.app_context():
+        tech = db.session.scalar(select(User).where(User.email == people["technician"]))
+        last_week = week_start_of(utcnow()) - timedelta(days=7)
+        this_week = week_start_of(utcnow())
+        client = make_client("Harbour Dental", rate_cents=12000)
+        sr = make_sr(client, "Replace the reception switch", assignee=tech, status="scheduled")
+        make_entry(tech, at_local(last_week + timedelta(days=1), 9), minutes=120, sr=sr)
+        make_card(tech, last_week, "approved")
+        entry = make_entry(tech, at_local(this_week, 8), minutes=60, sr=sr)
+        card = make_card(tech, this_week - timedelta(days=14), "submitted")
+        item = make_schedule_item(tech, at_local(this_week + timedelta(days=2), 9), sr=sr)
+        make_time_off(tech, this_week + timedelta(days=3), this_week + timedelta(days=3), "pending")
+        db.session.commit()
+        return {
+            "client_id": client.id,
+            "user_id": tech.id,
+            "entry_id": entry.id,
+            "sr_id": sr.id,
+            "number": sr.number,
+            "card_id": card.id,
+            "item_id": item.id,
+            "week": last_week.isoformat(),
+        }
+
+
+def every_row(app) -> dict[str, list[tuple]]:
+    with app.app_context(), db.engine.connect() as connection:
+        return {
+            table.name: [
+                tuple(row)
+                for row in connection.execute(table.select().order_by(*table.primary_key.columns))
+            ]
+            for table in db.metadata.sorted_tables
+        }
+
+
+def get_paths(app, values: dict[str, object]) -> list[str]:
+    paths = []
+    with app.test_request_context():
+        from flask import url_for
+
+        for rule in app.url_map.iter_rules():
+            if "GET" not in rule.methods or rule.endpoint in LEFT_OUT:
+                continue
+            if rule.endpoint.endswith(".live"):
+                continue
+            if not set(rule.arguments) <= set(values):
+                raise AssertionError(f"give {rule.endpoint} a value for {rule.arguments}")
+            paths.append(url_for(rule.endpoint, **{a: values[a] for a in rule.arguments}))
+    return sorted(paths)
+
+
+@pytest.mark.parametrize("role", ["technician", "service_manager", "admin"])
+def test_no_get_route_changes_a_row_for_any_role(app, login_as, people, role):
+    values = seed(app, people)
+    client = login_as(role)
+    before = every_row(app)
+    answered = {}
+    for path in get_paths(app, values):
+        answered[path] = client.get(path).status_code
+    assert every_row(app) == before
+    assert all(status < 500 for status in answered.values()), answered
+    assert 200 in answered.values()
