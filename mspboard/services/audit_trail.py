@@ -23,12 +23,22 @@ from mspboard.services.time_weeks import local_midnight
 
 PER_PAGE = 50
 NOTHING = "\N{EN DASH}"  # an empty value, as the pages show it
-HIDDEN_FIELDS = frozenset({"version", "card_id", "card_status", "after"})
+HIDDEN_FIELDS = frozenset(
+    {"version", "edit_version", "card_id", "card_status", "after", "acknowledged_snapshot"}
+)
 
 # The verb for the last part of an action ("timecard.approved" -> "approved").
 VERBS = {
     "created": "created",
     "updated": "changed",
+    "edited": "changed",
+    "changed": "changed",
+    "moved": "moved",
+    "assigned": "assigned",
+    "reassigned": "gave to another technician",
+    "priority_changed": "changed the priority of",
+    "rate_changed": "changed the rate of",
+    "password_reset": "reset the password of",
     "deleted": "deleted",
     "approved": "approved",
     "rejected": "sent back",
