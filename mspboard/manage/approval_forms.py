@@ -13,6 +13,9 @@ class CardDecisionForm(FlaskForm):
 
 
 class TimeOffDecisionForm(FlaskForm):
+    """Approve or deny one request. The version is the one the manager looked at."""
+
+    version = IntegerField("Version", validators=[InputRequired()])
     note = TextAreaField("Note to the tech (optional)", validators=[Length(max=1000)])
 
 

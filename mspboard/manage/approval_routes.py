@@ -116,16 +116,24 @@ def decide_time_off(request_id: int, decision: str):
     time_off = db.session.get(TimeOffRequest, request_id) or abort(404)
     form = TimeOffDecisionForm()
     if not form.validate_on_submit():
-        return _after_decision("Keep the note under 1,000 characters.", 422)
+        return _after_decision("That decision could not be read; reload and try again.", 422)
     name = time_off.tech.name
     try:
         clashes = approvals.decide_time_off(
-            current_user, time_off, decision == "approve", form.note.data or ""
+            current_user,
+            time_off,
+            decision == "approve",
+            form.note.data or "",
+            expected_version=form.version.data,
         )
         db.session.commit()
     except approvals.AlreadyDecided as decided:
         db.session.rollback()
         return _after_decision(decided.message, 409)
+    except StaleDataError:
+        db.session.rollback()
+        time_off = db.session.get(TimeOffRequest, request_id)
+        return _after_decision(approvals.time_off_already_decided(time_off).message, 409)
     notice = f"{'Approved' if decision == 'approve' else 'Denied'} time off for {name}."
     if clashes:
         items = "; ".join(f"{item.starts_at:%a %d %b} {item.title}" for item in clashes)

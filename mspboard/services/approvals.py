@@ -25,12 +25,13 @@ from mspboard.models import (
 )
 from mspboard.services.audit import record_event, snapshot
 from mspboard.services.card_review import CardReview, review_card
+from mspboard.services.edits import bump_version
 from mspboard.services.errors import RuleViolation
 from mspboard.services.local_time import MIDDAY, at_wall, wall_label
 from mspboard.services.time_weeks import local_midnight
 
 CARD_FIELDS = ["status", "submitted_at", "decided_at", "decided_by_id", "reason", "version"]
-TIME_OFF_FIELDS = ["status", "decided_at", "decided_by_id", "decision_note"]
+TIME_OFF_FIELDS = ["status", "decided_at", "decided_by_id", "decision_note", "version"]
 REASON_MAX = 1000
 
 
@@ -223,17 +224,34 @@ def schedule_clashes(request: TimeOffRequest) -> list[ScheduleItem]:
     )
 
 
+def time_off_already_decided(request: TimeOffRequest) -> AlreadyDecided:
+    if request.status == TimeOffStatus.PENDING:
+        return AlreadyDecided("This request changed since you opened it; look at it again.")
+    who = request.decided_by.name if request.decided_by else "someone"
+    when = wall_label(request.decided_at, "%a %d %b at %H:%M") if request.decided_at else ""
+    return AlreadyDecided(
+        f"This request was already {request.status} by {who}" + (f" on {when}." if when else ".")
+    )
+
+
 def decide_time_off(
-    manager: User, request: TimeOffRequest, approve: bool, note: str
+    manager: User,
+    request: TimeOffRequest,
+    approve: bool,
+    note: str,
+    *,
+    expected_version: int | None,
 ) -> list[ScheduleItem]:
-    """Approve or deny; returns the schedule items an approval now clashes with."""
-    if request.status != TimeOffStatus.PENDING:
-        who = request.decided_by.name if request.decided_by else "someone"
-        raise AlreadyDecided(f"This request was already {request.status} by {who}.")
+    """Approve or deny the request as the manager saw it (`expected_version`); returns the
+    schedule items an approval now clashes with. A second decision is refused, naming the
+    first one's maker and moment."""
+    if request.status != TimeOffStatus.PENDING or request.version != expected_version:
+        raise time_off_already_decided(request)
     note = note.strip()
     if len(note) > REASON_MAX:
         raise RuleViolation(f"Keep the note under {REASON_MAX} characters.", "note")
     before = snapshot(request, TIME_OFF_FIELDS)
+    bump_version(request)
     request.status = (TimeOffStatus.APPROVED if approve else TimeOffStatus.DENIED).value
     request.decided_at = utcnow()
     request.decided_by_id = manager.id

@@ -199,8 +199,8 @@ def test_approved_time_off_names_the_schedule_items_to_move():
     make_schedule_item(tech, at_local(date(2026, 12, 8), 9))  # morning, before the half day
     request = make_time_off(tech, date(2026, 12, 8), date(2026, 12, 9), status="pending")
     request.starts_midday = True
-    assert approvals.decide_time_off(manager, request, True, "Enjoy") == [clash]
+    assert approvals.decide_time_off(manager, request, True, "Enjoy", expected_version=1) == [clash]
     assert request.status == "approved" and request.decision_note == "Enjoy"
     with pytest.raises(approvals.AlreadyDecided):
-        approvals.decide_time_off(manager, request, False, "")
+        approvals.decide_time_off(manager, request, False, "", expected_version=1)
     assert db.session.scalar(select(ScheduleItem.id).where(ScheduleItem.id == clash.id))

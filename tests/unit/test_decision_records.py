@@ -10,6 +10,7 @@ from mspboard.models import AuditEvent, db, utcnow
 from mspboard.services import approvals, invoicing
 from mspboard.services import time_cards as tc
 from mspboard.services.errors import RuleViolation
+from mspboard.services.local_time import wall_label
 from tests.factories import make_client, make_sr, make_user
 from tests.field_factories import make_card, make_entry, make_schedule_item, make_time_off
 from tests.shop_time import at_local
@@ -26,7 +27,10 @@ def last_event(action: str) -> AuditEvent:
 def test_a_time_off_decision_is_recorded_with_who_when_and_the_trimmed_note():
     manager, tech = make_user(role="service_manager", name="Mona"), make_user()
     request = make_time_off(tech, MONDAY, MONDAY, status="pending")
-    assert approvals.decide_time_off(manager, request, False, "  Busy week  ") == []
+    assert (
+        approvals.decide_time_off(manager, request, False, "  Busy week  ", expected_version=1)
+        == []
+    )
     assert (request.status, request.decision_note) == ("denied", "Busy week")
     assert request.decided_by_id == manager.id
     assert abs(request.decided_at - utcnow()) < timedelta(seconds=5)
@@ -39,20 +43,23 @@ def test_a_time_off_decision_is_recorded_with_who_when_and_the_trimmed_note():
 def test_a_second_time_off_decision_names_who_made_the_first():
     first, second = make_user(role="service_manager", name="Mona"), make_user(role="admin")
     request = make_time_off(make_user(), MONDAY, MONDAY, status="pending")
-    approvals.decide_time_off(first, request, True, "")
+    approvals.decide_time_off(first, request, True, "", expected_version=1)
     with pytest.raises(approvals.AlreadyDecided) as refused:
-        approvals.decide_time_off(second, request, False, "")
-    assert refused.value.message == "This request was already approved by Mona."
+        approvals.decide_time_off(second, request, False, "", expected_version=1)
+    when = wall_label(request.decided_at, "%a %d %b at %H:%M")
+    assert refused.value.message == f"This request was already approved by Mona on {when}."
     unknown = make_time_off(make_user(), MONDAY, MONDAY, status="denied")
     with pytest.raises(approvals.AlreadyDecided) as refused:
-        approvals.decide_time_off(second, unknown, True, "")
+        approvals.decide_time_off(second, unknown, True, "", expected_version=1)
     assert refused.value.message == "This request was already denied by someone."
 
 
 def test_a_time_off_note_over_the_limit_is_refused_by_its_field():
     request = make_time_off(make_user(), MONDAY, MONDAY, status="pending")
     with pytest.raises(RuleViolation) as refused:
-        approvals.decide_time_off(make_user(role="admin"), request, True, "x" * 2001)
+        approvals.decide_time_off(
+            make_user(role="admin"), request, True, "x" * 2001, expected_version=1
+        )
     assert (refused.value.field, refused.value.message) == (
         "note",
         f"Keep the note under {approvals.REASON_MAX} characters.",

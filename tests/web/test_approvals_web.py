@@ -123,7 +123,9 @@ def test_approved_time_off_tells_which_items_to_move(app, login_as, people):
     manager = login_as("service_manager")
     assert "Firewall visit" in manager.get("/manage/approvals").get_data(as_text=True)
     response = manager.post(
-        f"/manage/time-off/{request_id}/approve", data={"note": "Fine"}, headers=HTMX
+        f"/manage/time-off/{request_id}/approve",
+        data={"note": "Fine", "version": "1"},
+        headers=HTMX,
     )
     assert "Move these schedule items" in response.get_data(as_text=True)
     with app.app_context():
@@ -135,7 +137,9 @@ def test_time_off_can_be_denied(app, login_as, people):
         tech = db.session.scalar(select(User).where(User.email == people["technician"]))
         request_id = make_time_off(tech, date(2026, 12, 8), date(2026, 12, 8), status="pending").id
         db.session.commit()
-    login_as("service_manager").post(f"/manage/time-off/{request_id}/deny", data={"note": ""})
+    login_as("service_manager").post(
+        f"/manage/time-off/{request_id}/deny", data={"note": "", "version": "1"}
+    )
     with app.app_context():
         assert db.session.get(TimeOffRequest, request_id).status == "denied"
 
@@ -221,3 +225,20 @@ def test_two_managers_racing_on_one_card_store_exactly_one_decision(app, people)
             )
             assert decisions == 1
             assert db.session.get(TimeCard, card_id).version == version + 1
+
+
+def test_a_second_time_off_decision_from_an_old_queue_names_the_first(app, login_as, people):
+    with app.app_context():
+        tech = db.session.scalar(select(User).where(User.email == people["technician"]))
+        request_id = make_time_off(tech, date(2026, 12, 8), date(2026, 12, 8), status="pending").id
+        db.session.commit()
+    manager = login_as("service_manager")
+    approve = f"/manage/time-off/{request_id}/approve"
+    assert manager.post(approve, data={"version": "1"}, headers=HTMX).status_code == 200
+    refused = manager.post(
+        f"/manage/time-off/{request_id}/deny", data={"version": "1"}, headers=HTMX
+    )
+    assert refused.status_code == 409
+    assert "This request was already approved by" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(TimeOffRequest, request_id).status == "approved"
