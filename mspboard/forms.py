@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -13,21 +12,6 @@ from mspboard.models import db
 from mspboard.services.errors import RuleViolation
 
 T = TypeVar("T")
-_REFUSED = object()
-# Characters no person types: NUL breaks PostgreSQL text, the rest break pages and exports.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-CONTROL_MESSAGE = "Remove the invisible control characters from this text."
-
-
-def refuse_control_characters(form: FlaskForm) -> bool:
-    """Mark every text field holding a control character (tabs and line breaks are fine);
-    True when there was none."""
-    clean = True
-    for field in form:
-        if isinstance(field.data, str) and CONTROL_CHARACTERS.search(field.data):
-            field.errors = [*field.errors, CONTROL_MESSAGE]
-            clean = False
-    return clean
 
 
 def attach_violation(form: FlaskForm, violation: RuleViolation) -> None:

@@ -3,7 +3,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import email_validator
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DecimalField,
@@ -19,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from mspboard.inputs import InputForm
 from mspboard.models import Role, TechLevel
 from mspboard.workweek import DAY_NAMES, from_mask, to_mask
 
@@ -60,7 +60,7 @@ def from_cents(cents: int | None) -> Decimal | None:
     return None if cents is None else Decimal(cents) / 100
 
 
-class UserForm(FlaskForm):
+class UserForm(InputForm):
     name = StringField("Name", validators=[DataRequired(message="Enter a name."), Length(max=120)])
     email = EmailField(
         "Email",
@@ -78,7 +78,7 @@ class UserForm(FlaskForm):
     password = PasswordField("Password", validators=[Optional(), Length(max=200)])
 
 
-class ClientForm(FlaskForm):
+class ClientForm(InputForm):
     name = StringField(
         "Name", validators=[DataRequired(message="Enter the client's name."), Length(max=160)]
     )
@@ -92,7 +92,7 @@ class ClientForm(FlaskForm):
     )
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(InputForm):
     shop_name = StringField(
         "Shop name", validators=[DataRequired(message="Enter the shop's name."), Length(max=120)]
     )

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -15,18 +14,15 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
+from mspboard.inputs import InputForm, optional_id
 from mspboard.models import ScheduleItem, ServiceRequest, User
 from mspboard.services.planner import ItemFields, item_times
 
 
-def optional_int(value: object) -> int | None:
-    return int(value) if value not in (None, "", "None") else None  # type: ignore[arg-type]
-
-
-class PlannerItemForm(FlaskForm):
+class PlannerItemForm(InputForm):
     tech_id = SelectField(
         "Technician",
-        coerce=optional_int,
+        coerce=optional_id,
         validate_choice=False,
         validators=[InputRequired("Pick a technician.")],
     )
@@ -34,7 +30,7 @@ class PlannerItemForm(FlaskForm):
     start = TimeField("Start", validators=[InputRequired("Give the start time.")])
     end = TimeField("End", validators=[InputRequired("Give the end time.")])
     sr_id = SelectField(
-        "Service request", coerce=optional_int, validate_choice=False, validators=[Optional()]
+        "Service request", coerce=optional_id, validate_choice=False, validators=[Optional()]
     )
     title = StringField("Title", validators=[Length(max=200)])
     out_of_town = BooleanField("Out of town")
@@ -77,7 +73,7 @@ class PlannerItemForm(FlaskForm):
         )
 
 
-class PlannerMoveForm(FlaskForm):
+class PlannerMoveForm(InputForm):
     """Where an item was dropped: a tech's day."""
 
     tech_id = IntegerField("Technician", validators=[InputRequired()])

@@ -11,6 +11,7 @@ from flask_login import current_user
 from mspboard import events
 from mspboard.forms import attach_violation
 from mspboard.htmx import is_partial, render
+from mspboard.inputs import db_id
 from mspboard.manage.blueprint import bp
 from mspboard.manage.planner_forms import PlannerItemForm, PlannerMoveForm
 from mspboard.models import ScheduleItem, db
@@ -84,9 +85,9 @@ def planner_editor(week: str):
 @bp.get("/planner/<week>/items/new")
 def planner_new(week: str):
     view = rules.planner_week(_week_or_404(week))
-    sr_id = request.args.get("sr", type=int)
+    sr_id = request.args.get("sr", type=db_id)
     form = _form(view, sr_id=sr_id)
-    form.tech_id.data = request.args.get("tech", type=int)
+    form.tech_id.data = request.args.get("tech", type=db_id)
     form.day.data = _arg_day(view)
     form.sr_id.data = sr_id
     form.focus("start" if form.tech_id.data else "tech_id")
@@ -103,7 +104,7 @@ def _arg_day(view: rules.PlannerWeek) -> date:
 @bp.post("/planner/<week>/items")
 def planner_create(week: str):
     view = rules.planner_week(_week_or_404(week))
-    form = _form(view, sr_id=request.form.get("sr_id", type=int))
+    form = _form(view, sr_id=request.form.get("sr_id", type=db_id))
     if form.validate_on_submit():
         try:
             saved = rules.add_item(current_user, form.to_fields())
@@ -129,7 +130,7 @@ def planner_edit(week: str, item_id: int):
 def planner_update(week: str, item_id: int):
     view = rules.planner_week(_week_or_404(week))
     item = _item_or_404(item_id)
-    form = _form(view, item=item, sr_id=request.form.get("sr_id", type=int))
+    form = _form(view, item=item, sr_id=request.form.get("sr_id", type=db_id))
     if form.validate_on_submit():
         was = (item.tech_id, local_date(item.starts_at), item.sr_id)
         try:

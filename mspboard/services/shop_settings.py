@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from datetime import time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from flask import current_app, g
 
+from mspboard.inputs import real_time_zone
 from mspboard.models import ShopSettings, User, db
 from mspboard.services.audit import record_event, snapshot
 from mspboard.services.errors import RuleViolation
@@ -26,16 +27,6 @@ SETTINGS_FIELDS = [
 ]
 
 
-def validate_timezone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise RuleViolation(
-            f"Unknown time zone {name!r}; use a name like Europe/London.", "timezone"
-        ) from None
-    return name
-
-
 def current_settings() -> ShopSettings:
     """The saved settings, or the defaults (time zone from MSPBOARD_TIMEZONE) until an
     admin saves them; cached per request. Reading never writes."""
@@ -44,7 +35,7 @@ def current_settings() -> ShopSettings:
         return cached
     settings = db.session.get(ShopSettings, 1)
     if settings is None:
-        timezone = validate_timezone(current_app.config.get("SHOP_TIMEZONE") or "UTC")
+        timezone = real_time_zone(current_app.config.get("SHOP_TIMEZONE") or "UTC")
         settings = ShopSettings.with_defaults(timezone)
     g.shop_settings = settings
     return settings
@@ -71,7 +62,7 @@ def update_settings(
     currency: str = "USD",
 ) -> ShopSettings:
     settings = current_settings()
-    validate_timezone(timezone)
+    real_time_zone(timezone)
     if workdays == 0:
         raise RuleViolation("Pick at least one working day.", "workdays")
     if close_of_business <= day_start:

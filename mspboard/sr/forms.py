@@ -2,18 +2,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DecimalField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from mspboard.board.forms import PRIORITY_CHOICES, STATUS_CHOICES
+from mspboard.inputs import InputForm
 from mspboard.models import Client, ServiceRequest, User
 from mspboard.services.service_requests import SRFields
 from mspboard.services.shop_settings import current_settings, shop_zone
 
 
-class SRForm(FlaskForm):
+class SRForm(InputForm):
     title = StringField(
         "Title", validators=[DataRequired(message="Give the SR a title."), Length(max=200)]
     )
