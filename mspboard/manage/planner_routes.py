@@ -17,6 +17,7 @@ from mspboard.manage.planner_forms import PlannerItemForm, PlannerMoveForm
 from mspboard.models import ScheduleItem, db
 from mspboard.services import planner as rules
 from mspboard.services.errors import RuleViolation
+from mspboard.services.local_time import wall_label
 from mspboard.services.shop_settings import shop_zone
 from mspboard.services.time_weeks import day_from_text, local_date, monday_of
 
@@ -203,7 +204,8 @@ def _saved(
         events.announce(db.session, events.BOARD)
     db.session.commit()
     places = [*before, (item.tech_id, local_date(item.starts_at), item.sr_id)]
-    when = item.starts_at.astimezone(shop_zone()).strftime("%a %d %b %H:%M")
+    # A time that happens twice that night (the clocks go back) carries its zone: "01:30 EDT".
+    when = wall_label(item.starts_at, "%a %d %b %H:%M")
     message = f"{verb} “{item.title}” for {item.tech.name}, {when}."
     return _changed(week_start, places, message, saved.warnings)
 

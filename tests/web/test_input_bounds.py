@@ -408,7 +408,7 @@ def test_the_error_page_renders_after_a_failed_statement(login_as, failing_route
 # ---- defect 8: a clock time that does not exist -------------------------------------------
 
 
-class TestNonexistentLocalTimes:
+class TestClockChangeNights:
     SPRING_FORWARD = date(2026, 3, 8)
 
     @pytest.fixture
@@ -458,3 +458,25 @@ class TestNonexistentLocalTimes:
         )
         with app.app_context():
             assert db.session.scalar(select(db.func.count()).select_from(TimeEntry)) == 0
+
+    def test_a_planner_time_that_happens_twice_is_the_first_and_says_so(
+        self, app, login_as, people
+    ):
+        with app.app_context():
+            tech_id = _id(User, email=people["technician"])
+        response = login_as("service_manager").post(
+            "/manage/planner/2026-10-26/items",
+            data={
+                "tech_id": str(tech_id),
+                "day": "2026-11-01",
+                "start": "01:30",
+                "end": "03:00",
+                "title": "Night patching",
+            },
+            follow_redirects=True,
+        )
+        assert response.status_code == 200
+        assert "Sun 01 Nov 01:30 EDT" in response.get_data(as_text=True)
+        with app.app_context():
+            item = db.session.scalar(select(ScheduleItem))
+            assert item.starts_at.isoformat() == "2026-11-01T05:30:00+00:00"
