@@ -10,7 +10,7 @@ PYTEST := $(BIN)/python -m pytest -n 2
 SHOP_ZONE := America/New_York
 INSTANTS := 2026-11-29T23:59:00-05:00 2026-11-30T00:00:00-05:00 2026-11-01T01:30:00-04:00
 
-.PHONY: run test test-instants soak properties mutation install lint format bench clean
+.PHONY: run test test-instants soak properties fuzz mutation install lint format bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mspboard needs Python 3.11 or newer; set PYTHON=python3.x")'
@@ -45,6 +45,11 @@ soak: install
 
 properties: install
 	HYPOTHESIS_PROFILE=long $(PYTEST) tests/unit/test_properties.py --timeout 0 --hypothesis-show-statistics
+
+# The hostile-input walk's long profile; `make test` runs 2,400 cases per database.
+fuzz: install
+	FUZZ_CASES=20000 $(PYTEST) tests/web/test_hostile_input.py --db=sqlite --timeout 0
+	FUZZ_CASES=20000 $(PYTEST) tests/web/test_hostile_input.py --db=postgresql --timeout 0
 
 mutation: install
 	$(BIN)/mutmut run --max-children 2

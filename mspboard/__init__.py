@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from mspboard import config as settings_from_env
 from mspboard import events
 from mspboard.extensions import csrf, db, login_manager, migrate
+from mspboard.inputs import BoundedIntConverter
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
@@ -32,6 +33,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    # Before any route exists: every <int:...> in a URL is an id in the column's range.
+    app.url_map.converters["int"] = BoundedIntConverter
     overrides = dict(config or {})
     app.instance_path = overrides.pop("INSTANCE_PATH", app.instance_path)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)

@@ -85,4 +85,6 @@ DEFAULTS: dict[str, object] = {
     # werkzeug's current default (scrypt); tests swap in a cheaper method for speed.
     "PASSWORD_HASH_METHOD": "scrypt",
     "WTF_CSRF_TIME_LIMIT": 3600,
+    # Forms are small: a larger request is answered 413 before any view reads it.
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
 }

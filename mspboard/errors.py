@@ -4,7 +4,7 @@ import json
 
 from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from mspboard.models import db
 
@@ -16,6 +16,10 @@ MESSAGES = {
     ),
     404: ("Page not found", "The link may be old, or the item was removed."),
     405: ("That did not work", "This page does not accept that kind of request."),
+    413: (
+        "That was too much to send at once",
+        "Forms here are small; shorten the text, or send any file another way.",
+    ),
     500: (
         "Something went wrong on our side",
         "Nothing you did caused this. Try again in a moment; "
@@ -33,9 +37,16 @@ def _page(status: int, title: str, detail: str) -> tuple[str, int] | Response:
     return render_template("errors/error.html", status=status, title=title, detail=detail), status
 
 
+def _forget_the_request() -> None:
+    """Whatever half-done change led to an error is not kept, and the error page can still
+    query: on PostgreSQL a failed statement leaves the transaction aborted until a rollback."""
+    db.session.rollback()
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError) -> tuple[str, int] | Response:
+        _forget_the_request()
         return _page(
             400,
             "This form has expired",
@@ -45,11 +56,15 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int] | Response | HTTPException:
+        _forget_the_request()
         status = error.code or 500
-        if status >= 500:
-            # Whatever half-done change led here is not kept, and the page can still query.
-            db.session.rollback()
         if status not in MESSAGES:
             return error
         title, detail = MESSAGES[status]
         return _page(status, title, detail)
+
+    @app.errorhandler(InternalServerError)
+    def server_error(_error: InternalServerError) -> tuple[str, int] | Response:
+        """Also every exception no view handled (Flask wraps it in InternalServerError)."""
+        _forget_the_request()
+        return _page(500, *MESSAGES[500])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Callable
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
@@ -17,26 +16,12 @@ from wtforms import HiddenField, IntegerField, PasswordField
 from wtforms.validators import Optional
 from wtforms.widgets import HiddenInput
 
+from mspboard.inputs import InputForm
 from mspboard.models import db
 from mspboard.services.edits import EditConflict, changes_since, readable, version_of
 from mspboard.services.errors import RuleViolation
 
 T = TypeVar("T")
-_REFUSED = object()
-# Characters no person types: NUL breaks PostgreSQL text, the rest break pages and exports.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-CONTROL_MESSAGE = "Remove the invisible control characters from this text."
-
-
-def refuse_control_characters(form: FlaskForm) -> bool:
-    """Mark every text field holding a control character (tabs and line breaks are fine);
-    True when there was none."""
-    clean = True
-    for field in form:
-        if isinstance(field.data, str) and CONTROL_CHARACTERS.search(field.data):
-            field.errors = [*field.errors, CONTROL_MESSAGE]
-            clean = False
-    return clean
 
 
 def attach_violation(form: FlaskForm, violation: RuleViolation) -> None:
@@ -84,7 +69,7 @@ class VersionField(IntegerField):
         super().process(formdata, None, extra_filters)
 
 
-class VersionedForm(FlaskForm):
+class VersionedForm(InputForm):
     """A form that edits a stored record. It carries the record's version and a fingerprint
     of each value it showed, so a save from an old form is refused (services.edits) and the
     person's own changes can be told apart from someone else's and offered again."""

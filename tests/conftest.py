@@ -170,6 +170,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    # Lines a test leaves with record_property("summary", ...): e.g. the hostile-input counts.
+    summaries = [
+        value
+        for report in terminalreporter.stats.get("passed", [])
+        + terminalreporter.stats.get("failed", [])
+        if report.when == "call"
+        for name, value in report.user_properties
+        if name == "summary"
+    ]
+    for line in sorted(summaries):
+        terminalreporter.write_line(line)
     for message in config.stash[MISSING].values():
         terminalreporter.write_line("")
         terminalreporter.write_line("!" * 78, red=True, bold=True)

@@ -1,9 +1,10 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
+from mspboard.inputs import InputForm
 
-class LoginForm(FlaskForm):
+
+class LoginForm(InputForm):
     email = EmailField(
         "Email", validators=[DataRequired(message="Enter your email."), Length(max=254)]
     )

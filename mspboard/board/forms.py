@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, Form, SearchField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from mspboard.inputs import BoundedFields, InputForm
 from mspboard.models import Client, Priority, SRStatus, User
 from mspboard.services.board import BoardFilter
 
@@ -14,6 +14,9 @@ PRIORITY_CHOICES = [SelectChoice(str(p.value), p.label) for p in Priority]
 
 class BoardFilterForm(Form):
     """The board's filters, read from the URL so a filtered board can be bookmarked."""
+
+    class Meta(BoundedFields):
+        pass
 
     assignee = SelectField("Assignee", default="")
     client = SelectField("Client", default="")
@@ -49,11 +52,11 @@ class BoardFilterForm(Form):
         )
 
 
-class MoveForm(FlaskForm):
+class MoveForm(InputForm):
     status = SelectField("Move to", choices=STATUS_CHOICES)
 
 
-class TvLinkForm(FlaskForm):
+class TvLinkForm(InputForm):
     name = StringField(
         "Screen name",
         validators=[DataRequired(message="Name the screen, e.g. Office TV."), Length(max=80)],

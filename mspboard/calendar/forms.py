@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from mspboard.inputs import InputForm
 
 
-class FeedSwitchForm(FlaskForm):
+class FeedSwitchForm(InputForm):
     """Turning a feed on, replacing its link or turning it off: nothing to fill in but the
     CSRF token."""

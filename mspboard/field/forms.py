@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -14,7 +13,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from mspboard.forms import refuse_control_characters
+from mspboard.inputs import InputForm, id_pairs, optional_id
 from mspboard.models import TimeOffKind
 
 BILLABLE_CHOICES = [
@@ -25,28 +24,20 @@ BILLABLE_CHOICES = [
 KIND_CHOICES = [SelectChoice(k.value, k.value.capitalize()) for k in TimeOffKind]
 
 
-def optional_int(value: object) -> int | None:
-    return int(value) if value not in (None, "", "None") else None  # type: ignore[arg-type]
-
-
 def billable_choice(value: str | None) -> bool | None:
     return {"1": True, "0": False}.get(value or "")
 
 
-class PhoneForm(FlaskForm):
+class PhoneForm(InputForm):
     """Every phone form carries the outbox's UUID and the moment on the phone."""
 
     uuid = HiddenField()
     at = HiddenField()
 
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        return refuse_control_characters(self) and valid
-
 
 class StartTimerForm(PhoneForm):
     sr_id = IntegerField("Service request", validators=[Optional()])
-    client_id = SelectField("Client", coerce=optional_int, validators=[Optional()])
+    client_id = SelectField("Client", coerce=optional_id, validators=[Optional()])
 
 
 class StopTimerForm(PhoneForm):
@@ -66,9 +57,9 @@ class EntryForm(PhoneForm):
         "Or duration (minutes)",
         validators=[Optional(), NumberRange(min=1, max=1440, message="1 to 1440 minutes.")],
     )
-    sr_id = SelectField("Service request", coerce=optional_int, validators=[Optional()])
+    sr_id = SelectField("Service request", coerce=optional_id, validators=[Optional()])
     client_id = SelectField(
-        "Client (when there is no SR)", coerce=optional_int, validators=[Optional()]
+        "Client (when there is no SR)", coerce=optional_id, validators=[Optional()]
     )
     billable = SelectField("Billable", choices=BILLABLE_CHOICES)
     notes = TextAreaField("Notes", validators=[Length(max=2000)])
@@ -115,9 +106,4 @@ class AcknowledgeAllForm(PhoneForm):
     items = HiddenField(validators=[DataRequired()])
 
     def seen(self) -> dict[int, int]:
-        pairs = {}
-        for part in (self.items.data or "").split(","):
-            item_id, _, version = part.partition(":")
-            if item_id.isdigit() and version.isdigit():
-                pairs[int(item_id)] = int(version)
-        return pairs
+        return id_pairs((self.items.data or "").split(","))

@@ -8,6 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from mspboard import events
 from mspboard.htmx import is_htmx, render
+from mspboard.inputs import id_pairs
 from mspboard.manage.approval_forms import CardDecisionForm, TimeOffDecisionForm
 from mspboard.manage.blueprint import bp
 from mspboard.models import TimeCard, TimeOffRequest, db, utcnow
@@ -90,11 +91,7 @@ def decide_card(card_id: int, decision: str):
 
 @bp.post("/approvals/bulk")
 def bulk_approve():
-    versions = {}
-    for pair in request.form.getlist("card"):
-        card_id, _, version = pair.partition(":")
-        if card_id.isdigit() and version.isdigit():
-            versions[int(card_id)] = int(version)
+    versions = id_pairs(request.form.getlist("card"))
     if not versions:
         return _after_decision("Tick the cards to approve first.", 422)
     outcome = approvals.bulk_approve(current_user, versions)

@@ -5,11 +5,11 @@ from what the log holds)."""
 from __future__ import annotations
 
 from flask import request
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, ValidationError
 
+from mspboard.inputs import InputForm
 from mspboard.models import User
 from mspboard.services.audit_trail import AuditQuery, record_type_label
 from mspboard.services.time_weeks import EARLIEST_DAY, LATEST_DAY
@@ -18,13 +18,13 @@ ID_MAX = 2**31 - 1
 PAGE_MAX = 100_000
 
 
-def _in_window(_form: FlaskForm, field: DateField) -> None:
+def _in_window(_form: InputForm, field: DateField) -> None:
     if field.data is not None and not EARLIEST_DAY <= field.data <= LATEST_DAY:
         raise ValidationError(f"Pick a date between {EARLIEST_DAY.year} and {LATEST_DAY.year}.")
 
 
-class AuditFilterForm(FlaskForm):
-    class Meta:
+class AuditFilterForm(InputForm):
+    class Meta(InputForm.Meta):
         csrf = False  # a GET that only reads
 
     actor = SelectField("Who", default="")

@@ -1,15 +1,15 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 from mspboard.board.forms import PRIORITY_CHOICES
+from mspboard.inputs import InputForm
 from mspboard.models import User
 
 
-class BulkActionForm(FlaskForm):
+class BulkActionForm(InputForm):
     sr_ids = SelectMultipleField(
         "Service requests",
         coerce=int,

@@ -1,18 +1,22 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from mspboard import inputs
 from mspboard.htmx import is_htmx, render
 from mspboard.manage.blueprint import bp
 from mspboard.models import InvoiceLine, ProposedInvoice, db, utcnow
 from mspboard.services import exports, invoicing
 from mspboard.services.errors import RuleViolation
 from mspboard.services.time_weeks import day_from_text, local_date, monday_of, week_start_of
+
+# A week's line is at most 168 hours; the rule says so, this stops arithmetic on 1e999999.
+BILLED_HOURS_MAX = Decimal(168)
 
 
 def _week(week: str) -> date:
@@ -92,17 +96,19 @@ def _line(line_id: int) -> InvoiceLine:
     return db.session.get(InvoiceLine, line_id) or abort(404)
 
 
-def _hours_to_minutes(text: str) -> int | None:
-    text = text.strip()
-    if not text:
+def _hours_to_minutes(raw: str | None) -> int | None:
+    if not (raw or "").strip():
         return None
-    try:
-        hours = Decimal(text)
-    except InvalidOperation:
-        raise RuleViolation("Enter hours as a number, e.g. 1.5.", "billed_hours") from None
-    if not hours.is_finite():
-        raise RuleViolation("Enter hours as a number, e.g. 1.5.", "billed_hours")
+    hours = inputs.decimal_in_range(raw, Decimal(0), BILLED_HOURS_MAX)
+    if hours is None:
+        raise RuleViolation(
+            f"Enter hours as a number from 0 to {BILLED_HOURS_MAX}, e.g. 1.5.", "billed_hours"
+        )
     return int((hours * 60).to_integral_value())
+
+
+def _note(name: str) -> str:
+    return inputs.text(request.form.get(name), name, invoicing.NOTE_MAX)
 
 
 def _apply(invoice: ProposedInvoice, error_key: str, change) -> Response:
@@ -126,8 +132,8 @@ def adjust_line(line_id: int):
         lambda: invoicing.adjust_line(
             current_user,
             line,
-            _hours_to_minutes(form.get("billed_hours", "")),
-            form.get("note", ""),
+            _hours_to_minutes(form.get("billed_hours")),
+            _note("note"),
         ),
     )
 
@@ -135,9 +141,10 @@ def adjust_line(line_id: int):
 @bp.post("/invoices/lines/<int:line_id>/write-off")
 def write_off_line(line_id: int):
     line = _line(line_id)
-    reason = request.form.get("reason", "")
     return _apply(
-        line.invoice, f"line-{line.id}", lambda: invoicing.write_off(current_user, line, reason)
+        line.invoice,
+        f"line-{line.id}",
+        lambda: invoicing.write_off(current_user, line, _note("reason")),
     )
 
 
@@ -150,9 +157,8 @@ def restore_line(line_id: int):
 @bp.post("/invoices/<int:invoice_id>/note")
 def annotate_invoice(invoice_id: int):
     invoice = db.session.get(ProposedInvoice, invoice_id) or abort(404)
-    note = request.form.get("note", "")
     return _apply(
-        invoice, "invoice", lambda: invoicing.annotate_invoice(current_user, invoice, note)
+        invoice, "invoice", lambda: invoicing.annotate_invoice(current_user, invoice, _note("note"))
     )
 
 

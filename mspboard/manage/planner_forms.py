@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -16,12 +15,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from mspboard.forms import VersionedForm, VersionField
+from mspboard.inputs import InputForm, optional_id
 from mspboard.models import ScheduleItem, ServiceRequest, User
 from mspboard.services.planner import ItemFields, item_times
-
-
-def optional_int(value: object) -> int | None:
-    return int(value) if value not in (None, "", "None") else None  # type: ignore[arg-type]
 
 
 class PlannerItemForm(VersionedForm):
@@ -29,7 +25,7 @@ class PlannerItemForm(VersionedForm):
 
     tech_id = SelectField(
         "Technician",
-        coerce=optional_int,
+        coerce=optional_id,
         validate_choice=False,
         validators=[InputRequired("Pick a technician.")],
     )
@@ -37,7 +33,7 @@ class PlannerItemForm(VersionedForm):
     start = TimeField("Start", validators=[InputRequired("Give the start time.")])
     end = TimeField("End", validators=[InputRequired("Give the end time.")])
     sr_id = SelectField(
-        "Service request", coerce=optional_int, validate_choice=False, validators=[Optional()]
+        "Service request", coerce=optional_id, validate_choice=False, validators=[Optional()]
     )
     title = StringField("Title", validators=[Length(max=200)])
     out_of_town = BooleanField("Out of town")
@@ -80,7 +76,7 @@ class PlannerItemForm(VersionedForm):
         )
 
 
-class PlannerMoveForm(FlaskForm):
+class PlannerMoveForm(InputForm):
     """Where an item was dropped: a tech's day, and the item's version the planner showed."""
 
     tech_id = IntegerField("Technician", validators=[InputRequired()])

@@ -13,12 +13,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from mspboard import events
 from mspboard.forms import attach_violation
 from mspboard.htmx import is_partial, render
+from mspboard.inputs import db_id
 from mspboard.manage.blueprint import bp
 from mspboard.manage.planner_forms import PlannerItemForm, PlannerMoveForm
 from mspboard.models import ScheduleItem, db
 from mspboard.services import planner as rules
 from mspboard.services.edits import EditConflict, changes_since
 from mspboard.services.errors import RuleViolation
+from mspboard.services.local_time import wall_label
 from mspboard.services.shop_settings import shop_zone
 from mspboard.services.time_weeks import day_from_text, local_date, monday_of
 
@@ -90,9 +92,9 @@ def planner_editor(week: str):
 @bp.get("/planner/<week>/items/new")
 def planner_new(week: str):
     view = rules.planner_week(_week_or_404(week))
-    sr_id = request.args.get("sr", type=int)
+    sr_id = request.args.get("sr", type=db_id)
     form = _form(view, sr_id=sr_id)
-    form.tech_id.data = request.args.get("tech", type=int)
+    form.tech_id.data = request.args.get("tech", type=db_id)
     form.day.data = _arg_day(view)
     form.sr_id.data = sr_id
     form.focus("start" if form.tech_id.data else "tech_id")
@@ -109,7 +111,7 @@ def _arg_day(view: rules.PlannerWeek) -> date:
 @bp.post("/planner/<week>/items")
 def planner_create(week: str):
     view = rules.planner_week(_week_or_404(week))
-    form = _form(view, sr_id=request.form.get("sr_id", type=int))
+    form = _form(view, sr_id=request.form.get("sr_id", type=db_id))
     if form.validate_on_submit():
         try:
             saved = rules.add_item(current_user, form.to_fields())
@@ -141,7 +143,7 @@ def planner_edit(week: str, item_id: int):
 def planner_update(week: str, item_id: int):
     view = rules.planner_week(_week_or_404(week))
     item = _item_or_404(item_id)
-    form = _form(view, item=item, sr_id=request.form.get("sr_id", type=int))
+    form = _form(view, item=item, sr_id=request.form.get("sr_id", type=db_id))
     if form.validate_on_submit():
         was = (item.tech_id, local_date(item.starts_at), item.sr_id)
         try:
@@ -250,7 +252,8 @@ def _saved(
         events.announce(db.session, events.BOARD)
     db.session.commit()
     places = [*before, (item.tech_id, local_date(item.starts_at), item.sr_id)]
-    when = item.starts_at.astimezone(shop_zone()).strftime("%a %d %b %H:%M")
+    # A time that happens twice that night (the clocks go back) carries its zone: "01:30 EDT".
+    when = wall_label(item.starts_at, "%a %d %b %H:%M")
     message = f"{verb} “{item.title}” for {item.tech.name}, {when}."
     return _changed(week_start, places, message, saved.warnings)
 

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 
 from mspboard.board.forms import PRIORITY_CHOICES
 from mspboard.htmx import is_htmx, render
+from mspboard.inputs import InputForm
 from mspboard.manage.blueprint import bp
 from mspboard.models import CheckInIssue, Client, db, utcnow
 from mspboard.services import today as desk
@@ -17,7 +17,7 @@ from mspboard.services.now_working import who_is_working
 from mspboard.services.time_weeks import local_date
 
 
-class IssueToSRForm(FlaskForm):
+class IssueToSRForm(InputForm):
     client_id = SelectField("Client", coerce=int)
     priority = SelectField("Priority", choices=PRIORITY_CHOICES, default="2")
 
@@ -67,7 +67,7 @@ def _done(notice: str, status: int = 200):
 @bp.post("/issues/<int:issue_id>/handled")
 def issue_handled(issue_id: int):
     issue = _issue(issue_id)
-    if not FlaskForm().validate_on_submit():
+    if not InputForm().validate_on_submit():
         return _done("That could not be read; reload and try again.", 422)
     desk.handle_issue(current_user, issue)
     db.session.commit()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from mspboard import events
+from mspboard.inputs import EARLIEST_DAY, LATEST_DAY
 from mspboard.models import (
     Role,
     ScheduleItem,
@@ -200,17 +201,14 @@ def bulk_approve(
 
 
 def schedule_clashes(request: TimeOffRequest) -> list[ScheduleItem]:
-    """Schedule items of the tech that fall in the time off; the manager moves these."""
-    start = (
-        at_wall(request.start_date, MIDDAY)
-        if request.starts_midday
-        else local_midnight(request.start_date)
+    """Schedule items of the tech that fall in the time off; the manager moves these. Days
+    outside the input window (a request stored before it existed) are clamped to it, so the
+    arithmetic cannot overflow."""
+    first, last = (
+        min(max(d, EARLIEST_DAY), LATEST_DAY) for d in (request.start_date, request.end_date)
     )
-    end = (
-        at_wall(request.end_date, MIDDAY)
-        if request.ends_midday
-        else local_midnight(request.end_date + timedelta(days=1))
-    )
+    start = at_wall(first, MIDDAY) if request.starts_midday else local_midnight(first)
+    end = at_wall(last, MIDDAY) if request.ends_midday else local_midnight(last + timedelta(days=1))
     return list(
         db.session.scalars(
             select(ScheduleItem)

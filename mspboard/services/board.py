@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from mspboard.inputs import id_or_none
 from mspboard.models import (
     ServiceRequest,
     SRStatus,
@@ -57,7 +58,7 @@ class BoardFilter:
             conditions.append(ServiceRequest.priority == self.priority)
         text = self.text.strip()
         if text:
-            number = parse_sr_number(text) or (int(text) if text.isdigit() else None)
+            number = id_or_none(parse_sr_number(text) or text)
             title_match = ServiceRequest.title.ilike(f"%{_escape_like(text)}%", escape="\\")
             conditions.append(
                 or_(title_match, ServiceRequest.id == number) if number else title_match

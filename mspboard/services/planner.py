@@ -29,7 +29,7 @@ from mspboard.services import edits, service_requests
 from mspboard.services.audit import record_event
 from mspboard.services.backlog import BacklogList, list_conditions
 from mspboard.services.errors import RuleViolation
-from mspboard.services.local_time import MIDDAY, at_wall
+from mspboard.services.local_time import MIDDAY, at_wall, typed_instant
 from mspboard.services.shop_settings import current_settings, shop_zone
 from mspboard.services.time_off import approved_between
 from mspboard.services.time_weeks import local_date, local_midnight, monday_of, week_bounds
@@ -66,10 +66,12 @@ def next_week_start(now: datetime | None = None) -> date:
 
 
 def item_times(day: date, start: time, end: time) -> tuple[datetime, datetime]:
-    """A shop-local day and clock times as aware datetimes (stored as UTC)."""
+    """A shop-local day and clock times as aware datetimes (stored as UTC). A time that does
+    not exist that night is refused next to its field; one that happens twice is taken as
+    its first occurrence, and the planner shows it with its zone abbreviation."""
     return (
-        at_wall(day, start),
-        at_wall(day, end),
+        typed_instant(day, start, "start", fold=0),
+        typed_instant(day, end, "end", fold=0),
     )
 
 
@@ -505,8 +507,8 @@ def move_item(
         item,
         ItemFields(
             tech_id=tech_id,
-            starts_at=at_wall(day, starts.time()),
-            ends_at=at_wall(day, ends.time()),
+            starts_at=typed_instant(day, starts.time(), "day", fold=starts.fold),
+            ends_at=typed_instant(day, ends.time(), "day", fold=ends.fold),
             sr_id=item.sr_id,
             title=item.title,
             out_of_town=item.out_of_town,

@@ -195,9 +195,10 @@ def change_status(actor: User | None, sr: ServiceRequest, status: str | SRStatus
 
 
 def find_by_number(number: str) -> ServiceRequest | None:
+    from mspboard.inputs import id_or_none
     from mspboard.models import parse_sr_number
 
-    sr_id = parse_sr_number(number)
+    sr_id = id_or_none(parse_sr_number(number))
     return None if sr_id is None else db.session.get(ServiceRequest, sr_id)
 
 

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from datetime import time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from flask import current_app, g
 
+from mspboard.inputs import real_time_zone
 from mspboard.models import ShopSettings, User, db
 from mspboard.services.errors import RuleViolation
 from mspboard.services.money import CURRENCY_CODE
@@ -25,16 +26,6 @@ SETTINGS_FIELDS = [
 ]
 
 
-def validate_timezone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise RuleViolation(
-            f"Unknown time zone {name!r}; use a name like Europe/London.", "timezone"
-        ) from None
-    return name
-
-
 def current_settings() -> ShopSettings:
     """The saved settings, or the defaults (time zone from MSPBOARD_TIMEZONE) until an
     admin saves them; cached per request. Reading never writes."""
@@ -43,7 +34,7 @@ def current_settings() -> ShopSettings:
         return cached
     settings = db.session.get(ShopSettings, 1)
     if settings is None:
-        timezone = validate_timezone(current_app.config.get("SHOP_TIMEZONE") or "UTC")
+        timezone = real_time_zone(current_app.config.get("SHOP_TIMEZONE") or "UTC")
         settings = ShopSettings.with_defaults(timezone)
     g.shop_settings = settings
     return settings
@@ -74,7 +65,7 @@ def update_settings(
     from mspboard.services import edits  # it reads the settings to show money and times
 
     settings = current_settings()
-    validate_timezone(timezone)
+    real_time_zone(timezone)
     if workdays == 0:
         raise RuleViolation("Pick at least one working day.", "workdays")
     if close_of_business <= day_start:

@@ -7,15 +7,11 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from mspboard.inputs import EARLIEST_DAY, LATEST_DAY
 from mspboard.models import TimeCard, User, db
 from mspboard.services.errors import RuleViolation
 from mspboard.services.local_time import at_wall
 from mspboard.services.shop_settings import shop_zone
-
-# The days a person can mean in a URL or a form: outside them is a typo or an attack, and
-# week arithmetic near date.min and date.max overflows.
-EARLIEST_DAY = date(2000, 1, 1)
-LATEST_DAY = date(2099, 12, 31)
 
 
 def day_from_text(text: str | None) -> date | None:
