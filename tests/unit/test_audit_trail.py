@@ -4,6 +4,8 @@ including changes to its time after a reopen and a resubmission named as one."""
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from mspboard.models import AuditEvent, db
 from mspboard.services import approvals, audit_trail
 from mspboard.services import time_cards as tc
@@ -14,6 +16,12 @@ from tests.field_factories import make_entry, new_uuid
 from tests.shop_time import at_local
 
 MONDAY = date(2026, 11, 16)
+
+
+@pytest.fixture(autouse=True)
+def the_week_after(clock):
+    """These stories are told the Wednesday after MONDAY's week, whatever --at says."""
+    clock.move_to(datetime(2026, 11, 25, 15, 30, tzinfo=UTC))
 
 
 def friday_evening():

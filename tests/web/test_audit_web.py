@@ -11,7 +11,7 @@ from mspboard.services import approvals
 from mspboard.services import time_cards as tc
 from tests.factories import make_user
 from tests.field_factories import make_entry
-from tests.shop_time import at_local
+from tests.shop_time import at_local, today_local
 
 MONDAY = date(2026, 11, 16)
 
@@ -82,10 +82,13 @@ def test_the_time_is_the_shops_and_the_changed_fields_show_before_and_after(app,
 def test_a_date_range_in_shop_days_and_paging_newest_first(app, login_as, people, clock):
     reopened_card(app, people)
     manager = login_as("service_manager")
-    today = manager.get("/manage/audit?since=2026-11-25&until=2026-11-25").get_data(as_text=True)
+    with app.app_context():
+        day = today_local()
+    today = manager.get(f"/manage/audit?since={day}&until={day}").get_data(as_text=True)
     assert "reopened Tom" in today
+    before = day - timedelta(days=30)
     assert "No events match." in manager.get(
-        "/manage/audit?since=2026-11-01&until=2026-11-02"
+        f"/manage/audit?since={before}&until={before + timedelta(days=1)}"
     ).get_data(as_text=True)
 
 
