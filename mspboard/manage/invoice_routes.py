@@ -6,12 +6,14 @@ from decimal import Decimal
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from mspboard import inputs
 from mspboard.htmx import is_htmx, render
 from mspboard.manage.blueprint import bp
 from mspboard.models import InvoiceLine, ProposedInvoice, db, utcnow
 from mspboard.services import exports, invoicing
+from mspboard.services.edits import EditConflict
 from mspboard.services.errors import RuleViolation
 from mspboard.services.time_weeks import day_from_text, local_date, monday_of, week_start_of
 
@@ -83,13 +85,24 @@ def propose_invoices(week: str):
     return redirect(url_for("manage.invoices", week=week_start.isoformat()))
 
 
-def _invoice_fragment(invoice: ProposedInvoice, errors: dict | None = None, status: int = 200):
+def _invoice_fragment(
+    invoice: ProposedInvoice,
+    errors: dict | None = None,
+    status: int = 200,
+    kept: dict | None = None,
+):
     if not is_htmx():
         if errors:
             flash(" ".join(errors.values()), "error")
         return redirect(url_for("manage.invoices", week=invoice.week_start.isoformat()))
     db.session.refresh(invoice)
-    return render("manage/_invoice.html", status=status, invoice=invoice, errors=errors or {})
+    return render(
+        "manage/_invoice.html",
+        status=status,
+        invoice=invoice,
+        errors=errors or {},
+        kept=kept or {},
+    )
 
 
 def _line(line_id: int) -> InvoiceLine:
@@ -112,14 +125,27 @@ def _note(name: str) -> str:
 
 
 def _apply(invoice: ProposedInvoice, error_key: str, change) -> Response:
-    """Run one change; answer with the invoice re-rendered, errors by the field."""
+    """Run one change on the invoice as the manager saw it (its version in the form); answer
+    with the invoice re-rendered, errors by the field. A stale form gets 409 with the
+    invoice as it is now, who changed it, and the manager's own values filled in again."""
+    seen = request.form.get("version", type=inputs.db_id)
     try:
-        change()
+        change(seen)
+        db.session.flush()
     except RuleViolation as violation:
         db.session.rollback()
         return _invoice_fragment(invoice, {error_key: violation.message}, 422)
+    except (EditConflict, StaleDataError):
+        db.session.rollback()
+        message = EditConflict(invoice, invoicing.changes_since(invoice, seen or 0)).message
+        kept = {error_key: {name: request.form.get(name, "") for name in KEPT_FIELDS}}
+        return _invoice_fragment(invoice, {error_key: f"Not saved yet. {message}"}, 409, kept)
     db.session.commit()
     return _invoice_fragment(invoice)
+
+
+# What the manager typed, offered again after a conflict.
+KEPT_FIELDS = ("billed_hours", "note", "reason")
 
 
 @bp.post("/invoices/lines/<int:line_id>")
@@ -129,11 +155,12 @@ def adjust_line(line_id: int):
     return _apply(
         line.invoice,
         f"line-{line.id}",
-        lambda: invoicing.adjust_line(
+        lambda seen: invoicing.adjust_line(
             current_user,
             line,
             _hours_to_minutes(form.get("billed_hours")),
             _note("note"),
+            expected_version=seen,
         ),
     )
 
@@ -144,34 +171,52 @@ def write_off_line(line_id: int):
     return _apply(
         line.invoice,
         f"line-{line.id}",
-        lambda: invoicing.write_off(current_user, line, _note("reason")),
+        lambda seen: invoicing.write_off(
+            current_user, line, _note("reason"), expected_version=seen
+        ),
     )
 
 
 @bp.post("/invoices/lines/<int:line_id>/restore")
 def restore_line(line_id: int):
     line = _line(line_id)
-    return _apply(line.invoice, f"line-{line.id}", lambda: invoicing.restore(current_user, line))
+    return _apply(
+        line.invoice,
+        f"line-{line.id}",
+        lambda seen: invoicing.restore(current_user, line, expected_version=seen),
+    )
 
 
 @bp.post("/invoices/<int:invoice_id>/note")
 def annotate_invoice(invoice_id: int):
     invoice = db.session.get(ProposedInvoice, invoice_id) or abort(404)
     return _apply(
-        invoice, "invoice", lambda: invoicing.annotate_invoice(current_user, invoice, _note("note"))
+        invoice,
+        "invoice",
+        lambda seen: invoicing.annotate_invoice(
+            current_user, invoice, _note("note"), expected_version=seen
+        ),
     )
 
 
 @bp.post("/invoices/<int:invoice_id>/rate")
 def apply_current_rate(invoice_id: int):
     invoice = db.session.get(ProposedInvoice, invoice_id) or abort(404)
-    return _apply(invoice, "invoice", lambda: invoicing.apply_current_rate(current_user, invoice))
+    return _apply(
+        invoice,
+        "invoice",
+        lambda seen: invoicing.apply_current_rate(current_user, invoice, expected_version=seen),
+    )
 
 
 @bp.post("/invoices/<int:invoice_id>/reviewed")
 def mark_reviewed(invoice_id: int):
     invoice = db.session.get(ProposedInvoice, invoice_id) or abort(404)
-    return _apply(invoice, "invoice", lambda: invoicing.mark_reviewed(current_user, invoice))
+    return _apply(
+        invoice,
+        "invoice",
+        lambda seen: invoicing.mark_reviewed(current_user, invoice, expected_version=seen),
+    )
 
 
 @bp.post("/invoices/<week>/export")

@@ -118,9 +118,14 @@ def changed_values(record: object, values: Mapping[str, Any]) -> dict[str, tuple
 
 
 def write_changes(
-    actor: User | None, record: object, values: Mapping[str, Any], action: str
+    actor: User | None,
+    record: object,
+    values: Mapping[str, Any],
+    action: str,
+    tag: Mapping[str, Any] | None = None,
 ) -> dict[str, tuple[Any, Any]]:
-    """Set the attributes that change, move the version on and audit before and after.
+    """Set the attributes that change, move the version on and audit before and after
+    (`tag` is added to the after, e.g. the version of the invoice a line belongs to).
     Returns what changed (name -> (before, after)); nothing at all when nothing changes."""
     changed = changed_values(record, values)
     if not changed:
@@ -135,7 +140,11 @@ def write_changes(
         action,
         record,
         {**{name: jsonable(before) for name, (before, _) in changed.items()}, key: was},
-        {**{name: jsonable(after) for name, (_, after) in changed.items()}, key: was + 1},
+        {
+            **{name: jsonable(after) for name, (_, after) in changed.items()},
+            key: was + 1,
+            **(tag or {}),
+        },
     )
     return changed
 

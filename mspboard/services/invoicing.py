@@ -26,14 +26,13 @@ from mspboard.models import (
     db,
     utcnow,
 )
-from mspboard.services import money
-from mspboard.services.audit import record_event, snapshot
+from mspboard.services import edits, money
+from mspboard.services.audit import record_event
 from mspboard.services.errors import RuleViolation
 from mspboard.services.shop_settings import current_settings
 from mspboard.services.time_weeks import local_date, week_bounds
 
 NOTE_MAX = 2000
-LINE_FIELDS = ["billed_minutes", "written_off", "write_off_reason", "note"]
 
 
 def entry_minutes(entry: TimeEntry) -> int:
@@ -339,20 +338,25 @@ def regenerate(week_start: date) -> list[ProposedInvoice]:
         if any(entry not in keep for entry in line.entries):
             line.entries = [entry for entry in line.entries if entry in keep]
     db.session.flush()
+    touched = {line.invoice for line in targets if line.id is None}
     for line, entries in targets.items():
+        wanted = {"logged_minutes": _line_minutes(entries)}
+        if entries:
+            wanted["description"] = _description(entries, late=line.invoice.supplement > 0)
+        if line.entries != entries or edits.changed_values(line, wanted):
+            touched.add(line.invoice)
         if line.entries != entries:
             line.entries = entries
-        if entries:
-            description = _description(entries, late=line.invoice.supplement > 0)
-            if line.description != description:
-                line.description = description
-        minutes = _line_minutes(entries)
-        if line.logged_minutes != minutes:
-            line.logged_minutes = minutes
+        for name, (_before, after) in edits.changed_values(line, wanted).items():
+            setattr(line, name, after)
     for of_client in by_client.values():
         for invoice in of_client:
-            if invoice.status == InvoiceStatus.REVIEWED:
-                _reopen_review_if_changed(invoice)
+            if invoice.status == InvoiceStatus.REVIEWED and _reopen_review_if_changed(invoice):
+                touched.add(invoice)
+    # A manager's form on a touched invoice is now stale: what it showed has changed.
+    for invoice in touched:
+        if invoice.id is not None:
+            edits.bump_version(invoice)
     db.session.flush()
     every = [invoice for of_client in by_client.values() for invoice in of_client]
     return _in_order(every)
@@ -362,10 +366,10 @@ def _in_order(invoices: list[ProposedInvoice]) -> list[ProposedInvoice]:
     return sorted(invoices, key=lambda invoice: (invoice.client.name, invoice.supplement))
 
 
-def _reopen_review_if_changed(invoice: ProposedInvoice) -> None:
+def _reopen_review_if_changed(invoice: ProposedInvoice) -> bool:
     reasons = _review_reopened_by(invoice)
     if not reasons:
-        return
+        return False
     before = {"status": invoice.status}
     invoice.status = InvoiceStatus.PROPOSED.value
     invoice.status_reason = "; ".join(reasons)[:NOTE_MAX]
@@ -376,6 +380,7 @@ def _reopen_review_if_changed(invoice: ProposedInvoice) -> None:
         before,
         {"status": invoice.status, "reason": invoice.status_reason},
     )
+    return True
 
 
 @dataclass
@@ -459,81 +464,113 @@ def week_review(week_start: date) -> WeekReview:
     )
 
 
-def _editable(invoice: ProposedInvoice) -> None:
+def _editable(invoice: ProposedInvoice, expected_version: int | None) -> None:
+    """A change to an invoice is made on what the manager saw: the invoice at
+    `expected_version`. A newer save by someone else, or new approved time under it, is
+    EditConflict (naming who changed what), never overwritten."""
     if invoice.status == InvoiceStatus.EXPORTED:
         raise RuleViolation("This invoice was exported; it can no longer change.")
+    if invoice.version != expected_version:
+        raise edits.EditConflict(invoice, changes_since(invoice, expected_version or 0))
 
 
-def _audit(manager: User, line: InvoiceLine, before: dict, action: str) -> None:
-    record_event(manager, action, line, before, snapshot(line, LINE_FIELDS))
+def changes_since(invoice: ProposedInvoice, version: int) -> list[edits.TheirChange]:
+    """Who changed the invoice or its lines since the manager's `version`, oldest first."""
+    changes = edits.changes_since(invoice, version)
+    for line in invoice.lines:
+        changes += [
+            change
+            for change in edits.changes_since(line, 0)
+            if change.values.pop("invoice_version", 0) > version
+        ]
+    return sorted(changes, key=lambda change: change.at)
 
 
-def adjust_line(manager: User, line: InvoiceLine, billed_minutes: int | None, note: str) -> None:
-    _editable(line.invoice)
+def _change_line(manager: User, line: InvoiceLine, values: dict, action: str) -> None:
+    """Write what changes on a line, audited, and move its invoice's version on, so every
+    other open form of the invoice is stale. Nothing changes, nothing is written."""
+    if not edits.changed_values(line, values):
+        return
+    edits.bump_version(line.invoice)
+    edits.write_changes(
+        manager, line, values, action, tag={"invoice_version": line.invoice.version}
+    )
+
+
+def adjust_line(
+    manager: User,
+    line: InvoiceLine,
+    billed_minutes: int | None,
+    note: str,
+    *,
+    expected_version: int | None,
+) -> None:
     if billed_minutes is not None and not 0 <= billed_minutes <= 7 * 24 * 60:
         raise RuleViolation("Bill between 0 and 168 hours.", "billed_hours")
     note = note.strip()
     if len(note) > NOTE_MAX:
         raise RuleViolation(f"Keep the note under {NOTE_MAX} characters.", "note")
-    before = snapshot(line, LINE_FIELDS)
-    line.billed_minutes = billed_minutes
-    line.note = note
-    _audit(manager, line, before, "invoice_line.adjusted")
+    _editable(line.invoice, expected_version)
+    _change_line(
+        manager, line, {"billed_minutes": billed_minutes, "note": note}, "invoice_line.adjusted"
+    )
     db.session.flush()
 
 
-def write_off(manager: User, line: InvoiceLine, reason: str) -> None:
-    _editable(line.invoice)
+def write_off(
+    manager: User, line: InvoiceLine, reason: str, *, expected_version: int | None
+) -> None:
     reason = reason.strip()
     if not reason:
         raise RuleViolation("Say why this line is written off.", "reason")
-    before = snapshot(line, LINE_FIELDS)
-    line.written_off, line.write_off_reason = True, reason[:NOTE_MAX]
-    _audit(manager, line, before, "invoice_line.written_off")
+    _editable(line.invoice, expected_version)
+    wanted = {"written_off": True, "write_off_reason": reason[:NOTE_MAX]}
+    _change_line(manager, line, wanted, "invoice_line.written_off")
     db.session.flush()
 
 
-def restore(manager: User, line: InvoiceLine) -> None:
-    _editable(line.invoice)
-    before = snapshot(line, LINE_FIELDS)
-    line.written_off, line.write_off_reason = False, ""
-    _audit(manager, line, before, "invoice_line.restored")
+def restore(manager: User, line: InvoiceLine, *, expected_version: int | None) -> None:
+    _editable(line.invoice, expected_version)
+    wanted = {"written_off": False, "write_off_reason": ""}
+    _change_line(manager, line, wanted, "invoice_line.restored")
     db.session.flush()
 
 
-def annotate_invoice(manager: User, invoice: ProposedInvoice, note: str) -> None:
-    _editable(invoice)
+def annotate_invoice(
+    manager: User, invoice: ProposedInvoice, note: str, *, expected_version: int | None
+) -> None:
     note = note.strip()
     if len(note) > NOTE_MAX:
         raise RuleViolation(f"Keep the note under {NOTE_MAX} characters.", "note")
-    record_event(manager, "invoice.annotated", invoice, {"note": invoice.note}, {"note": note})
-    invoice.note = note
+    _editable(invoice, expected_version)
+    edits.write_changes(manager, invoice, {"note": note}, "invoice.annotated")
     db.session.flush()
 
 
-def apply_current_rate(manager: User, invoice: ProposedInvoice) -> None:
+def apply_current_rate(
+    manager: User, invoice: ProposedInvoice, *, expected_version: int | None
+) -> None:
     """Bill every line of the invoice at the client's rate of today."""
-    _editable(invoice)
+    _editable(invoice, expected_version)
     rate = rate_now(invoice.client)
     for line in invoice.lines:
-        if line.rate_cents != rate:
-            before = {"rate_cents": line.rate_cents}
-            line.rate_cents = rate
-            record_event(manager, "invoice_line.rate_applied", line, before, {"rate_cents": rate})
+        _change_line(manager, line, {"rate_cents": rate}, "invoice_line.rate_applied")
     db.session.flush()
 
 
-def mark_reviewed(manager: User, invoice: ProposedInvoice) -> None:
-    _editable(invoice)
+def mark_reviewed(manager: User, invoice: ProposedInvoice, *, expected_version: int | None) -> None:
+    """The manager has checked the invoice as it stood at `expected_version`."""
+    _editable(invoice, expected_version)
     for line in invoice.lines:
         line.reviewed_minutes = line.logged_minutes
-    before = {"status": invoice.status}
-    invoice.status = InvoiceStatus.REVIEWED.value
-    invoice.status_reason = ""
-    invoice.reviewed_client_rate_cents = rate_now(invoice.client)
-    invoice.reviewed_at = utcnow()
-    invoice.reviewed_by_id = manager.id
-    record_event(manager, "invoice.reviewed", invoice, before, {"status": invoice.status})
+    wanted = {
+        "status": InvoiceStatus.REVIEWED.value,
+        "status_reason": "",
+        "reviewed_client_rate_cents": rate_now(invoice.client),
+        "reviewed_at": utcnow(),
+        "reviewed_by_id": manager.id,
+    }
+    edits.write_changes(manager, invoice, wanted, "invoice.reviewed")
     db.session.flush()
 
 

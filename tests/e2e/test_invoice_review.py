@@ -111,7 +111,7 @@ def test_late_time_and_a_rate_change_show_on_the_invoices_and_the_new_rate_is_ap
         make_card(first, MONDAY, "approved")
         late_card = make_card(late, MONDAY, "submitted")
         [invoice] = invoicing.regenerate(MONDAY)
-        invoicing.mark_reviewed(manager, invoice)
+        invoicing.mark_reviewed(manager, invoice, expected_version=invoice.version)
         invoicing.mark_exported(manager, [invoice])
         late_card.status, late_card.decided_at = "approved", invoice.exported_at
         db.session.commit()

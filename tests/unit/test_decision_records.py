@@ -149,12 +149,12 @@ def test_applying_todays_rate_is_audited_by_the_manager_line_by_line():
     make_card(tech, MONDAY, "approved")
     [invoice] = invoicing.regenerate(MONDAY)
     client.billing_rate_cents = 12000
-    invoicing.apply_current_rate(manager, invoice)
+    invoicing.apply_current_rate(manager, invoice, expected_version=invoice.version)
     [line] = invoice.lines
     event = last_event("invoice_line.rate_applied")
     assert (event.actor_id, event.entity_id, event.before, event.after) == (
         manager.id,
         line.id,
-        {"rate_cents": 10000},
-        {"rate_cents": 12000},
+        {"rate_cents": 10000, "version": 1},
+        {"rate_cents": 12000, "version": 2, "invoice_version": invoice.version},
     )

@@ -27,11 +27,11 @@ def test_billed_time_is_between_nothing_and_a_whole_week(minutes, allowed):
     manager, _tech, _client, sr = approved_week()
     line = lines_by_sr(invoicing.regenerate(MONDAY)[0])[sr.id]
     if allowed:
-        invoicing.adjust_line(manager, line, minutes, "")
+        invoicing.adjust_line(manager, line, minutes, "", expected_version=line.invoice.version)
         assert line.billed_minutes == minutes
     else:
         with pytest.raises(RuleViolation) as refused:
-            invoicing.adjust_line(manager, line, minutes, "")
+            invoicing.adjust_line(manager, line, minutes, "", expected_version=line.invoice.version)
         assert (refused.value.field, line.billed_minutes) == ("billed_hours", None)
 
 
@@ -39,12 +39,18 @@ def test_a_negative_bill_or_a_long_note_is_refused_by_its_field():
     manager, _tech, _client, sr = approved_week()
     line = lines_by_sr(invoicing.regenerate(MONDAY)[0])[sr.id]
     with pytest.raises(RuleViolation) as refused:
-        invoicing.adjust_line(manager, line, -1, "")
+        invoicing.adjust_line(manager, line, -1, "", expected_version=line.invoice.version)
     assert refused.value.message == "Bill between 0 and 168 hours."
     with pytest.raises(RuleViolation) as refused:
-        invoicing.adjust_line(manager, line, None, "x" * (invoicing.NOTE_MAX + 1))
+        invoicing.adjust_line(
+            manager,
+            line,
+            None,
+            "x" * (invoicing.NOTE_MAX + 1),
+            expected_version=line.invoice.version,
+        )
     assert refused.value.field == "note"
-    invoicing.adjust_line(manager, line, 90, "  Goodwill  ")
+    invoicing.adjust_line(manager, line, 90, "  Goodwill  ", expected_version=line.invoice.version)
     [event] = events("invoice_line.adjusted")
     assert (event.actor_id, event.entity_id) == (manager.id, line.id)
     assert (event.before["billed_minutes"], event.after["billed_minutes"]) == (None, 90)
@@ -55,12 +61,14 @@ def test_reviewing_and_exporting_record_who_and_when():
     manager, _tech, client, _sr = approved_week()
     [invoice] = invoicing.regenerate(MONDAY)
     invoice.status_reason = "left from before"
-    invoicing.mark_reviewed(manager, invoice)
+    invoicing.mark_reviewed(manager, invoice, expected_version=invoice.version)
     assert (invoice.reviewed_by_id, invoice.status_reason) == (manager.id, "")
     assert invoice.reviewed_client_rate_cents == client.billing_rate_cents
     assert abs(invoice.reviewed_at - utcnow()) < timedelta(seconds=5)
     [reviewed] = events("invoice.reviewed")
-    assert (reviewed.before, reviewed.after) == ({"status": "proposed"}, {"status": "reviewed"})
+    assert (reviewed.before["status"], reviewed.after["status"]) == ("proposed", "reviewed")
+    assert reviewed.after["reviewed_by_id"] == manager.id
+    assert reviewed.after["version"] == reviewed.before["version"] + 1 == invoice.version
     invoicing.mark_exported(manager, [invoice])
     assert invoice.exported_by_id == manager.id
     assert abs(invoice.exported_at - utcnow()) < timedelta(seconds=5)
@@ -75,7 +83,7 @@ def test_reviewing_and_exporting_record_who_and_when():
 def test_a_review_reopened_by_two_changes_gives_both_reasons_and_is_audited():
     manager, tech, client, sr = approved_week()
     [invoice] = invoicing.regenerate(MONDAY)
-    invoicing.mark_reviewed(manager, invoice)
+    invoicing.mark_reviewed(manager, invoice, expected_version=invoice.version)
     make_entry(tech, at(3, 9), 30, sr=sr)
     client.billing_rate_cents = 15000
     [invoice] = invoicing.regenerate(MONDAY)
@@ -94,7 +102,7 @@ def test_a_review_reopened_by_two_changes_gives_both_reasons_and_is_audited():
 def test_a_new_line_after_review_says_so():
     manager, tech, client, _sr = approved_week()
     [invoice] = invoicing.regenerate(MONDAY)
-    invoicing.mark_reviewed(manager, invoice)
+    invoicing.mark_reviewed(manager, invoice, expected_version=invoice.version)
     make_entry(tech, at(4, 9), 60, sr=make_sr(client, "New printer"))
     [invoice] = invoicing.regenerate(MONDAY)
     assert invoice.status_reason.endswith("New printer: new approved time (1.00 h)")
@@ -103,7 +111,7 @@ def test_a_new_line_after_review_says_so():
 def test_time_changed_under_an_exported_invoice_is_listed_and_nothing_else():
     manager, _tech, _client, sr = approved_week()
     [invoice] = invoicing.regenerate(MONDAY)
-    invoicing.mark_reviewed(manager, invoice)
+    invoicing.mark_reviewed(manager, invoice, expected_version=invoice.version)
     invoicing.mark_exported(manager, [invoice])
     assert invoicing.week_review(MONDAY).changed_after_export == []
     line = lines_by_sr(invoice)[sr.id]
@@ -140,12 +148,12 @@ def test_export_takes_reviewed_invoices_with_something_to_bill():
     plan = invoicing.plan_export(MONDAY)
     assert (plan.invoices, plan.not_reviewed, plan.already_exported) == ([], [invoice], [])
     for line in invoice.lines:
-        invoicing.write_off(manager, line, "Warranty")
-    invoicing.mark_reviewed(manager, invoice)
+        invoicing.write_off(manager, line, "Warranty", expected_version=line.invoice.version)
+    invoicing.mark_reviewed(manager, invoice, expected_version=invoice.version)
     assert invoicing.plan_export(MONDAY).invoices == []  # nothing left to bill
     for line in invoice.lines:
-        invoicing.restore(manager, line)
-    invoicing.mark_reviewed(manager, invoice)
+        invoicing.restore(manager, line, expected_version=line.invoice.version)
+    invoicing.mark_reviewed(manager, invoice, expected_version=invoice.version)
     assert invoicing.plan_export(MONDAY).invoices == [invoice]
     invoicing.mark_exported(manager, [invoice])
     plan = invoicing.plan_export(MONDAY)
@@ -161,7 +169,7 @@ def test_quantities_and_rate_flags():
     ]
     manager, _tech, client, _sr = approved_week()
     [invoice] = invoicing.regenerate(MONDAY)
-    invoicing.mark_reviewed(manager, invoice)
+    invoicing.mark_reviewed(manager, invoice, expected_version=invoice.version)
     invoicing.mark_exported(manager, [invoice])
     client.billing_rate_cents = 15000
     assert not any(invoicing.line_rate_differs(line) for line in invoice.lines)  # as sent

@@ -107,9 +107,16 @@ def test_the_managers_edits_survive_regeneration_and_new_time_shows():
     manager, tech, _client, sr = approved_week()
     [invoice] = invoicing.regenerate(MONDAY)
     line = lines_by_sr(invoice)[sr.id]
-    invoicing.adjust_line(manager, line, 90, "Goodwill: 15 minutes off")
-    invoicing.write_off(manager, lines_by_sr(invoice)[None], "Warranty work")
-    invoicing.mark_reviewed(manager, invoice)
+    invoicing.adjust_line(
+        manager, line, 90, "Goodwill: 15 minutes off", expected_version=line.invoice.version
+    )
+    invoicing.write_off(
+        manager,
+        lines_by_sr(invoice)[None],
+        "Warranty work",
+        expected_version=lines_by_sr(invoice)[None].invoice.version,
+    )
+    invoicing.mark_reviewed(manager, invoice, expected_version=invoice.version)
     assert invoice.status == "reviewed"
 
     make_entry(tech, at(3, 9), 30, sr=sr)  # approved later, after a reopen
@@ -131,10 +138,12 @@ def test_write_off_needs_a_reason_and_every_change_is_audited():
     [invoice] = invoicing.regenerate(MONDAY)
     line = lines_by_sr(invoice)[sr.id]
     with pytest.raises(RuleViolation):
-        invoicing.write_off(manager, line, " ")
-    invoicing.adjust_line(manager, line, None, "checked")
-    invoicing.annotate_invoice(manager, invoice, "Send with the UPS receipt")
-    invoicing.mark_reviewed(manager, invoice)
+        invoicing.write_off(manager, line, " ", expected_version=line.invoice.version)
+    invoicing.adjust_line(manager, line, None, "checked", expected_version=line.invoice.version)
+    invoicing.annotate_invoice(
+        manager, invoice, "Send with the UPS receipt", expected_version=invoice.version
+    )
+    invoicing.mark_reviewed(manager, invoice, expected_version=invoice.version)
     actions = db.session.scalars(
         select(AuditEvent.action).where(AuditEvent.actor_id == manager.id)
     ).all()
@@ -144,13 +153,19 @@ def test_write_off_needs_a_reason_and_every_change_is_audited():
 def test_an_exported_invoice_no_longer_changes():
     manager, tech, _client, sr = approved_week()
     [invoice] = invoicing.regenerate(MONDAY)
-    invoicing.mark_reviewed(manager, invoice)
+    invoicing.mark_reviewed(manager, invoice, expected_version=invoice.version)
     invoicing.mark_exported(manager, [invoice])
     make_entry(tech, at(3, 9), 30, sr=sr)
     [invoice, _late] = invoicing.regenerate(MONDAY)
     assert lines_by_sr(invoice)[sr.id].logged_minutes == 105
     with pytest.raises(RuleViolation):
-        invoicing.adjust_line(manager, lines_by_sr(invoice)[sr.id], 10, "")
+        invoicing.adjust_line(
+            manager,
+            lines_by_sr(invoice)[sr.id],
+            10,
+            "",
+            expected_version=lines_by_sr(invoice)[sr.id].invoice.version,
+        )
 
 
 def test_time_approved_after_its_week_was_exported_goes_on_a_supplementary_invoice():
@@ -159,7 +174,7 @@ def test_time_approved_after_its_week_was_exported_goes_on_a_supplementary_invoi
     make_entry(late_tech, at(1, 13), 5 * 60 + 45, sr=sr)
     card = make_card(late_tech, MONDAY, "submitted")  # reopened, say: not approved yet
     [invoice] = invoicing.regenerate(MONDAY)
-    invoicing.mark_reviewed(manager, invoice)
+    invoicing.mark_reviewed(manager, invoice, expected_version=invoice.version)
     invoicing.mark_exported(manager, [invoice])
     exported_total = invoicing.invoice_total(invoice)
 
@@ -186,8 +201,14 @@ def test_time_approved_after_its_week_was_exported_goes_on_a_supplementary_invoi
 def test_a_reviewed_invoice_goes_back_to_proposed_when_its_only_time_is_no_longer_approved():
     manager, tech, _client, sr = approved_week()
     [invoice] = invoicing.regenerate(MONDAY)
-    invoicing.adjust_line(manager, lines_by_sr(invoice)[sr.id], 120, "")
-    invoicing.mark_reviewed(manager, invoice)
+    invoicing.adjust_line(
+        manager,
+        lines_by_sr(invoice)[sr.id],
+        120,
+        "",
+        expected_version=lines_by_sr(invoice)[sr.id].invoice.version,
+    )
+    invoicing.mark_reviewed(manager, invoice, expected_version=invoice.version)
 
     db.session.scalar(select(TimeCard).where(TimeCard.tech_id == tech.id)).status = "draft"
     [invoice] = invoicing.regenerate(MONDAY)
@@ -206,7 +227,7 @@ def test_a_reviewed_invoice_goes_back_to_proposed_when_its_only_time_is_no_longe
 def test_a_rate_change_keeps_each_lines_rate_and_sends_a_reviewed_invoice_back():
     manager, _tech, client, _sr = approved_week()
     [invoice] = invoicing.regenerate(MONDAY)
-    invoicing.mark_reviewed(manager, invoice)
+    invoicing.mark_reviewed(manager, invoice, expected_version=invoice.version)
     total = invoicing.invoice_total(invoice)
 
     client.billing_rate_cents = 15000
@@ -218,9 +239,9 @@ def test_a_rate_change_keeps_each_lines_rate_and_sends_a_reviewed_invoice_back()
     )
     assert all(invoicing.line_rate_differs(line) for line in invoice.lines)
 
-    invoicing.apply_current_rate(manager, invoice)
+    invoicing.apply_current_rate(manager, invoice, expected_version=invoice.version)
     assert {line.rate_cents for line in invoice.lines} == {15000}
-    invoicing.mark_reviewed(manager, invoice)
+    invoicing.mark_reviewed(manager, invoice, expected_version=invoice.version)
     [invoice] = invoicing.regenerate(MONDAY)
     assert (invoice.status, invoice.status_reason) == ("reviewed", "")
 
@@ -229,7 +250,9 @@ def test_keeping_the_old_rate_is_a_decision_that_stays():
     manager, _tech, client, _sr = approved_week()
     [invoice] = invoicing.regenerate(MONDAY)
     client.billing_rate_cents = 15000
-    invoicing.mark_reviewed(manager, invoice)  # reviewed knowing the new rate: keeps 120.00
+    invoicing.mark_reviewed(
+        manager, invoice, expected_version=invoice.version
+    )  # reviewed knowing the new rate: keeps 120.00
     [invoice] = invoicing.regenerate(MONDAY)
     assert invoice.status == "reviewed"
     assert {line.rate_cents for line in invoice.lines} == {12000}
@@ -238,7 +261,7 @@ def test_keeping_the_old_rate_is_a_decision_that_stays():
 def test_regenerating_twice_changes_nothing():
     manager, tech, _client, sr = approved_week()
     [invoice] = invoicing.regenerate(MONDAY)
-    invoicing.mark_reviewed(manager, invoice)
+    invoicing.mark_reviewed(manager, invoice, expected_version=invoice.version)
     invoicing.mark_exported(manager, [invoice])
     make_entry(tech, at(3, 9), 30, sr=sr)
     invoicing.regenerate(MONDAY)
@@ -253,8 +276,14 @@ def test_invoice_csv_parses_back_with_the_values_and_neutralises_formulas():
     manager, _tech, client, sr = approved_week()
     client.name = "=HYPERLINK(evil)"
     [invoice] = invoicing.regenerate(MONDAY)
-    invoicing.adjust_line(manager, lines_by_sr(invoice)[sr.id], 90, "+1 visit")
-    invoicing.mark_reviewed(manager, invoice)
+    invoicing.adjust_line(
+        manager,
+        lines_by_sr(invoice)[sr.id],
+        90,
+        "+1 visit",
+        expected_version=lines_by_sr(invoice)[sr.id].invoice.version,
+    )
+    invoicing.mark_reviewed(manager, invoice, expected_version=invoice.version)
     text = exports.invoices_csv([invoice], date(2026, 11, 23))
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [row["Item"] for row in rows] == [sr.number, "Service"]
@@ -299,10 +328,10 @@ def test_writing_off_and_restoring_a_line_is_audited_and_changes_what_it_bills()
     manager, _tech, _client, sr = approved_week()
     [invoice] = invoicing.regenerate(MONDAY)
     line = lines_by_sr(invoice)[sr.id]
-    invoicing.write_off(manager, line, "  Warranty work  ")
+    invoicing.write_off(manager, line, "  Warranty work  ", expected_version=line.invoice.version)
     assert (line.written_off, line.write_off_reason) == (True, "Warranty work")
     assert invoicing.line_billed(line) == 0
-    invoicing.restore(manager, line)
+    invoicing.restore(manager, line, expected_version=line.invoice.version)
     assert (line.written_off, line.write_off_reason) == (False, "")
     assert invoicing.line_billed(line) == 105
     events = db.session.scalars(
@@ -321,18 +350,24 @@ def test_an_invoice_note_is_trimmed_bounded_and_audited():
     manager, _tech, _client, _sr = approved_week()
     [invoice] = invoicing.regenerate(MONDAY)
     with pytest.raises(RuleViolation) as refused:
-        invoicing.annotate_invoice(manager, invoice, "x" * (invoicing.NOTE_MAX + 1))
+        invoicing.annotate_invoice(
+            manager, invoice, "x" * (invoicing.NOTE_MAX + 1), expected_version=invoice.version
+        )
     assert refused.value.field == "note" and invoice.note == ""
-    invoicing.annotate_invoice(manager, invoice, "x" * invoicing.NOTE_MAX)  # exactly the limit
-    invoicing.annotate_invoice(manager, invoice, "  Send with the receipt ")
+    invoicing.annotate_invoice(
+        manager, invoice, "x" * invoicing.NOTE_MAX, expected_version=invoice.version
+    )  # exactly the limit
+    invoicing.annotate_invoice(
+        manager, invoice, "  Send with the receipt ", expected_version=invoice.version
+    )
     assert invoice.note == "Send with the receipt"
     event = db.session.scalars(
         select(AuditEvent).where(AuditEvent.action == "invoice.annotated").order_by(AuditEvent.id)
     ).all()[-1]
     assert (event.entity_id, event.before, event.after) == (
         invoice.id,
-        {"note": "x" * invoicing.NOTE_MAX},
-        {"note": "Send with the receipt"},
+        {"note": "x" * invoicing.NOTE_MAX, "version": invoice.version - 1},
+        {"note": "Send with the receipt", "version": invoice.version},
     )
 
 
@@ -340,15 +375,26 @@ def test_nothing_on_an_exported_invoice_can_change():
     manager, _tech, _client, sr = approved_week()
     [invoice] = invoicing.regenerate(MONDAY)
     line = lines_by_sr(invoice)[sr.id]
-    invoicing.write_off(manager, lines_by_sr(invoice)[None], "Warranty work")
-    invoicing.mark_reviewed(manager, invoice)
+    invoicing.write_off(
+        manager,
+        lines_by_sr(invoice)[None],
+        "Warranty work",
+        expected_version=lines_by_sr(invoice)[None].invoice.version,
+    )
+    invoicing.mark_reviewed(manager, invoice, expected_version=invoice.version)
     invoicing.mark_exported(manager, [invoice])
     for change in (
-        lambda: invoicing.write_off(manager, line, "late"),
-        lambda: invoicing.restore(manager, lines_by_sr(invoice)[None]),
-        lambda: invoicing.annotate_invoice(manager, invoice, "late"),
-        lambda: invoicing.mark_reviewed(manager, invoice),
-        lambda: invoicing.apply_current_rate(manager, invoice),
+        lambda: invoicing.write_off(manager, line, "late", expected_version=line.invoice.version),
+        lambda: invoicing.restore(
+            manager,
+            lines_by_sr(invoice)[None],
+            expected_version=lines_by_sr(invoice)[None].invoice.version,
+        ),
+        lambda: invoicing.annotate_invoice(
+            manager, invoice, "late", expected_version=invoice.version
+        ),
+        lambda: invoicing.mark_reviewed(manager, invoice, expected_version=invoice.version),
+        lambda: invoicing.apply_current_rate(manager, invoice, expected_version=invoice.version),
     ):
         with pytest.raises(RuleViolation, match="exported"):
             change()

@@ -35,7 +35,7 @@ def test_invoices_exported_before_line_entries_existed_keep_their_time_billed_on
     make_entry(tech, datetime(2026, 11, 17, 9, tzinfo=UTC), 60, sr=sr)
     make_card(tech, monday, "approved")
     [invoice] = invoicing.regenerate(monday)
-    invoicing.mark_reviewed(manager, invoice)
+    invoicing.mark_reviewed(manager, invoice, expected_version=invoice.version)
     invoicing.mark_exported(manager, [invoice])
     db.session.commit()
     db.session.close()

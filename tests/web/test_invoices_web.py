@@ -55,6 +55,12 @@ def test_the_week_shows_each_clients_proposed_invoice(app, login_as, people):
     assert "217.50" in page  # 1.5 h at 145.00
 
 
+def shown(app, invoice_id) -> dict:
+    """The version field an invoice's forms carry, as the page showed it."""
+    with app.app_context():
+        return {"version": str(db.session.get(ProposedInvoice, invoice_id).version)}
+
+
 def test_adjusting_a_line_returns_the_invoice_fragment(app, login_as, people):
     approved_time(app, people)
     manager = login_as("service_manager")
@@ -62,7 +68,7 @@ def test_adjusting_a_line_returns_the_invoice_fragment(app, login_as, people):
     line_id, invoice_id = first_line(app)
     response = manager.post(
         f"/manage/invoices/lines/{line_id}",
-        data={"billed_hours": "1.25", "note": "Travel not billed"},
+        data={"billed_hours": "1.25", "note": "Travel not billed", **shown(app, invoice_id)},
         headers=HTMX,
     )
     page = response.get_data(as_text=True)
@@ -93,7 +99,9 @@ def test_export_needs_review_then_downloads_and_asks_before_a_second_export(app,
     _line_id, invoice_id = first_line(app)
     export = f"/manage/invoices/{MONDAY.isoformat()}/export"
     assert manager.post(export).headers["Location"] == WEEK
-    manager.post(f"/manage/invoices/{invoice_id}/reviewed", headers=HTMX)
+    manager.post(
+        f"/manage/invoices/{invoice_id}/reviewed", data=shown(app, invoice_id), headers=HTMX
+    )
     download = manager.post(export)
     assert download.mimetype == "text/csv"
     assert (
@@ -144,7 +152,7 @@ def test_time_approved_after_export_shows_as_a_late_supplementary_invoice(app, l
     manager = login_as("service_manager")
     manager.post(PROPOSE)
     _line_id, invoice_id = first_line(app)
-    manager.post(f"/manage/invoices/{invoice_id}/reviewed")
+    manager.post(f"/manage/invoices/{invoice_id}/reviewed", data=shown(app, invoice_id))
     assert manager.post(f"/manage/invoices/{MONDAY.isoformat()}/export").status_code == 200
 
     _approve_later_time(app, people, 345)
@@ -163,7 +171,7 @@ def test_a_rate_change_shows_on_the_invoice_and_is_applied_only_when_asked(app, 
     manager = login_as("service_manager")
     manager.post(PROPOSE)
     _line_id, invoice_id = first_line(app)
-    manager.post(f"/manage/invoices/{invoice_id}/reviewed")
+    manager.post(f"/manage/invoices/{invoice_id}/reviewed", data=shown(app, invoice_id))
     with app.app_context():
         db.session.get(ProposedInvoice, invoice_id).client.billing_rate_cents = 16000
         db.session.commit()
@@ -178,7 +186,9 @@ def test_a_rate_change_shows_on_the_invoice_and_is_applied_only_when_asked(app, 
     assert "217.50" in page and "the client's rate is now 160.00" in page
     assert login_as("technician").post(f"/manage/invoices/{invoice_id}/rate").status_code == 403
     manager = login_as("service_manager")
-    fragment = manager.post(f"/manage/invoices/{invoice_id}/rate", headers=HTMX)
+    fragment = manager.post(
+        f"/manage/invoices/{invoice_id}/rate", data=shown(app, invoice_id), headers=HTMX
+    )
     assert fragment.status_code == 200
     assert "240.00" in fragment.get_data(as_text=True)  # 1.5 h at 160.00
 
@@ -190,7 +200,7 @@ def test_export_brings_proposals_up_to_date_first_and_says_when_a_review_went_ba
     manager = login_as("service_manager")
     manager.post(PROPOSE)
     _line_id, invoice_id = first_line(app)
-    manager.post(f"/manage/invoices/{invoice_id}/reviewed")
+    manager.post(f"/manage/invoices/{invoice_id}/reviewed", data=shown(app, invoice_id))
     _approve_later_time(app, people, 60)  # more approved time, after the review
     response = manager.post(f"/manage/invoices/{MONDAY.isoformat()}/export", follow_redirects=True)
     page = response.get_data(as_text=True)
@@ -239,3 +249,80 @@ def test_two_first_proposals_at_once_both_answer_and_make_one_invoice(
     with app.app_context():
         assert len(db.session.scalars(select(ProposedInvoice)).all()) == 1
         assert len(db.session.scalars(select(InvoiceLine)).all()) == 1
+
+
+def _another_manager_bills(app, line_id, minutes, note):
+    from mspboard.services import invoicing
+    from tests.factories import make_user
+
+    with app.app_context():
+        priya = make_user(role="service_manager", name="Priya Shah")
+        line = db.session.get(InvoiceLine, line_id)
+        invoicing.adjust_line(priya, line, minutes, note, expected_version=line.invoice.version)
+        db.session.commit()
+
+
+def test_marking_reviewed_an_invoice_changed_since_it_was_shown_is_refused(app, login_as, people):
+    approved_time(app, people)
+    manager = login_as("service_manager")
+    manager.post(PROPOSE)
+    line_id, invoice_id = first_line(app)
+    seen = shown(app, invoice_id)
+    _another_manager_bills(app, line_id, 60, "Goodwill")
+
+    refused = manager.post(f"/manage/invoices/{invoice_id}/reviewed", data=seen, headers=HTMX)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 409
+    assert "Not saved yet. Priya Shah changed the billed minutes to 60 min" in page
+    with app.app_context():
+        assert db.session.get(ProposedInvoice, invoice_id).status == "proposed"
+    # The invoice shown now carries its new version: one more click reviews what was seen.
+    again = manager.post(
+        f"/manage/invoices/{invoice_id}/reviewed", data=shown(app, invoice_id), headers=HTMX
+    )
+    assert again.status_code == 200
+    with app.app_context():
+        assert db.session.get(ProposedInvoice, invoice_id).status == "reviewed"
+
+
+def test_a_stale_line_edit_keeps_the_typed_values_to_save_again(app, login_as, people):
+    approved_time(app, people)
+    manager = login_as("service_manager")
+    manager.post(PROPOSE)
+    line_id, invoice_id = first_line(app)
+    seen = shown(app, invoice_id)
+    _another_manager_bills(app, line_id, 60, "Goodwill")
+
+    path = f"/manage/invoices/lines/{line_id}"
+    refused = manager.post(
+        path, data={"billed_hours": "2.00", "note": "Two visits", **seen}, headers=HTMX
+    )
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 409
+    assert 'value="2.00"' in page and 'value="Two visits"' in page
+    with app.app_context():
+        assert db.session.get(InvoiceLine, line_id).billed_minutes == 60
+    assert (
+        manager.post(
+            path,
+            data={"billed_hours": "2.00", "note": "Two visits", **shown(app, invoice_id)},
+            headers=HTMX,
+        ).status_code
+        == 200
+    )
+    with app.app_context():
+        assert db.session.get(InvoiceLine, line_id).billed_minutes == 120
+
+
+def test_new_approved_time_makes_an_open_invoice_page_stale(app, login_as, people):
+    approved_time(app, people)
+    manager = login_as("service_manager")
+    manager.post(PROPOSE)
+    _line_id, invoice_id = first_line(app)
+    seen = shown(app, invoice_id)
+    _approve_later_time(app, people, 60)
+    manager.post(PROPOSE)
+    refused = manager.post(f"/manage/invoices/{invoice_id}/reviewed", data=seen, headers=HTMX)
+    assert refused.status_code == 409
+    with app.app_context():
+        assert db.session.get(ProposedInvoice, invoice_id).status == "proposed"
