@@ -12,7 +12,7 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
-from flask import Flask
+from flask import Flask, abort
 from sqlalchemy import select, text
 
 from mspboard.inputs import CONTROL_MESSAGE, DATE_MESSAGE, NUMBER_MESSAGE
@@ -168,6 +168,25 @@ def _rows(app) -> tuple[int, ...]:
             db.session.scalar(select(db.func.count()).select_from(model))
             for model in (User, Client, ServiceRequest, TvLink, ShopSettings, AgendaItem)
         )
+
+
+def test_nul_in_a_planner_title_is_refused_next_to_the_field(app, login_as, people):
+    with app.app_context():
+        tech_id = _id(User, email=people["technician"])
+    response = login_as("service_manager").post(
+        "/manage/planner/2030-01-07/items",
+        data={
+            "tech_id": str(tech_id),
+            "day": "2030-01-08",
+            "start": "09:00",
+            "end": "10:00",
+            "title": "Patch\x00servers",
+        },
+    )
+    assert response.status_code == 422
+    assert field_error(response, "title") == CONTROL_MESSAGE
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(ScheduleItem)) == 0
 
 
 def test_nul_in_a_phone_note_is_refused_and_the_note_is_not_kept(app, login_as):
@@ -386,23 +405,31 @@ def test_a_bulk_acknowledgement_naming_odd_ids_is_answered(login_as):
 
 @pytest.fixture
 def failing_route(app: Flask):
-    """A view whose statement the database refuses, then a bug: the 500 page must still
-    render (on PostgreSQL the transaction is aborted until someone rolls it back)."""
+    """A view whose statement the database refuses, then a bug or a 404: the error page must
+    still render (on PostgreSQL the transaction is aborted until someone rolls it back)."""
     app.config["PROPAGATE_EXCEPTIONS"] = False
 
-    @app.get("/__test/fails-after-a-bad-statement")
-    def fails():
+    @app.get("/__test/fails-after-a-bad-statement/<how>")
+    def fails(how: str):
         with contextlib.suppress(Exception):
             db.session.execute(text("SELECT * FROM no_such_table"))
+        if how == "404":
+            abort(404)
         raise RuntimeError("a bug")
 
     return "/__test/fails-after-a-bad-statement"
 
 
-def test_the_error_page_renders_after_a_failed_statement(login_as, failing_route):
-    response = login_as("service_manager").get(failing_route)
-    assert response.status_code == 500
-    assert "Something went wrong on our side" in response.get_data(as_text=True)
+@pytest.mark.parametrize(
+    ("how", "status", "title"),
+    [("bug", 500, "Something went wrong on our side"), ("404", 404, "Page not found")],
+)
+def test_the_error_page_renders_after_a_failed_statement(
+    login_as, failing_route, how, status, title
+):
+    response = login_as("service_manager").get(f"{failing_route}/{how}")
+    assert response.status_code == status
+    assert title in response.get_data(as_text=True)
 
 
 # ---- defect 8: a clock time that does not exist -------------------------------------------
