@@ -486,24 +486,33 @@ class TestClockChangeNights:
         with app.app_context():
             assert db.session.scalar(select(db.func.count()).select_from(TimeEntry)) == 0
 
-    def test_a_planner_time_that_happens_twice_is_the_first_and_says_so(
+    def test_a_planner_time_that_happens_twice_asks_which_and_shows_the_zone(
         self, app, login_as, people
     ):
         with app.app_context():
             tech_id = _id(User, email=people["technician"])
-        response = login_as("service_manager").post(
+        desk = login_as("service_manager")
+        data = {
+            "tech_id": str(tech_id),
+            "day": "2026-11-01",
+            "start": "01:30",
+            "end": "03:00",
+            "title": "Night patching",
+        }
+        asked = desk.post("/manage/planner/2026-10-26/items", data=data)
+        assert asked.status_code == 422
+        assert field_error(asked, "start").startswith("01:30 happens twice on Sun 01 Nov")
+        assert "01:30 EST, an hour later" in asked.get_data(as_text=True)
+        saved = desk.post(
             "/manage/planner/2026-10-26/items",
-            data={
-                "tech_id": str(tech_id),
-                "day": "2026-11-01",
-                "start": "01:30",
-                "end": "03:00",
-                "title": "Night patching",
-            },
+            data={**data, "start_fold": "1"},
             follow_redirects=True,
         )
-        assert response.status_code == 200
-        assert "Sun 01 Nov 01:30 EDT" in response.get_data(as_text=True)
+        assert saved.status_code == 200
+        assert "Sun 01 Nov 01:30 EST" in saved.get_data(as_text=True)
         with app.app_context():
             item = db.session.scalar(select(ScheduleItem))
-            assert item.starts_at.isoformat() == "2026-11-01T05:30:00+00:00"
+            assert item.starts_at.isoformat() == "2026-11-01T06:30:00+00:00"
+            item_id = item.id
+        edit = desk.get(f"/manage/planner/2026-10-26/items/{item_id}/edit")
+        assert '<option selected value="1">' in edit.get_data(as_text=True)
