@@ -516,3 +516,49 @@ class TestClockChangeNights:
             item_id = item.id
         edit = desk.get(f"/manage/planner/2026-10-26/items/{item_id}/edit")
         assert '<option selected value="1">' in edit.get_data(as_text=True)
+
+
+# ---- a phone change the database refuses ---------------------------------------------------
+
+
+def _refused_by_the_database(times: int):
+    from sqlalchemy.exc import IntegrityError
+
+    from mspboard.services import agenda
+
+    real, calls = agenda.add_note, []
+
+    def add_note(*args, **kwargs):
+        calls.append(1)
+        if len(calls) <= times:
+            raise IntegrityError("INSERT", {}, Exception("CHECK constraint failed"))
+        return real(*args, **kwargs)
+
+    return add_note, calls
+
+
+def test_a_phone_change_the_database_always_refuses_is_a_422_not_send_again(
+    app, login_as, monkeypatch
+):
+    from mspboard.field import routes
+
+    add_note, calls = _refused_by_the_database(times=99)
+    monkeypatch.setattr(routes.agenda, "add_note", add_note)
+    response = phone_post(login_as("technician"), "/m/agenda", {"text": "Vendor call"})
+    assert response.status_code == 422
+    assert response.get_json()["message"].startswith("This change cannot be saved as it is")
+    assert len(calls) == 2
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(AgendaItem)) == 0
+
+
+def test_a_phone_change_that_lost_a_race_is_run_again_and_saved(app, login_as, monkeypatch):
+    from mspboard.field import routes
+
+    add_note, calls = _refused_by_the_database(times=1)
+    monkeypatch.setattr(routes.agenda, "add_note", add_note)
+    response = phone_post(login_as("technician"), "/m/agenda", {"text": "Vendor call"})
+    assert response.status_code == 201
+    assert len(calls) == 2
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(AgendaItem)) == 1
