@@ -121,6 +121,9 @@ WRITES: dict[str, set[str]] = {
 # Keys routes read from request.form or request.args themselves, outside a form class.
 RAW_KEYS = {"active", "card", "billed_hours", "note", "reason", "confirm", "next", "sr", "tech"}
 RAW_KEYS |= {"day", "q", "assignee", "client", "priority", "mine", "items", "uuid", "at"}
+# The query-string keys routes and forms read (the board's filters, the planner's prefill,
+# the sign-in's way back); other keys are drawn too, less often.
+QUERY_KEYS = sorted({"next", "q", "assignee", "client", "priority", "mine", "sr", "tech", "day"})
 
 
 def _form_classes() -> list[type]:
@@ -216,6 +219,10 @@ HOSTILE = [
     "\x07\x1b[31mred",
     "\x7f\x85",
     "line\nbreak\ttab\r",
+    "\r\n",
+    "/board\r\nSet-Cookie: x=1",
+    "/m/\x00",
+    "//evil.example/",
     "\u202eevil.exe",
     "\u2066isolate\u2069",
     "x" * 5000,
@@ -392,7 +399,8 @@ def requests(
             value = draw(hostile)
         pattern = f"<{converter}:{name}>" if converter else f"<{name}>"
         path = path.replace(pattern, quote(value, safe="") or "x", 1)
-    query = draw(st.dictionaries(st.sampled_from(FIELDS), hostile, max_size=3))
+    query_keys = st.one_of(st.sampled_from(QUERY_KEYS), st.sampled_from(FIELDS))
+    query = draw(st.dictionaries(query_keys, hostile, max_size=3))
     data: dict[str, object] = {}
     if method != "GET":
         own = forms.get(rule.endpoint)
@@ -421,6 +429,9 @@ def requests(
             [{}, {"HX-Request": "true"}, {"Accept": "application/json"}, {"X-Made-By": "1"}]
         )
     )
+    if rule.endpoint == "auth.login" and method == "POST" and draw(st.integers(0, 2)) == 0:
+        # A real sign-in now and then, so what happens after it (the `next` link) is walked.
+        data.update(email="tech@example.test", password=PASSWORD)
     if csrf == "bogus":
         data["csrf_token"] = draw(hostile)
     if method != "GET" and draw(st.integers(0, 199)) == 0:

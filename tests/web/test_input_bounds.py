@@ -28,7 +28,7 @@ from mspboard.models import (
     User,
     db,
 )
-from tests.factories import make_client, make_sr
+from tests.factories import PASSWORD, make_client, make_sr
 from tests.field_factories import make_time_off
 from tests.shop_time import today_local
 from tests.web.test_invoices_web import WEEK as INVOICE_WEEK
@@ -200,6 +200,17 @@ def test_nul_in_the_login_email_is_a_422_not_a_500(client, people):
     response = client.post("/login", data={"email": "tech@example.test\x00", "password": "x"})
     assert response.status_code == 422
     assert field_error(response, "email") == CONTROL_MESSAGE
+
+
+@pytest.mark.parametrize("target", ["/board\r\nX-Evil: 1", "/m/\x00", "/sr/new\t"])
+def test_a_sign_in_link_with_control_characters_lands_on_the_home_page(client, people, target):
+    response = client.post(
+        "/login",
+        query_string={"next": target},
+        data={"email": "tech@example.test", "password": PASSWORD},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/m/"
 
 
 def test_bidi_overrides_are_removed_from_single_line_text(app, login_as, shop):
