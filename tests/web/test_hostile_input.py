@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import re
 import traceback
@@ -439,7 +440,11 @@ def requests(
         # spool to a temporary file in the test client).
         data = {key: value for key, value in data.items() if value is not FILE}
         data["description"] = "x" * (1024 * 1024 + 10)
-    return Case(rule.endpoint, method, path, query, data, headers, csrf)
+    body = None
+    if method != "GET" and draw(st.integers(0, 19)) == 0:
+        # Now and then a JSON body instead of a form, of whatever shape.
+        body = draw(st.sampled_from(["[1, 2]", '"text"', "null", "{", json.dumps(BASELINE)]))
+    return Case(rule.endpoint, method, path, query, data, headers, csrf, body)
 
 
 @dataclass
@@ -451,6 +456,7 @@ class Case:
     data: dict[str, object]
     headers: dict[str, str]
     csrf: str  # how the session's token travels: form, header, none or bogus
+    json_body: str | None = None
 
     def send(self, client: FlaskClient, token: str):
         files = any(value is FILE for value in self.data.values())
@@ -463,6 +469,15 @@ class Case:
             data["csrf_token"] = token
         elif self.csrf == "header":
             headers["X-CSRFToken"] = token
+        if self.json_body is not None:
+            return client.open(
+                self.path,
+                method=self.method,
+                query_string=self.query,
+                data=self.json_body,
+                headers=headers,
+                content_type="application/json",
+            )
         return client.open(
             self.path,
             method=self.method,
@@ -474,7 +489,8 @@ class Case:
 
     def describe(self) -> str:
         short = {k: (repr(v)[:60] if v is not FILE else "<file>") for k, v in self.data.items()}
-        return f"{self.method} {self.path[:120]} ?{self.query!r:.200} {short} {self.headers}"
+        body = f" json={self.json_body[:40]!r}" if self.json_body is not None else ""
+        return f"{self.method} {self.path[:120]} ?{self.query!r:.200} {short} {self.headers}{body}"
 
 
 @dataclass
