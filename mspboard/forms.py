@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import date, time
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
@@ -13,6 +13,7 @@ from flask import request
 from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, IntegerField, PasswordField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 from wtforms.widgets import HiddenInput
 
@@ -20,6 +21,7 @@ from mspboard.inputs import InputForm
 from mspboard.models import db
 from mspboard.services.edits import EditConflict, changes_since, readable, version_of
 from mspboard.services.errors import RuleViolation
+from mspboard.services.local_time import fold_choices, local
 
 T = TypeVar("T")
 
@@ -174,3 +176,29 @@ def form_status(form: FlaskForm | None = None) -> int:
     if form is not None and getattr(form, "conflict", None) is not None:
         return 409
     return 422 if request.method == "POST" else 200
+
+
+# ---- a clock time that happens twice (the night the clocks go back) --------------------------
+# A form with a time field `start` has a select `start_fold`, offered only for such a time.
+
+
+def chosen_fold(value: str | None) -> int | None:
+    """0 for the first occurrence, 1 for the second, None when none was chosen."""
+    return {"0": 0, "1": 1}.get(value or "")
+
+
+def offer_folds(form: FlaskForm, field: str, choices: list[tuple[str, str]]) -> None:
+    """Ask which of the two occurrences of a repeated clock time is meant."""
+    form[f"{field}_fold"].choices = [SelectChoice("", "Choose one")] + [
+        SelectChoice(value, label) for value, label in choices
+    ]
+
+
+def prefill_fold(form: FlaskForm, field: str, moment: datetime) -> None:
+    """A saved time at a repeated clock time opens with its own occurrence chosen, so saving
+    the form unchanged keeps it where it is."""
+    shown = local(moment)
+    choices = fold_choices(shown.date(), shown.time())
+    if choices:
+        offer_folds(form, field, choices)
+        form[f"{field}_fold"].data = str(shown.fold)

@@ -43,8 +43,8 @@ def load_user(login_id: str) -> User | None:
 
 def _safe_next(target: str | None) -> str | None:
     """Only same-site paths, so a crafted link cannot send someone elsewhere after sign-in."""
-    if not target:
-        return None
+    if not target or not target.isprintable():
+        return None  # a line break or other control character would break the Location header
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import cast
 
 from flask import Blueprint, Response, abort, render_template, url_for
@@ -35,14 +35,14 @@ from mspboard.field.writes import (
     write_key,
     write_moment,
 )
-from mspboard.forms import attach_violation
+from mspboard.forms import attach_violation, chosen_fold, offer_folds, prefill_fold
 from mspboard.htmx import render
 from mspboard.models import Role, ServiceRequest, TimeEntry, db, utcnow
 from mspboard.services import agenda, audit_trail, checkins, time_cards, time_entries, time_off
 from mspboard.services import schedule_acknowledgements as acks
 from mspboard.services.errors import RuleViolation
 from mspboard.services.field_day import active_clients, my_day, my_queue, offline_reading
-from mspboard.services.local_time import AmbiguousLocalTime, fold_choices
+from mspboard.services.local_time import AmbiguousLocalTime
 from mspboard.services.service_requests import open_srs_for
 from mspboard.services.shop_settings import shop_zone
 from mspboard.services.time_weeks import day_from_text, week_start_of
@@ -240,17 +240,6 @@ def _entry_form(form: EntryForm, entry: TimeEntry | None = None) -> EntryForm:
     return form
 
 
-def _fold(value: str | None) -> int | None:
-    return {"0": 0, "1": 1}.get(value or "")
-
-
-def _offer_folds(form: EntryForm, field: str, choices: list[tuple[str, str]]) -> None:
-    """Ask which of the two occurrences of a repeated clock time is meant."""
-    getattr(form, f"{field}_fold").choices = [SelectChoice("", "Choose one")] + [
-        SelectChoice(v, label) for v, label in choices
-    ]
-
-
 def _entry_fields(form: EntryForm) -> time_entries.EntryFields:
     duration = timedelta(minutes=form.duration.data) if form.duration.data else None
     try:
@@ -259,11 +248,11 @@ def _entry_fields(form: EntryForm) -> time_entries.EntryFields:
             form.start.data,
             end=form.end.data,
             duration=duration,
-            start_fold=_fold(form.start_fold.data),
-            end_fold=_fold(form.end_fold.data),
+            start_fold=chosen_fold(form.start_fold.data),
+            end_fold=chosen_fold(form.end_fold.data),
         )
     except AmbiguousLocalTime as ambiguous:
-        _offer_folds(form, ambiguous.field or "start", ambiguous.choices)
+        offer_folds(form, ambiguous.field or "start", ambiguous.choices)
         raise
     return time_entries.EntryFields(
         started_at=started,
@@ -310,26 +299,16 @@ def entry_add():
     return _invalid("field/entry_form.html", "field/_entry_form.html", **_entry_page(form, None))
 
 
-def _prefill_fold(form: EntryForm, field: str, moment: datetime) -> None:
-    """An entry at a repeated clock time opens with its own occurrence chosen, so saving it
-    unchanged keeps it where it is."""
-    shown = moment.astimezone(shop_zone())
-    choices = fold_choices(shown.date(), shown.time())
-    if choices:
-        _offer_folds(form, field, choices)
-        getattr(form, f"{field}_fold").data = str(shown.fold)
-
-
 @bp.get("/entries/<int:entry_id>/edit")
 def entry_edit(entry_id: int):
     entry = _my_entry(entry_id)
     form = _entry_form(EntryForm(formdata=None), entry)
     local_start = entry.started_at.astimezone(shop_zone())
     form.day.data, form.start.data = local_start.date(), local_start.time().replace(second=0)
-    _prefill_fold(form, "start", entry.started_at)
+    prefill_fold(form, "start", entry.started_at)
     if entry.ended_at:
         form.end.data = entry.ended_at.astimezone(shop_zone()).time().replace(second=0)
-        _prefill_fold(form, "end", entry.ended_at)
+        prefill_fold(form, "end", entry.ended_at)
     form.sr_id.data = entry.sr_id
     form.client_id.data = None if entry.sr_id else entry.client_id
     form.billable.data = "1" if entry.billable else "0"

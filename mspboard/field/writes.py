@@ -38,6 +38,12 @@ REPLAY_HEADER = "Idempotent-Replay"
 # How far ahead of the server a phone's clock may run before its moment is refused.
 CLOCK_SKEW = timedelta(minutes=2)
 INVALID = 422
+# A change the database refuses twice, against whatever got there first: sending it again
+# cannot help, so the phone keeps it for the tech to edit or discard.
+UNSAVEABLE = (
+    "This change cannot be saved as it is: it conflicts with what is already stored. "
+    "Edit it or discard it."
+)
 
 
 @dataclass
@@ -146,6 +152,29 @@ def _already_saved(key: str, fingerprint: str) -> Response | None:
     return _replay_or_conflict(key, fingerprint)
 
 
+def _run(view: Callable[..., Any], args: Any, kwargs: Any, key: str, fingerprint: str) -> Any:
+    """Run the view once: store its change with the key and commit, or say why not."""
+    try:
+        outcome = view(*args, **kwargs)
+    except RuleViolation as violation:
+        db.session.rollback()
+        return _already_saved(key, fingerprint) or refusal(violation.message, field=violation.field)
+    if not isinstance(outcome, Done):
+        db.session.rollback()
+        return _already_saved(key, fingerprint) or outcome
+    body = json.dumps(
+        {
+            "ok": True,
+            "message": outcome.message,
+            "next": outcome.next_url,
+            "warning": outcome.warning,
+        }
+    )
+    idempotency.remember(key, current_user, fingerprint, outcome.status, body)
+    db.session.commit()
+    return _answer(outcome.status, body, replayed=False)
+
+
 def phone_write(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
@@ -171,35 +200,20 @@ def phone_write(view: Callable[..., Any]) -> Callable[..., Any]:
         if replay is not None:
             return replay
         g.write_key, g.write_moment = key, moment
-        try:
-            outcome = view(*args, **kwargs)
-            if not isinstance(outcome, Done):
+        for attempt in (1, 2):
+            try:
+                return _run(view, args, kwargs, key, fingerprint)
+            except (IntegrityError, StaleDataError):
+                # The same change arriving twice at once: the first one stored it. Or another
+                # change (a desk edit of the same record) got there first: running this one
+                # again meets it as a rule would.
                 db.session.rollback()
-                return _already_saved(key, fingerprint) or outcome
-            body = json.dumps(
-                {
-                    "ok": True,
-                    "message": outcome.message,
-                    "next": outcome.next_url,
-                    "warning": outcome.warning,
-                }
-            )
-            idempotency.remember(key, current_user, fingerprint, outcome.status, body)
-            db.session.commit()
-        except RuleViolation as violation:
-            db.session.rollback()
-            return _already_saved(key, fingerprint) or refusal(
-                violation.message, field=violation.field
-            )
-        except (IntegrityError, StaleDataError):
-            # The same change arriving twice at once (the first one stored it), or a desk
-            # edit of the same record landing between this change's read and its write.
-            db.session.rollback()
-            replay = _replay_or_conflict(key, fingerprint)
-            if replay is None:
-                return refusal("Another change got there first; send this one again.", 409)
-            return replay
-        return _answer(outcome.status, body, replayed=False)
+                replay = _replay_or_conflict(key, fingerprint)
+                if replay is not None:
+                    return replay
+                if attempt == 2:
+                    return refusal(UNSAVEABLE)
+        raise AssertionError("unreachable")
 
     return wrapped
 

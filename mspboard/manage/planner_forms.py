@@ -14,9 +14,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
-from mspboard.forms import VersionedForm, VersionField
+from mspboard.forms import VersionedForm, VersionField, chosen_fold, offer_folds, prefill_fold
 from mspboard.inputs import InputForm, optional_id
 from mspboard.models import ScheduleItem, ServiceRequest, User
+from mspboard.services.local_time import AmbiguousLocalTime
 from mspboard.services.planner import ItemFields, item_times
 
 
@@ -32,6 +33,9 @@ class PlannerItemForm(VersionedForm):
     day = DateField("Day", validators=[InputRequired("Pick the day.")])
     start = TimeField("Start", validators=[InputRequired("Give the start time.")])
     end = TimeField("End", validators=[InputRequired("Give the end time.")])
+    # Offered only when a time happens twice that night (the clocks go back).
+    start_fold = SelectField("Which start?", choices=[], validate_choice=False)
+    end_fold = SelectField("Which end?", choices=[], validate_choice=False)
     sr_id = SelectField(
         "Service request", coerce=optional_id, validate_choice=False, validators=[Optional()]
     )
@@ -57,6 +61,8 @@ class PlannerItemForm(VersionedForm):
         self.day.data = starts.date()
         self.start.data = starts.time().replace(second=0, microsecond=0)
         self.end.data = ends.time().replace(second=0, microsecond=0)
+        prefill_fold(self, "start", item.starts_at)
+        prefill_fold(self, "end", item.ends_at)
         self.sr_id.data = item.sr_id
         same_as_sr = item.service_request is not None and item.title == item.service_request.title
         self.title.data = "" if same_as_sr else item.title
@@ -64,7 +70,17 @@ class PlannerItemForm(VersionedForm):
         self.travel_notes.data = item.travel_notes
 
     def to_fields(self) -> ItemFields:
-        starts_at, ends_at = item_times(self.day.data, self.start.data, self.end.data)
+        try:
+            starts_at, ends_at = item_times(
+                self.day.data,
+                self.start.data,
+                self.end.data,
+                chosen_fold(self.start_fold.data),
+                chosen_fold(self.end_fold.data),
+            )
+        except AmbiguousLocalTime as ambiguous:
+            offer_folds(self, ambiguous.field or "start", ambiguous.choices)
+            raise
         return ItemFields(
             tech_id=self.tech_id.data,
             starts_at=starts_at,

@@ -65,13 +65,15 @@ def next_week_start(now: datetime | None = None) -> date:
     return monday_of(local_date(now or utcnow())) + timedelta(days=7)
 
 
-def item_times(day: date, start: time, end: time) -> tuple[datetime, datetime]:
+def item_times(
+    day: date, start: time, end: time, start_fold: int | None = None, end_fold: int | None = None
+) -> tuple[datetime, datetime]:
     """A shop-local day and clock times as aware datetimes (stored as UTC). A time that does
-    not exist that night is refused next to its field; one that happens twice is taken as
-    its first occurrence, and the planner shows it with its zone abbreviation."""
+    not exist that night is refused next to its field; one that happens twice needs its
+    fold (0 the first, 1 an hour later), as on the phone."""
     return (
-        typed_instant(day, start, "start", fold=0),
-        typed_instant(day, end, "end", fold=0),
+        typed_instant(day, start, "start", start_fold),
+        typed_instant(day, end, "end", end_fold),
     )
 
 

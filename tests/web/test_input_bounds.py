@@ -11,7 +11,7 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
-from flask import Flask
+from flask import Flask, abort
 from sqlalchemy import select, text
 
 from mspboard.inputs import CONTROL_MESSAGE, DATE_MESSAGE, NUMBER_MESSAGE
@@ -27,7 +27,7 @@ from mspboard.models import (
     User,
     db,
 )
-from tests.factories import make_client, make_sr
+from tests.factories import PASSWORD, make_client, make_sr
 from tests.field_factories import make_time_off
 from tests.shop_time import today_local
 from tests.web.test_invoices_web import WEEK as INVOICE_WEEK
@@ -169,6 +169,25 @@ def _rows(app) -> tuple[int, ...]:
         )
 
 
+def test_nul_in_a_planner_title_is_refused_next_to_the_field(app, login_as, people):
+    with app.app_context():
+        tech_id = _id(User, email=people["technician"])
+    response = login_as("service_manager").post(
+        "/manage/planner/2030-01-07/items",
+        data={
+            "tech_id": str(tech_id),
+            "day": "2030-01-08",
+            "start": "09:00",
+            "end": "10:00",
+            "title": "Patch\x00servers",
+        },
+    )
+    assert response.status_code == 422
+    assert field_error(response, "title") == CONTROL_MESSAGE
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(ScheduleItem)) == 0
+
+
 def test_nul_in_a_phone_note_is_refused_and_the_note_is_not_kept(app, login_as):
     tech = login_as("technician")
     refused = phone_post(tech, "/m/agenda", {"text": "Vendor\x00call"})
@@ -180,6 +199,17 @@ def test_nul_in_the_login_email_is_a_422_not_a_500(client, people):
     response = client.post("/login", data={"email": "tech@example.test\x00", "password": "x"})
     assert response.status_code == 422
     assert field_error(response, "email") == CONTROL_MESSAGE
+
+
+@pytest.mark.parametrize("target", ["/board\r\nX-Evil: 1", "/m/\x00", "/sr/new\t"])
+def test_a_sign_in_link_with_control_characters_lands_on_the_home_page(client, people, target):
+    response = client.post(
+        "/login",
+        query_string={"next": target},
+        data={"email": "tech@example.test", "password": PASSWORD},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/m/"
 
 
 def test_bidi_overrides_are_removed_from_single_line_text(app, login_as, shop):
@@ -383,23 +413,31 @@ def test_a_bulk_acknowledgement_naming_odd_ids_is_answered(login_as):
 
 @pytest.fixture
 def failing_route(app: Flask):
-    """A view whose statement the database refuses, then a bug: the 500 page must still
-    render (on PostgreSQL the transaction is aborted until someone rolls it back)."""
+    """A view whose statement the database refuses, then a bug or a 404: the error page must
+    still render (on PostgreSQL the transaction is aborted until someone rolls it back)."""
     app.config["PROPAGATE_EXCEPTIONS"] = False
 
-    @app.get("/__test/fails-after-a-bad-statement")
-    def fails():
+    @app.get("/__test/fails-after-a-bad-statement/<how>")
+    def fails(how: str):
         with contextlib.suppress(Exception):
             db.session.execute(text("SELECT * FROM no_such_table"))
+        if how == "404":
+            abort(404)
         raise RuntimeError("a bug")
 
     return "/__test/fails-after-a-bad-statement"
 
 
-def test_the_error_page_renders_after_a_failed_statement(login_as, failing_route):
-    response = login_as("service_manager").get(failing_route)
-    assert response.status_code == 500
-    assert "Something went wrong on our side" in response.get_data(as_text=True)
+@pytest.mark.parametrize(
+    ("how", "status", "title"),
+    [("bug", 500, "Something went wrong on our side"), ("404", 404, "Page not found")],
+)
+def test_the_error_page_renders_after_a_failed_statement(
+    login_as, failing_route, how, status, title
+):
+    response = login_as("service_manager").get(f"{failing_route}/{how}")
+    assert response.status_code == status
+    assert title in response.get_data(as_text=True)
 
 
 # ---- defect 8: a clock time that does not exist -------------------------------------------
@@ -456,24 +494,79 @@ class TestClockChangeNights:
         with app.app_context():
             assert db.session.scalar(select(db.func.count()).select_from(TimeEntry)) == 0
 
-    def test_a_planner_time_that_happens_twice_is_the_first_and_says_so(
+    def test_a_planner_time_that_happens_twice_asks_which_and_shows_the_zone(
         self, app, login_as, people
     ):
         with app.app_context():
             tech_id = _id(User, email=people["technician"])
-        response = login_as("service_manager").post(
+        desk = login_as("service_manager")
+        data = {
+            "tech_id": str(tech_id),
+            "day": "2026-11-01",
+            "start": "01:30",
+            "end": "03:00",
+            "title": "Night patching",
+        }
+        asked = desk.post("/manage/planner/2026-10-26/items", data=data)
+        assert asked.status_code == 422
+        assert field_error(asked, "start").startswith("01:30 happens twice on Sun 01 Nov")
+        assert "01:30 EST, an hour later" in asked.get_data(as_text=True)
+        saved = desk.post(
             "/manage/planner/2026-10-26/items",
-            data={
-                "tech_id": str(tech_id),
-                "day": "2026-11-01",
-                "start": "01:30",
-                "end": "03:00",
-                "title": "Night patching",
-            },
+            data={**data, "start_fold": "1"},
             follow_redirects=True,
         )
-        assert response.status_code == 200
-        assert "Sun 01 Nov 01:30 EDT" in response.get_data(as_text=True)
+        assert saved.status_code == 200
+        assert "Sun 01 Nov 01:30 EST" in saved.get_data(as_text=True)
         with app.app_context():
             item = db.session.scalar(select(ScheduleItem))
-            assert item.starts_at.isoformat() == "2026-11-01T05:30:00+00:00"
+            assert item.starts_at.isoformat() == "2026-11-01T06:30:00+00:00"
+            item_id = item.id
+        edit = desk.get(f"/manage/planner/2026-10-26/items/{item_id}/edit")
+        assert '<option selected value="1">' in edit.get_data(as_text=True)
+
+
+# ---- a phone change the database refuses ---------------------------------------------------
+
+
+def _refused_by_the_database(times: int):
+    from sqlalchemy.exc import IntegrityError
+
+    from mspboard.services import agenda
+
+    real, calls = agenda.add_note, []
+
+    def add_note(*args, **kwargs):
+        calls.append(1)
+        if len(calls) <= times:
+            raise IntegrityError("INSERT", {}, Exception("CHECK constraint failed"))
+        return real(*args, **kwargs)
+
+    return add_note, calls
+
+
+def test_a_phone_change_the_database_always_refuses_is_a_422_not_send_again(
+    app, login_as, monkeypatch
+):
+    from mspboard.field import routes
+
+    add_note, calls = _refused_by_the_database(times=99)
+    monkeypatch.setattr(routes.agenda, "add_note", add_note)
+    response = phone_post(login_as("technician"), "/m/agenda", {"text": "Vendor call"})
+    assert response.status_code == 422
+    assert response.get_json()["message"].startswith("This change cannot be saved as it is")
+    assert len(calls) == 2
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(AgendaItem)) == 0
+
+
+def test_a_phone_change_that_lost_a_race_is_run_again_and_saved(app, login_as, monkeypatch):
+    from mspboard.field import routes
+
+    add_note, calls = _refused_by_the_database(times=1)
+    monkeypatch.setattr(routes.agenda, "add_note", add_note)
+    response = phone_post(login_as("technician"), "/m/agenda", {"text": "Vendor call"})
+    assert response.status_code == 201
+    assert len(calls) == 2
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(AgendaItem)) == 1
