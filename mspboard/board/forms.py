@@ -4,6 +4,7 @@ from wtforms import BooleanField, Form, SearchField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from mspboard.forms import VersionField
 from mspboard.inputs import BoundedFields, InputForm
 from mspboard.models import Client, Priority, SRStatus, User
 from mspboard.services.board import BoardFilter
@@ -54,6 +55,7 @@ class BoardFilterForm(Form):
 
 class MoveForm(InputForm):
     status = SelectField("Move to", choices=STATUS_CHOICES)
+    version = VersionField()
 
 
 class TvLinkForm(InputForm):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from mspboard import events
 from mspboard.auth.access import restrict_blueprint, roles_required
@@ -13,6 +14,7 @@ from mspboard.models import Client, Role, ServiceRequest, SRStatus, TvLink, db
 from mspboard.services import service_requests, tv_links
 from mspboard.services.backlog import backlog_counts
 from mspboard.services.board import assignable_people, board_columns
+from mspboard.services.edits import EditConflict, changes_since
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 restrict_blueprint(bp, Role.TECHNICIAN, Role.SERVICE_MANAGER, Role.ADMIN)
@@ -41,6 +43,22 @@ def index():
     )
 
 
+def _not_moved(sr: ServiceRequest, version: int, wanted: SRStatus):
+    """A move from a card older than the SR: nothing moves; the board shows the SR where it
+    is now and says who changed it since."""
+    db.session.rollback()
+    conflict = EditConflict(sr, changes_since(sr, version))
+    message = f"{sr.number} was not moved to {wanted.label}: {conflict.message}"
+    if not is_htmx():
+        flash(message, "error")
+        kept = {name: request.form[name] for name in FILTER_FIELDS if request.form.get(name)}
+        return redirect(url_for("board.index", **kept))
+    context, _valid = _board_context(request.form)
+    changed = {SRStatus(sr.status), wanted}
+    context["columns"] = [c for c in context["columns"] if c.status in changed]
+    return render("board/_moved.html", status=409, notice=message, **context)
+
+
 @bp.post("/sr/<int:sr_id>/move")
 def move(sr_id: int):
     sr = db.session.get(ServiceRequest, sr_id) or abort(404)
@@ -48,8 +66,13 @@ def move(sr_id: int):
     if not form.validate_on_submit():
         return Response("Pick a column to move the SR to.", status=422)
     moved_from = sr.status
-    service_requests.change_status(current_user, sr, form.status.data)
-    db.session.commit()
+    try:
+        service_requests.change_status(
+            current_user, sr, form.status.data, expected_version=form.version.data or 0
+        )
+        db.session.commit()
+    except (EditConflict, StaleDataError):
+        return _not_moved(sr, form.version.data or 0, SRStatus(form.status.data))
     if not is_htmx():
         kept = {name: request.form[name] for name in FILTER_FIELDS if request.form.get(name)}
         return redirect(url_for("board.index", **kept))

@@ -173,10 +173,20 @@ def set_priority(actor: User, srs: list[ServiceRequest], priority: int) -> None:
     events.announce(db.session, events.BOARD)
 
 
-def change_status(actor: User | None, sr: ServiceRequest, status: str | SRStatus) -> ServiceRequest:
+def change_status(
+    actor: User | None,
+    sr: ServiceRequest,
+    status: str | SRStatus,
+    *,
+    expected_version: int | None = None,
+) -> ServiceRequest:
     """Move an SR to another column. Done records who closed it and when; moving out of Done
-    reopens it. A technician who starts an unassigned SR takes it."""
+    reopens it. A technician who starts an unassigned SR takes it. A person's move from the
+    board names the version the card showed (`expected_version`): a card someone changed
+    since is refused (EditConflict) instead of undoing their change."""
     status = SRStatus(status)
+    if expected_version is not None:
+        edits.expect_version(sr, expected_version)
     with db.session.no_autoflush:  # the closing fields go with the status in one UPDATE
         if not _change_field(actor, sr, "status", status.value, "sr.moved"):
             return sr

@@ -70,7 +70,9 @@ def test_moving_a_card_rerenders_just_the_two_columns(app, login_as):
     add_srs(app, 1)
     moved = sr_id(app, "SR 0")
     response = login_as("technician").post(
-        f"/board/sr/{moved}/move", data={"status": "waiting"}, headers={"HX-Request": "true"}
+        f"/board/sr/{moved}/move",
+        data={"status": "waiting", "version": "1"},
+        headers={"HX-Request": "true"},
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -83,7 +85,8 @@ def test_moving_a_card_rerenders_just_the_two_columns(app, login_as):
 def test_move_without_javascript_returns_to_the_filtered_board(app, login_as):
     add_srs(app, 1)
     response = login_as("technician").post(
-        f"/board/sr/{sr_id(app, 'SR 0')}/move", data={"status": "done", "priority": "1"}
+        f"/board/sr/{sr_id(app, 'SR 0')}/move",
+        data={"status": "done", "priority": "1", "version": "1"},
     )
     assert response.status_code == 302
     assert response.headers["Location"] == "/board?priority=1"
@@ -92,7 +95,7 @@ def test_move_without_javascript_returns_to_the_filtered_board(app, login_as):
 def test_moving_to_done_records_who_closed_it(app, login_as, people):
     add_srs(app, 1)
     login_as("service_manager").post(
-        f"/board/sr/{sr_id(app, 'SR 0')}/move", data={"status": "done"}
+        f"/board/sr/{sr_id(app, 'SR 0')}/move", data={"status": "done", "version": "1"}
     )
     with app.app_context():
         sr = db.session.scalar(select(ServiceRequest))
@@ -115,3 +118,28 @@ def test_board_query_count_does_not_grow_with_the_cards(app, login_as):
     with_five_hundred = count_queries(app, client, "/board")
     assert with_ten == with_five_hundred
     assert with_ten <= 12
+
+
+def test_a_move_from_a_stale_card_moves_nothing_and_says_who_moved_it(app, login_as):
+    from mspboard.services.service_requests import change_status
+    from tests.factories import make_user
+
+    add_srs(app, 1)
+    moved = sr_id(app, "SR 0")
+    with app.app_context():
+        priya = make_user(role="service_manager", name="Priya Shah")
+        sr = db.session.get(ServiceRequest, moved)
+        change_status(priya, sr, "done", expected_version=sr.version)
+        db.session.commit()
+    response = login_as("technician").post(
+        f"/board/sr/{moved}/move",
+        data={"status": "waiting", "version": "1"},
+        headers={"HX-Request": "true"},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert f"SR-{moved:06d} was not moved to Waiting: Priya Shah changed the status to" in page
+    done = page[page.index('id="col-done"') :]
+    assert f'id="sr-{moved}"' in done
+    with app.app_context():
+        assert db.session.get(ServiceRequest, moved).status == "done"

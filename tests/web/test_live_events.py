@@ -26,7 +26,7 @@ def test_board_stream_says_refresh_after_a_committed_change(app, login_as):
     from tests.conftest import login
 
     login(mover, "tech@example.test")
-    mover.post(f"/board/sr/{sr_id}/move", data={"status": "in_progress"})
+    mover.post(f"/board/sr/{sr_id}/move", data={"status": "in_progress", "version": "1"})
     assert next(chunks) == "event: refresh\ndata: board\n\n"
     response.close()
 
