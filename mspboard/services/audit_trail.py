@@ -47,6 +47,7 @@ VERBS = {
     "resubmitted": "resubmitted",
     "denied": "denied",
     "pending": "asked for",
+    "requested": "asked for",
     "published": "published",
     "activated": "activated",
     "deactivated": "deactivated",

@@ -8,10 +8,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from mspboard.models import TimeOffKind, TimeOffRequest, TimeOffStatus, User, db, utcnow
+from mspboard.services.audit import record_event, snapshot
 from mspboard.services.errors import RuleViolation
 from mspboard.services.time_weeks import local_date
 
 NOTE_MAX = 1000
+REQUEST_FIELDS = ["start_date", "end_date", "starts_midday", "ends_midday", "kind", "note"]
 AHEAD_MAX_DAYS = 730
 LIVE = (TimeOffStatus.PENDING.value, TimeOffStatus.APPROVED.value)
 
@@ -88,6 +90,7 @@ def request_time_off(
     )
     db.session.add(request)
     db.session.flush()
+    record_event(tech, "time_off.requested", request, None, snapshot(request, REQUEST_FIELDS))
     return request
 
 

@@ -3,8 +3,9 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
-from mspboard.models import ShopSettings, db
+from mspboard.models import AuditEvent, ShopSettings, db
 from mspboard.services import agenda, checkins, time_off
 from mspboard.services import schedule_acknowledgements as acks
 from mspboard.services.errors import RuleViolation
@@ -155,6 +156,27 @@ def test_time_off_with_half_days_is_pending():
         note="Family",
     )
     assert request.status == "pending" and request.starts_midday and request.ends_midday
+
+
+def test_asking_for_time_off_is_audited_under_the_tech_who_asked():
+    tech = make_user(name="Tom Reyes")
+    request = _ask(tech, date(2026, 12, 1), date(2026, 12, 2), note="Family")
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "time_off.requested")
+    ).one()
+    assert (event.actor_id, event.entity_type, event.entity_id) == (
+        tech.id,
+        "time_off_requests",
+        request.id,
+    )
+    assert event.after == {
+        "start_date": "2026-12-01",
+        "end_date": "2026-12-02",
+        "starts_midday": False,
+        "ends_midday": False,
+        "kind": "vacation",
+        "note": "Family",
+    }
 
 
 def test_time_off_refuses_backwards_empty_past_and_overlapping_requests():
