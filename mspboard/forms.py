@@ -19,7 +19,13 @@ from wtforms.widgets import HiddenInput
 
 from mspboard.inputs import InputForm
 from mspboard.models import db
-from mspboard.services.edits import EditConflict, changes_since, readable, version_of
+from mspboard.services.edits import (
+    EditConflict,
+    changes_since,
+    in_words,
+    readable,
+    version_of,
+)
 from mspboard.services.errors import RuleViolation
 from mspboard.services.local_time import fold_choices, local
 
@@ -119,7 +125,7 @@ class VersionedForm(InputForm):
         self.shown.data, self.shown.raw_data = fresh.shown.data, None
         self.conflict = conflict
         kept = [f.label.text.lower() for f in self._edited() if f.name in own]
-        self.kept = _listed(kept)
+        self.kept = in_words(kept)
         for change in conflict.changes:
             for name, value in change.values.items():
                 f = getattr(self, self.FIELD_FOR.get(name, name), None)
@@ -129,12 +135,6 @@ class VersionedForm(InputForm):
                 if f.name in own:
                     said += " Yours is filled in; saving keeps yours."
                 f.conflict_note = said
-
-
-def _listed(words: list[str]) -> str:
-    if len(words) < 2:
-        return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def save_form(

@@ -75,10 +75,6 @@ class EditConflict(Exception):
             for change in self.changes
         )
 
-    @property
-    def changed_names(self) -> set[str]:
-        return {name for change in self.changes for name in change.values}
-
 
 def expect_version(record: object, expected: int | None) -> None:
     """Refuse a save from a form filled from another version than the stored one."""
@@ -192,11 +188,15 @@ def label_of(name: str) -> str:
     return {"due at": "due time", "estimate minutes": "estimate"}.get(words, words)
 
 
+def in_words(parts: list[str]) -> str:
+    """Parts joined as a sentence says them: "a", "a and b", "a, b and c"; none is ""."""
+    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else "".join(parts)
+
+
 def _listed(values: dict[str, Any], record: object) -> str:
-    parts = [f"the {label_of(name)} to {readable(record, name, v)}" for name, v in values.items()]
-    if not parts:
-        return "it"
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return in_words(
+        [f"the {label_of(name)} to {readable(record, name, v)}" for name, v in values.items()]
+    )
 
 
 def _when(moment: datetime) -> str:

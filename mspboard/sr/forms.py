@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from wtforms import BooleanField, DateField, DecimalField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -10,6 +10,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from mspboard.board.forms import PRIORITY_CHOICES, STATUS_CHOICES
 from mspboard.forms import VersionedForm
 from mspboard.models import Client, ServiceRequest, User
+from mspboard.services.invoicing import hours_hundredths
+from mspboard.services.money import plain
 from mspboard.services.service_requests import SRFields
 from mspboard.services.shop_settings import current_settings, shop_zone
 
@@ -84,7 +86,5 @@ def _due_day(due_at: datetime | None) -> date | None:
 
 
 def _hours(minutes: int | None) -> Decimal | None:
-    """Minutes as the form shows them: hours to two places."""
-    if minutes is None:
-        return None
-    return (Decimal(minutes) / 60).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    """Minutes as the form shows them: hours to two places, half up, as invoices do."""
+    return None if minutes is None else Decimal(plain(hours_hundredths(minutes)))

@@ -169,18 +169,17 @@ def _rows(app) -> tuple[int, ...]:
         )
 
 
+def add_planner_item(desk, **change):
+    """Post a new planner item for the week of 7 Jan 2030 with `change` over sane values."""
+    data = {"day": "2030-01-08", "start": "09:00", "end": "10:00", "title": "Check", **change}
+    return desk.post("/manage/planner/2030-01-07/items", data=data)
+
+
 def test_nul_in_a_planner_title_is_refused_next_to_the_field(app, login_as, people):
     with app.app_context():
         tech_id = _id(User, email=people["technician"])
-    response = login_as("service_manager").post(
-        "/manage/planner/2030-01-07/items",
-        data={
-            "tech_id": str(tech_id),
-            "day": "2030-01-08",
-            "start": "09:00",
-            "end": "10:00",
-            "title": "Patch\x00servers",
-        },
+    response = add_planner_item(
+        login_as("service_manager"), tech_id=str(tech_id), title="Patch\x00servers"
     )
     assert response.status_code == 422
     assert field_error(response, "title") == CONTROL_MESSAGE
@@ -352,16 +351,7 @@ def test_week_urls_far_outside_the_calendar_are_404(app, login_as, week):
 def test_a_planner_day_in_9999_is_refused_next_to_the_field(app, login_as, people):
     with app.app_context():
         tech_id = _id(User, email=people["technician"])
-    response = login_as("service_manager").post(
-        "/manage/planner/2030-01-07/items",
-        data={
-            "tech_id": str(tech_id),
-            "day": "9999-12-31",
-            "start": "09:00",
-            "end": "10:00",
-            "title": "Check",
-        },
-    )
+    response = add_planner_item(login_as("service_manager"), tech_id=str(tech_id), day="9999-12-31")
     assert response.status_code == 422
     assert field_error(response, "day") == DATE_MESSAGE
 
@@ -385,17 +375,7 @@ def test_an_id_beyond_the_column_in_a_form_is_refused_next_to_the_field(app, log
     desk = login_as("service_manager")
     response = desk.get(f"/manage/planner/2030-01-07/items/new?sr={BIG_ID}&tech={BIG_ID}")
     assert response.status_code == 200
-    response = desk.post(
-        "/manage/planner/2030-01-07/items",
-        data={
-            "tech_id": str(BIG_ID),
-            "sr_id": str(BIG_ID),
-            "day": "2030-01-08",
-            "start": "09:00",
-            "end": "10:00",
-            "title": "Check",
-        },
-    )
+    response = add_planner_item(desk, tech_id=str(BIG_ID), sr_id=str(BIG_ID))
     assert response.status_code == 422
     assert "does not exist" in field_error(response, "tech_id")
     bulk = desk.post("/manage/approvals/bulk", data={"card": [f"{BIG_ID}:1", "²:1"]})

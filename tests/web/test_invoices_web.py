@@ -55,6 +55,15 @@ def test_the_week_shows_each_clients_proposed_invoice(app, login_as, people):
     assert "217.50" in page  # 1.5 h at 145.00
 
 
+def proposed_week(app, people, login_as):
+    """A manager signed in on a week whose approved time is proposed: (the manager's test
+    client, the first line's id, its invoice's id)."""
+    approved_time(app, people)
+    manager = login_as("service_manager")
+    manager.post(PROPOSE)
+    return (manager, *first_line(app))
+
+
 def shown(app, invoice_id) -> dict:
     """The version field an invoice's forms carry, as the page showed it."""
     with app.app_context():
@@ -62,10 +71,7 @@ def shown(app, invoice_id) -> dict:
 
 
 def test_adjusting_a_line_returns_the_invoice_fragment(app, login_as, people):
-    approved_time(app, people)
-    manager = login_as("service_manager")
-    manager.post(PROPOSE)
-    line_id, invoice_id = first_line(app)
+    manager, line_id, invoice_id = proposed_week(app, people, login_as)
     response = manager.post(
         f"/manage/invoices/lines/{line_id}",
         data={"billed_hours": "1.25", "note": "Travel not billed", **shown(app, invoice_id)},
@@ -79,10 +85,7 @@ def test_adjusting_a_line_returns_the_invoice_fragment(app, login_as, people):
 
 
 def test_bad_hours_are_refused_next_to_the_line(app, login_as, people):
-    approved_time(app, people)
-    manager = login_as("service_manager")
-    manager.post(PROPOSE)
-    line_id, _invoice_id = first_line(app)
+    manager, line_id, _invoice_id = proposed_week(app, people, login_as)
     response = manager.post(
         f"/manage/invoices/lines/{line_id}", data={"billed_hours": "lots"}, headers=HTMX
     )
@@ -93,10 +96,7 @@ def test_bad_hours_are_refused_next_to_the_line(app, login_as, people):
 
 
 def test_export_needs_review_then_downloads_and_asks_before_a_second_export(app, login_as, people):
-    approved_time(app, people)
-    manager = login_as("service_manager")
-    manager.post(PROPOSE)
-    _line_id, invoice_id = first_line(app)
+    manager, _line_id, invoice_id = proposed_week(app, people, login_as)
     export = f"/manage/invoices/{MONDAY.isoformat()}/export"
     assert manager.post(export).headers["Location"] == WEEK
     manager.post(
@@ -148,10 +148,7 @@ def _approve_later_time(app, people, minutes):
 
 
 def test_time_approved_after_export_shows_as_a_late_supplementary_invoice(app, login_as, people):
-    approved_time(app, people)
-    manager = login_as("service_manager")
-    manager.post(PROPOSE)
-    _line_id, invoice_id = first_line(app)
+    manager, _line_id, invoice_id = proposed_week(app, people, login_as)
     manager.post(f"/manage/invoices/{invoice_id}/reviewed", data=shown(app, invoice_id))
     assert manager.post(f"/manage/invoices/{MONDAY.isoformat()}/export").status_code == 200
 
@@ -167,10 +164,7 @@ def test_time_approved_after_export_shows_as_a_late_supplementary_invoice(app, l
 
 
 def test_a_rate_change_shows_on_the_invoice_and_is_applied_only_when_asked(app, login_as, people):
-    approved_time(app, people)
-    manager = login_as("service_manager")
-    manager.post(PROPOSE)
-    _line_id, invoice_id = first_line(app)
+    manager, _line_id, invoice_id = proposed_week(app, people, login_as)
     manager.post(f"/manage/invoices/{invoice_id}/reviewed", data=shown(app, invoice_id))
     with app.app_context():
         db.session.get(ProposedInvoice, invoice_id).client.billing_rate_cents = 16000
@@ -196,10 +190,7 @@ def test_a_rate_change_shows_on_the_invoice_and_is_applied_only_when_asked(app, 
 def test_export_brings_proposals_up_to_date_first_and_says_when_a_review_went_back(
     app, login_as, people
 ):
-    approved_time(app, people)
-    manager = login_as("service_manager")
-    manager.post(PROPOSE)
-    _line_id, invoice_id = first_line(app)
+    manager, _line_id, invoice_id = proposed_week(app, people, login_as)
     manager.post(f"/manage/invoices/{invoice_id}/reviewed", data=shown(app, invoice_id))
     _approve_later_time(app, people, 60)  # more approved time, after the review
     response = manager.post(f"/manage/invoices/{MONDAY.isoformat()}/export", follow_redirects=True)
@@ -263,10 +254,7 @@ def _another_manager_bills(app, line_id, minutes, note):
 
 
 def test_marking_reviewed_an_invoice_changed_since_it_was_shown_is_refused(app, login_as, people):
-    approved_time(app, people)
-    manager = login_as("service_manager")
-    manager.post(PROPOSE)
-    line_id, invoice_id = first_line(app)
+    manager, line_id, invoice_id = proposed_week(app, people, login_as)
     seen = shown(app, invoice_id)
     _another_manager_bills(app, line_id, 60, "Goodwill")
 
@@ -286,10 +274,7 @@ def test_marking_reviewed_an_invoice_changed_since_it_was_shown_is_refused(app, 
 
 
 def test_a_stale_line_edit_keeps_the_typed_values_to_save_again(app, login_as, people):
-    approved_time(app, people)
-    manager = login_as("service_manager")
-    manager.post(PROPOSE)
-    line_id, invoice_id = first_line(app)
+    manager, line_id, invoice_id = proposed_week(app, people, login_as)
     seen = shown(app, invoice_id)
     _another_manager_bills(app, line_id, 60, "Goodwill")
 
@@ -315,10 +300,7 @@ def test_a_stale_line_edit_keeps_the_typed_values_to_save_again(app, login_as, p
 
 
 def test_new_approved_time_makes_an_open_invoice_page_stale(app, login_as, people):
-    approved_time(app, people)
-    manager = login_as("service_manager")
-    manager.post(PROPOSE)
-    _line_id, invoice_id = first_line(app)
+    manager, _line_id, invoice_id = proposed_week(app, people, login_as)
     seen = shown(app, invoice_id)
     _approve_later_time(app, people, 60)
     manager.post(PROPOSE)
