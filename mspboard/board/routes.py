@@ -53,9 +53,8 @@ def _not_moved(sr: ServiceRequest, version: int, wanted: SRStatus):
         flash(message, "error")
         kept = {name: request.form[name] for name in FILTER_FIELDS if request.form.get(name)}
         return redirect(url_for("board.index", **kept))
+    # Every column: the card shown stale may sit in any of them.
     context, _valid = _board_context(request.form)
-    changed = {SRStatus(sr.status), wanted}
-    context["columns"] = [c for c in context["columns"] if c.status in changed]
     return render("board/_moved.html", status=409, notice=message, **context)
 
 

@@ -30,6 +30,7 @@ from mspboard.workweek import describe as describe_days
 _READABLE: dict[str, Any] = {
     "priority": lambda value: f"P{value}",
     "workdays": describe_days,
+    "status": lambda value: str(value).replace("_", " ").capitalize(),
 }
 QUOTE_MAX = 60
 # Bookkeeping a person does not edit and need not read about in a conflict.

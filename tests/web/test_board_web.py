@@ -138,7 +138,10 @@ def test_a_move_from_a_stale_card_moves_nothing_and_says_who_moved_it(app, login
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert f"SR-{moved:06d} was not moved to Waiting: Priya Shah changed the status to" in page
+    assert (
+        f"SR-{moved:06d} was not moved to Waiting: Priya Shah changed the status to Done at" in page
+    )
+    assert page.count(f'id="sr-{moved}"') == 1
     done = page[page.index('id="col-done"') :]
     assert f'id="sr-{moved}"' in done
     with app.app_context():
