@@ -8,6 +8,8 @@ PYTEST := $(BIN)/python -m pytest -n 2
 # Awkward instants the unit and web suites must also pass at, in the shop's zone: the last
 # minute of a week, the first of the next, and the repeated hour as daylight saving ends.
 SHOP_ZONE := America/New_York
+# Cases of the hostile-input walk per database in `make test` (`make fuzz` runs 50,000).
+FUZZ_CI := 10000
 INSTANTS := 2026-11-29T23:59:00-05:00 2026-11-30T00:00:00-05:00 2026-11-01T01:30:00-04:00
 
 .PHONY: run test test-instants soak properties fuzz mutation install lint format bench clean
@@ -27,8 +29,8 @@ run: install
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: install lint
-	$(PYTEST) tests/unit tests/web --db=sqlite
-	$(PYTEST) tests/unit tests/web --db=postgresql
+	FUZZ_CASES=$(FUZZ_CI) $(PYTEST) tests/unit tests/web --db=sqlite
+	FUZZ_CASES=$(FUZZ_CI) $(PYTEST) tests/unit tests/web --db=postgresql
 	$(MAKE) --no-print-directory test-instants
 	$(PYTEST) tests/e2e --ignore=tests/e2e/test_offline_soak.py
 	$(BIN)/python -m pytest -q -s tests/e2e/test_offline_soak.py
@@ -46,10 +48,11 @@ soak: install
 properties: install
 	HYPOTHESIS_PROFILE=long $(PYTEST) tests/unit/test_properties.py --timeout 0 --hypothesis-show-statistics
 
-# The hostile-input walk's long profile; `make test` runs 2,400 cases per database.
+# The hostile-input walk's long profile; `make test` runs FUZZ_CI cases per database (and
+# the test's default, 2,400, at each awkward instant).
 fuzz: install
-	FUZZ_CASES=20000 $(PYTEST) tests/web/test_hostile_input.py --db=sqlite --timeout 0
-	FUZZ_CASES=20000 $(PYTEST) tests/web/test_hostile_input.py --db=postgresql --timeout 0
+	FUZZ_CASES=50000 $(PYTEST) tests/web/test_hostile_input.py --db=sqlite --timeout 0
+	FUZZ_CASES=50000 $(PYTEST) tests/web/test_hostile_input.py --db=postgresql --timeout 0
 
 mutation: install
 	$(BIN)/mutmut run --max-children 2
