@@ -4,6 +4,7 @@ import json
 
 from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from mspboard.models import db
@@ -16,6 +17,10 @@ MESSAGES = {
     ),
     404: ("Page not found", "The link may be old, or the item was removed."),
     405: ("That did not work", "This page does not accept that kind of request."),
+    409: (
+        "Someone else changed this at the same moment",
+        "Nothing of yours was saved. Reload the page to see their change, then try again.",
+    ),
     413: (
         "That was too much to send at once",
         "Forms here are small; shorten the text, or send any file another way.",
@@ -62,6 +67,13 @@ def register(app: Flask) -> None:
             return error
         title, detail = MESSAGES[status]
         return _page(status, title, detail)
+
+    @app.errorhandler(StaleDataError)
+    def raced(_error: StaleDataError) -> tuple[str, int] | Response:
+        """Two saves of one row at once that no form answered itself: the second one lost
+        the version check, so it is refused rather than written over the first."""
+        _forget_the_request()
+        return _page(409, *MESSAGES[409])
 
     @app.errorhandler(InternalServerError)
     def server_error(_error: InternalServerError) -> tuple[str, int] | Response:

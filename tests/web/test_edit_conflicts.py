@@ -192,3 +192,30 @@ def test_admin_forms_refuse_a_stale_save_and_reapply_it(
     assert sam.post(url, data=again).status_code == 302
     saved = form_data(sam.get(url).get_data(as_text=True))
     assert {key: saved[key] for key in {**theirs, **yours}} == {**theirs, **yours}
+
+
+@pytest.fixture
+def raced_save(app):
+    """A view whose save loses the version check to a save that landed after it read the
+    row, as a login's UPDATE can meet an admin's edit of the same user."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/__test/raced-save")
+    def raced():
+        sr = db.session.scalar(select(ServiceRequest))
+        db.session.execute(
+            ServiceRequest.__table__.update().values(version=ServiceRequest.version + 1)
+        )
+        sr.title = "Written over"
+        db.session.flush()
+        return "saved"
+
+    return "/__test/raced-save"
+
+
+def test_a_raced_save_no_form_answers_is_a_409_page_and_writes_nothing(app, raced_save, desk):
+    priya, _sam, number = desk
+    response = priya.get(raced_save)
+    assert response.status_code == 409
+    assert "Someone else changed this at the same moment" in response.get_data(as_text=True)
+    assert sr_now(app, number)[0] == "Printer offline"
