@@ -8,19 +8,27 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from mspboard.inputs import EARLIEST_DAY, LATEST_DAY
-from mspboard.models import TimeCard, User, db
+from mspboard.models import TimeCard, User, db, utcnow
 from mspboard.services.errors import RuleViolation
 from mspboard.services.local_time import at_wall
 from mspboard.services.shop_settings import shop_zone
 
+# How far from today a day named in a URL (a week, a planner day) may be: further out is a
+# typo or an attack, and no page has anything to show there.
+URL_DAYS_AROUND = timedelta(days=5 * 366)
+
 
 def day_from_text(text: str | None) -> date | None:
-    """An ISO date between EARLIEST_DAY and LATEST_DAY, else None."""
+    """An ISO date within five years of the shop's today (and always between EARLIEST_DAY
+    and LATEST_DAY, so week arithmetic never overflows), else None."""
     try:
         day = date.fromisoformat(text or "")
     except ValueError:
         return None
-    return day if EARLIEST_DAY <= day <= LATEST_DAY else None
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        return None
+    today = local_date(utcnow())
+    return day if abs(day - today) <= URL_DAYS_AROUND else None
 
 
 def local_date(moment: datetime) -> date:

@@ -66,3 +66,23 @@ def test_request_text_is_trimmed_and_refused_with_control_characters():
         text("a\x00b", "note", 100)
     with pytest.raises(RuleViolation, match="under 5 characters"):
         text("toolong", "note", 5)
+
+
+def test_a_day_in_a_url_is_read_within_five_years_of_the_shops_today(app):
+    from datetime import timedelta
+
+    from mspboard.services.time_weeks import URL_DAYS_AROUND, day_from_text
+    from tests.shop_time import today_local
+
+    with app.app_context():
+        today = today_local()
+        for inside in (today - URL_DAYS_AROUND, today, today + URL_DAYS_AROUND):
+            assert day_from_text(inside.isoformat()) == inside
+        for outside in (
+            today - URL_DAYS_AROUND - timedelta(days=1),
+            today + URL_DAYS_AROUND + timedelta(days=1),
+        ):
+            assert day_from_text(outside.isoformat()) is None
+        assert [day_from_text(text) for text in ("", "2026-02-30", "0001-01-01", None)] == [
+            None
+        ] * 4
