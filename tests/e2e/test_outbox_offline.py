@@ -16,6 +16,7 @@ from tests.e2e.field_helpers import (
     outbox_items,
     shoot,
     wait_until,
+    wait_until_sent,
 )
 from tests.factories import make_sr
 from tests.field_factories import make_schedule_item
@@ -112,6 +113,8 @@ def test_offline_work_is_kept_shown_and_synced_once_with_the_phone_times(
 
     context.set_offline(False)
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    # The counter can read 0 while a page is still loading its outbox: wait for the outbox.
+    wait_until_sent(page)
     expect(_count(page)).to_have_text("0")
     expect(page.locator("#offline-mark")).to_be_hidden()
 
