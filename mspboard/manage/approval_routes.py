@@ -27,11 +27,14 @@ CARD_DECISIONS = {
 
 
 def _queue_page(status: int = 200, notice: str = "", errors: dict | None = None):
+    queue = approvals.approval_queue()
+    time_off = [entry.time_off.id for entry in queue if entry.time_off is not None]
     return render(
         "manage/approvals.html",
         "manage/_approval_queue.html",
         status=status,
-        queue=approvals.approval_queue(),
+        queue=queue,
+        histories=audit_trail.histories("time_off_requests", time_off),
         notice=notice,
         errors=errors or {},
     )
@@ -152,7 +155,7 @@ def timecards(week: str | None = None):
         "manage/timecards.html",
         week_start=week_start,
         cards=cards,
-        histories=audit_trail.card_histories(row.card for row in cards if row.card),
+        histories=audit_trail.histories("time_cards", [row.card.id for row in cards if row.card]),
         previous_week=(week_start - timedelta(weeks=1)).isoformat(),
         next_week=(week_start + timedelta(weeks=1)).isoformat(),
     )

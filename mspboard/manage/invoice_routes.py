@@ -12,7 +12,7 @@ from mspboard import inputs
 from mspboard.htmx import is_htmx, render
 from mspboard.manage.blueprint import bp
 from mspboard.models import InvoiceLine, ProposedInvoice, db, utcnow
-from mspboard.services import exports, invoicing
+from mspboard.services import audit_trail, exports, invoicing
 from mspboard.services.edits import EditConflict
 from mspboard.services.errors import RuleViolation
 from mspboard.services.time_weeks import day_from_text, local_date, monday_of, week_start_of
@@ -44,9 +44,11 @@ def invoices(week: str):
     week_start = _week(week)
     if week_start != monday_of(week_start):
         return redirect(url_for("manage.invoices", week=monday_of(week_start).isoformat()))
+    review = invoicing.week_review(week_start)
     return render(
         "manage/invoices.html",
-        review=invoicing.week_review(week_start),
+        review=review,
+        histories=audit_trail.invoice_histories(review.invoices),
         previous_week=(week_start - timedelta(weeks=1)).isoformat(),
         next_week=(week_start + timedelta(weeks=1)).isoformat(),
         errors={},
@@ -100,6 +102,7 @@ def _invoice_fragment(
         "manage/_invoice.html",
         status=status,
         invoice=invoice,
+        histories=audit_trail.invoice_histories([invoice]),
         errors=errors or {},
         kept=kept or {},
     )

@@ -192,19 +192,45 @@ def _newest_first(*conditions) -> list[AuditEvent]:
     )
 
 
-def history_for(
-    entity_type: str, entity_id: int, related: dict[str, Iterable[int]] | None = None
-) -> list[AuditLine]:
-    """Every event on one record (and on records that belong to it, e.g. an invoice's
-    lines), newest first."""
-    conditions = [and_(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == entity_id)]
-    for other_type, ids in (related or {}).items():
-        ids = list(ids)
-        if ids:
+def histories(
+    entity_type: str, ids: Iterable[int], parts: dict[str, dict[int, int]] | None = None
+) -> dict[int, list[AuditLine]]:
+    """The history of each of several records (a page that lists them) in one query: every
+    event on the record and on the records that belong to it, newest first. `parts` maps
+    another record type to {its id: the id of the record it belongs to} (an invoice's
+    lines)."""
+    parts = parts or {}
+    ids = list(ids)
+    conditions = [and_(AuditEvent.entity_type == entity_type, AuditEvent.entity_id.in_(ids))]
+    for other_type, owner_of in parts.items():
+        if owner_of:
             conditions.append(
-                and_(AuditEvent.entity_type == other_type, AuditEvent.entity_id.in_(ids))
+                and_(AuditEvent.entity_type == other_type, AuditEvent.entity_id.in_(owner_of))
             )
-    return explain(_newest_first(*conditions))
+    found: dict[int, list[AuditLine]] = {record_id: [] for record_id in ids}
+    if not ids:
+        return found
+    for line in explain(_newest_first(*conditions)):
+        event = line.event
+        owner = (
+            event.entity_id
+            if event.entity_type == entity_type
+            else parts[event.entity_type][event.entity_id]  # type: ignore[index]
+        )
+        found[owner].append(line)  # type: ignore[index]
+    return found
+
+
+def history_for(entity_type: str, entity_id: int) -> list[AuditLine]:
+    """Every event on one record, newest first."""
+    return histories(entity_type, [entity_id])[entity_id]
+
+
+def invoice_histories(invoices: Iterable[Any]) -> dict[int, list[AuditLine]]:
+    """Each invoice's history with its lines', for a page of invoices."""
+    invoices = list(invoices)
+    lines = {line.id: invoice.id for invoice in invoices for line in invoice.lines}
+    return histories("proposed_invoices", [i.id for i in invoices], {"invoice_lines": lines})
 
 
 def _entry_of_card(card_id: int):
@@ -226,20 +252,6 @@ def card_history(card: TimeCard) -> list[AuditLine]:
             _entry_of_card(card.id),
         )
     )
-
-
-def card_histories(cards: Iterable[TimeCard]) -> dict[int, list[AuditLine]]:
-    """card_history for several cards at once (a week's list of cards)."""
-    ids = [card.id for card in cards]
-    if not ids:
-        return {}
-    events = _newest_first(
-        and_(AuditEvent.entity_type == "time_cards", AuditEvent.entity_id.in_(ids))
-    )
-    found: dict[int, list[AuditLine]] = defaultdict(list)
-    for line in explain(events):
-        found[line.event.entity_id].append(line)  # type: ignore[index]
-    return found
 
 
 def actor_choices() -> list[User]:

@@ -25,8 +25,8 @@ def seed(app, people) -> dict[str, object]:
     proposed invoice yet (the page that used to make them)."""
     with app.app_context():
         tech = db.session.scalar(select(User).where(User.email == people["technician"]))
-        last_week = week_start_of(utcnow()) - timedelta(days=7)
-        this_week = week_start_of(utcnow())
+        this_week = week_start_of(utcnow())  # the test's controlled clock, read once
+        last_week = this_week - timedelta(days=7)
         client = make_client("Harbour Dental", rate_cents=12000)
         sr = make_sr(client, "Replace the reception switch", assignee=tech, status="scheduled")
         make_entry(tech, at_local(last_week + timedelta(days=1), 9), minutes=120, sr=sr)
