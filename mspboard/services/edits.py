@@ -11,13 +11,14 @@ it read, so a save racing this one cannot land as well (StaleDataError, answered
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import and_, inspect, or_, select
 
 from mspboard.models import AuditEvent, User, db
 from mspboard.services.audit import jsonable, record_event
@@ -83,24 +84,31 @@ def expect_version(record: object, expected: int | None) -> None:
         raise EditConflict(record, changes_since(record, expected or 0))
 
 
-def changes_since(record: object, version: int) -> list[TheirChange]:
-    """The audited edits that moved the record past `version`, oldest first."""
+def changes_since(
+    record: object, version: int, parts: Iterable[object] = (), tag: str = ""
+) -> list[TheirChange]:
+    """The audited edits that moved the record past `version`, oldest first, in one query.
+    `parts` are records that belong to it (an invoice's lines) whose edits carry the
+    record's version under `tag` (see write_changes)."""
+    table = type(record).__tablename__  # type: ignore[attr-defined]
+    conditions = [and_(AuditEvent.entity_type == table, AuditEvent.entity_id == record.id)]  # type: ignore[attr-defined]
+    part_ids: dict[str, list[int]] = defaultdict(list)
+    for part in parts:
+        part_ids[type(part).__tablename__].append(part.id)  # type: ignore[attr-defined]
+    for part_table, ids in part_ids.items():
+        conditions.append(and_(AuditEvent.entity_type == part_table, AuditEvent.entity_id.in_(ids)))
     events = db.session.scalars(
-        select(AuditEvent)
-        .where(
-            AuditEvent.entity_type == type(record).__tablename__,  # type: ignore[attr-defined]
-            AuditEvent.entity_id == record.id,  # type: ignore[attr-defined]
-        )
-        .order_by(AuditEvent.at, AuditEvent.id)
+        select(AuditEvent).where(or_(*conditions)).order_by(AuditEvent.at, AuditEvent.id)
     )
-    key = version_key(record)
+    own_key = version_key(record)
     changes = []
     for event in events:
+        key = own_key if event.entity_type == table else tag
         after = event.after or {}
         if not isinstance(after.get(key), int) or after[key] <= version:
             continue
         who = event.actor.name if event.actor else "Someone"
-        values = {k: v for k, v in after.items() if k != key and k not in _NOT_TOLD}
+        values = {k: v for k, v in after.items() if k not in {key, own_key, *_NOT_TOLD}}
         changes.append(TheirChange(who, event.at, values))
     return changes
 

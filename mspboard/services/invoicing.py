@@ -33,6 +33,8 @@ from mspboard.services.shop_settings import current_settings
 from mspboard.services.time_weeks import local_date, week_bounds
 
 NOTE_MAX = 2000
+# A line's audited edit names the version of its invoice it made, under this key.
+INVOICE_VERSION = "invoice_version"
 
 
 def entry_minutes(entry: TimeEntry) -> int:
@@ -476,14 +478,7 @@ def _editable(invoice: ProposedInvoice, expected_version: int | None) -> None:
 
 def changes_since(invoice: ProposedInvoice, version: int) -> list[edits.TheirChange]:
     """Who changed the invoice or its lines since the manager's `version`, oldest first."""
-    changes = edits.changes_since(invoice, version)
-    for line in invoice.lines:
-        changes += [
-            change
-            for change in edits.changes_since(line, 0)
-            if change.values.pop("invoice_version", 0) > version
-        ]
-    return sorted(changes, key=lambda change: change.at)
+    return edits.changes_since(invoice, version, invoice.lines, INVOICE_VERSION)
 
 
 def _change_line(manager: User, line: InvoiceLine, values: dict, action: str) -> None:
@@ -492,9 +487,7 @@ def _change_line(manager: User, line: InvoiceLine, values: dict, action: str) ->
     if not edits.changed_values(line, values):
         return
     edits.bump_version(line.invoice)
-    edits.write_changes(
-        manager, line, values, action, tag={"invoice_version": line.invoice.version}
-    )
+    edits.write_changes(manager, line, values, action, tag={INVOICE_VERSION: line.invoice.version})
 
 
 def adjust_line(
