@@ -92,6 +92,20 @@ class VersionedForm(InputForm):
     def _edited(self) -> list[Any]:
         return [f for f in self if f.name not in _BOOKKEEPING and not isinstance(f, PasswordField)]
 
+    @classmethod
+    def editing(cls, record: object, fresh: bool = False) -> Any:
+        """The form that edits `record`: as submitted, or (`fresh`, or on GET) filled from
+        the saved record, with its version."""
+        if not fresh and request.method == "POST":
+            return cls(obj=record)
+        form = cls(formdata=None, obj=record)
+        form.load(record)
+        form.show_version(record)
+        return form
+
+    def load(self, record: object) -> None:
+        """Fill the fields `obj=` cannot fill from the saved record (cents, bitmasks)."""
+
     def show_version(self, record: object) -> None:
         """Remember the record's version and the values this form now shows."""
         self.version.data = version_of(record)

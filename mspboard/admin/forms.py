@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from mspboard.forms import VersionedForm
-from mspboard.models import Role, TechLevel
+from mspboard.models import Client, Role, ShopSettings, TechLevel, User
 from mspboard.workweek import DAY_NAMES, from_mask, to_mask
 
 # The demo shop's accounts live under .test, the domain reserved for exactly that (RFC 2606),
@@ -77,6 +77,10 @@ class UserForm(VersionedForm):
     day_end = TimeField("Day ends", validators=[InputRequired(message="Enter a time.")])
     password = PasswordField("Password", validators=[Optional(), Length(max=200)])
 
+    def load(self, user: User) -> None:
+        self.tech_level.data = user.tech_level or ""
+        self.workdays.set_mask(user.workdays)
+
 
 class ClientForm(VersionedForm):
     FIELD_FOR = {"billing_rate_cents": "billing_rate"}
@@ -92,6 +96,9 @@ class ClientForm(VersionedForm):
             NumberRange(min=0, max=100000, message="Enter a rate between 0 and 100,000."),
         ],
     )
+
+    def load(self, client: Client) -> None:
+        self.billing_rate.data = from_cents(client.billing_rate_cents)
 
 
 class SettingsForm(VersionedForm):
@@ -154,3 +161,8 @@ class SettingsForm(VersionedForm):
             NumberRange(min=1, max=365, message="Use 1 to 365 days."),
         ],
     )
+
+    def load(self, shop: ShopSettings) -> None:
+        self.workdays.set_mask(shop.workdays)
+        self.default_rate.data = from_cents(shop.default_rate_cents)
+        self.billing_rounding_minutes.data = str(shop.billing_rounding_minutes)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 
-from mspboard.admin.forms import ClientForm, SettingsForm, UserForm, from_cents, to_cents
+from mspboard.admin.forms import ClientForm, SettingsForm, UserForm, to_cents
 from mspboard.auth.access import restrict_blueprint, roles_required
 from mspboard.forms import form_status, save_form
 from mspboard.htmx import render
@@ -54,22 +54,11 @@ def user_new():
     return render("admin/user_form.html", form=form, user=None, status=form_status())
 
 
-def _user_form(user: User, fresh: bool = False) -> UserForm:
-    """The user's form: as submitted, or (`fresh`, or on GET) filled from the saved user."""
-    if not fresh and request.method == "POST":
-        return UserForm(obj=user)
-    form = UserForm(formdata=None, obj=user)
-    form.tech_level.data = user.tech_level or ""
-    form.workdays.set_mask(user.workdays)
-    form.show_version(user)
-    return form
-
-
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def user_edit(user_id: int):
     user = _get_or_404(User, user_id)
-    form = _user_form(user)
+    form = UserForm.editing(user)
     saved, changed = save_form(
         form,
         lambda: accounts.update_user(
@@ -80,7 +69,7 @@ def user_edit(user_id: int):
             expected_version=form.version.data,
         ),
         record=user,
-        fresh=lambda: _user_form(user, fresh=True),
+        fresh=lambda: UserForm.editing(user, fresh=True),
     )
     if saved:
         flash(
@@ -129,20 +118,10 @@ def client_new():
     return render("admin/client_form.html", form=form, client=None, status=form_status())
 
 
-def _client_form(client: Client, fresh: bool = False) -> ClientForm:
-    """The client's form: as submitted, or (`fresh`, or on GET) filled from the saved client."""
-    if not fresh and request.method == "POST":
-        return ClientForm(obj=client)
-    form = ClientForm(formdata=None, obj=client)
-    form.billing_rate.data = from_cents(client.billing_rate_cents)
-    form.show_version(client)
-    return form
-
-
 @bp.route("/clients/<int:client_id>", methods=["GET", "POST"])
 def client_edit(client_id: int):
     client = _get_or_404(Client, client_id)
-    form = _client_form(client)
+    form = ClientForm.editing(client)
     saved, changed = save_form(
         form,
         lambda: clients.update_client(
@@ -153,7 +132,7 @@ def client_edit(client_id: int):
             expected_version=form.version.data,
         ),
         record=client,
-        fresh=lambda: _client_form(client, fresh=True),
+        fresh=lambda: ClientForm.editing(client, fresh=True),
     )
     if saved:
         flash(f"Saved {client.name}." if changed else "Nothing changed.", "success")
@@ -175,7 +154,7 @@ def client_set_active(client_id: int):
 @roles_required(Role.ADMIN)
 def settings():
     shop = current_settings()
-    form = _settings_form(shop)
+    form = SettingsForm.editing(shop)
 
     def save() -> dict:
         return update_settings(
@@ -196,21 +175,9 @@ def settings():
         )
 
     saved, changed = save_form(
-        form, save, record=shop, fresh=lambda: _settings_form(current_settings(), fresh=True)
+        form, save, record=shop, fresh=lambda: SettingsForm.editing(current_settings(), fresh=True)
     )
     if saved:
         flash("Settings saved." if changed else "Nothing changed.", "success")
         return redirect(url_for("admin.settings"))
     return render("admin/settings.html", form=form, status=form_status(form))
-
-
-def _settings_form(shop, fresh: bool = False) -> SettingsForm:
-    """The settings form: as submitted, or (`fresh`, or on GET) filled from the settings."""
-    if not fresh and request.method == "POST":
-        return SettingsForm(obj=shop)
-    form = SettingsForm(formdata=None, obj=shop)
-    form.workdays.set_mask(shop.workdays)
-    form.default_rate.data = from_cents(shop.default_rate_cents)
-    form.billing_rounding_minutes.data = str(shop.billing_rounding_minutes)
-    form.show_version(shop)
-    return form

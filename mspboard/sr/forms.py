@@ -51,7 +51,6 @@ class SRForm(VersionedForm):
         self.assignee_id.data = str(sr.assignee_id or "")
         self.due_on.data = _due_day(sr.due_at)
         self.estimate_hours.data = _hours(sr.estimate_minutes)
-        self.show_version(sr)
 
     def values(self, sr: ServiceRequest | None = None) -> SRFields:
         """The SR as the form describes it. A due day or estimate the form shows unchanged

@@ -19,15 +19,13 @@ restrict_blueprint(bp, Role.TECHNICIAN, Role.SERVICE_MANAGER, Role.ADMIN)
 
 def _form(sr: ServiceRequest | None = None, fresh: bool = False) -> SRForm:
     """The SR's form: as submitted, or (`fresh`, or on GET) filled from the saved SR."""
-    form = SRForm(formdata=None, obj=sr) if fresh else SRForm(obj=sr)
+    form = SRForm() if sr is None else SRForm.editing(sr, fresh)
     clients = db.session.scalars(
         select(Client)
         .where((Client.active) | (Client.id == (sr.client_id if sr else None)))
         .order_by(Client.name)
     ).all()
     form.fill_choices(list(clients), assignable_people())
-    if sr is not None and (fresh or request.method == "GET"):
-        form.load(sr)
     return form
 
 
