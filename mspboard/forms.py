@@ -21,7 +21,7 @@ from mspboard.inputs import InputForm
 from mspboard.models import db
 from mspboard.services.edits import (
     EditConflict,
-    changes_since,
+    conflict_since,
     in_words,
     readable,
     version_of,
@@ -125,7 +125,7 @@ class VersionedForm(InputForm):
         """Answer a refused save (EditConflict, or StaleDataError when a save raced this
         one) by showing the record as it is now beside the person's own changes."""
         if not isinstance(refused, EditConflict):
-            refused = EditConflict(record, changes_since(record, self.version.data or 0))
+            refused = conflict_since(record, self.version.data)
         self.take_theirs(refused, fresh)
 
     def take_theirs(self, conflict: EditConflict, fresh: VersionedForm) -> None:

@@ -14,7 +14,7 @@ from mspboard.models import Client, Role, ServiceRequest, SRStatus, TvLink, db
 from mspboard.services import service_requests, tv_links
 from mspboard.services.backlog import backlog_counts
 from mspboard.services.board import assignable_people, board_columns
-from mspboard.services.edits import EditConflict, changes_since
+from mspboard.services.edits import EditConflict, conflict_since
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 restrict_blueprint(bp, Role.TECHNICIAN, Role.SERVICE_MANAGER, Role.ADMIN)
@@ -47,7 +47,7 @@ def _not_moved(sr: ServiceRequest, version: int, wanted: SRStatus):
     """A move from a card older than the SR: nothing moves; the board shows the SR where it
     is now and says who changed it since."""
     db.session.rollback()
-    conflict = EditConflict(sr, changes_since(sr, version))
+    conflict = conflict_since(sr, version)
     message = f"{sr.number} was not moved to {wanted.label}: {conflict.message}"
     if not is_htmx():
         flash(message, "error")

@@ -18,7 +18,7 @@ from mspboard.manage.blueprint import bp
 from mspboard.manage.planner_forms import PlannerItemForm, PlannerMoveForm
 from mspboard.models import ScheduleItem, db
 from mspboard.services import planner as rules
-from mspboard.services.edits import EditConflict, changes_since
+from mspboard.services.edits import EditConflict, conflict_since
 from mspboard.services.errors import RuleViolation
 from mspboard.services.local_time import wall_label
 from mspboard.services.shop_settings import shop_zone
@@ -199,7 +199,7 @@ def _not_saved(week_start: date, item: ScheduleItem, what: str) -> Response:
     if item is None:
         message = f"{what}: someone else deleted this item just now."
     else:
-        message = f"{what}: {EditConflict(item, changes_since(item, version)).message}"
+        message = f"{what}: {conflict_since(item, version).message}"
     return _page(rules.planner_week(week_start), status=409, error=message)
 
 

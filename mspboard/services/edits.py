@@ -81,7 +81,12 @@ class EditConflict(Exception):
 def expect_version(record: object, expected: int | None) -> None:
     """Refuse a save from a form filled from another version than the stored one."""
     if expected != version_of(record):
-        raise EditConflict(record, changes_since(record, expected or 0))
+        raise conflict_since(record, expected)
+
+
+def conflict_since(record: object, version: int | None) -> EditConflict:
+    """The conflict of a form filled from `version` (None: a form that did not say)."""
+    return EditConflict(record, changes_since(record, version or 0))
 
 
 def changes_since(
