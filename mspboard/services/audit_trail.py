@@ -18,8 +18,11 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from mspboard.models import AuditEvent, TimeCard, User, db
+from mspboard.services import money
 from mspboard.services.local_time import wall_label
+from mspboard.services.shop_settings import current_settings
 from mspboard.services.time_weeks import local_midnight
+from mspboard.workweek import describe as describe_days
 
 PER_PAGE = 50
 NOTHING = "\N{EN DASH}"  # an empty value, as the pages show it
@@ -79,7 +82,14 @@ RECORD_TYPES = {
     "checkin_issues": "Check-in issue",
 }
 
+# Wall-clock times of day, stored as "HH:MM:SS".
+CLOCK_FIELDS = frozenset({"day_start", "day_end", "close_of_business"})
+
 FIELD_LABELS = {
+    "billing_rate_cents": "Rate",
+    "default_rate_cents": "Default rate",
+    "rate_cents": "Rate",
+    "reviewed_client_rate_cents": "Client's rate when reviewed",
     "status": "Status",
     "reason": "Reason",
     "decided_by_id": "Decided by",
@@ -409,6 +419,12 @@ def _shown(key: str, value: Any, records: dict[tuple[str, int], Any]) -> str:
         return f"{value / 60:.2f} h"
     if key.endswith("_at"):
         return _moment(value)
+    if key.endswith("_cents") and isinstance(value, int):
+        return money.shown(value, current_settings().currency)
+    if key == "workdays" and isinstance(value, int):
+        return describe_days(value)
+    if key in CLOCK_FIELDS and isinstance(value, str):
+        return value[:5]  # "08:00:00" as the forms show it, "08:00"
     return str(value)
 
 

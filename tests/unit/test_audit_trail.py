@@ -2,12 +2,12 @@
 changed, a record's history, the filterable list; and the events a time card's life leaves,
 including changes to its time after a reopen and a resubmission named as one."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
 from mspboard.models import AuditEvent, db
-from mspboard.services import approvals, audit_trail
+from mspboard.services import accounts, approvals, audit_trail, clients
 from mspboard.services import time_cards as tc
 from mspboard.services import time_entries as te
 from mspboard.services.audit_trail import AuditQuery
@@ -174,3 +174,27 @@ def test_an_event_of_a_kind_never_seen_before_still_reads():
     [line] = audit_trail.history_for("gizmos", 7)
     assert line.sentence == "The system frobbed gizmos #7"
     assert [(c.label, c.before, c.after) for c in line.changes] == [("Colour", "red", "blue")]
+
+
+def test_money_work_weeks_and_clock_times_read_as_the_forms_show_them():
+    priya = make_user(role="service_manager", name="Priya")
+    client = make_client("Oakridge", rate_cents=12000)
+    clients.update_client(priya, client, "Oakridge", 13500, expected_version=1)
+    rate = audit_trail.history_for("clients", client.id)[0]
+    assert [(c.label, c.before, c.after) for c in rate.changes] == [
+        ("Rate", "120.00 USD", "135.00 USD")
+    ]
+    tom = make_user(name="Tom")
+    accounts.update_user(
+        priya,
+        tom,
+        accounts.UserDetails(
+            name="Tom", email=tom.email, role="technician", workdays=0b0001111, day_start=time(7)
+        ),
+        expected_version=1,
+    )
+    hours = audit_trail.history_for("users", tom.id)[0]  # newest: the edit, not the creation
+    assert [(c.label, c.before, c.after) for c in hours.changes] == [
+        ("Workdays", "Mon-Fri", "Mon, Tue, Wed, Thu"),
+        ("Day start", "08:00", "07:00"),
+    ]
