@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page
-from werkzeug.serving import make_server
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from tests.conftest import CHROMIUM
 from tests.factories import PASSWORD
@@ -90,9 +90,31 @@ def server(app: Flask):
     server.stop()
 
 
+def files_read_whole(app):
+    """WSGI middleware for the in-process test server: a file in an answer (static files)
+    is read whole and closed before the answer is sent. Werkzeug's server skips closing the
+    answer when the browser drops the connection mid-send (a navigation cancels a script
+    load), and the open file then surfaces as a ResourceWarning in whichever test runs when
+    it is collected."""
+
+    def read_whole(file, block_size: int = 8192) -> list[bytes]:
+        with file:
+            return [file.read()]
+
+    def wrapped(environ, start_response):
+        environ["wsgi.file_wrapper"] = read_whole
+        return app(environ, start_response)
+
+    return wrapped
+
+
+def serve(app, port: int = 0) -> BaseWSGIServer:
+    return make_server("127.0.0.1", port, files_read_whole(app), threaded=True)
+
+
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = serve(app)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

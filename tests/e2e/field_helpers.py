@@ -12,9 +12,9 @@ from pathlib import Path
 from flask import Flask
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer
 
-from tests.e2e.conftest import PHONE, sign_in
+from tests.e2e.conftest import PHONE, serve, sign_in
 
 SHOTS = Path(__file__).parent.parent.parent / "instance" / "screenshots"
 
@@ -70,7 +70,7 @@ class RestartableServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self._server = make_server("127.0.0.1", self.port, self.cutter, threaded=True)
+        self._server = serve(self.cutter, self.port)
         self.port = self._server.server_port
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
