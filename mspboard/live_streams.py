@@ -29,11 +29,18 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import redis
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, request
 
 from mspboard import events
 from mspboard.services.stream_access import Viewer, may_still_watch
 
+# What each live endpoint streams; a page whose stream is refused polls for the same
+# (templates read this through the live_stream macro).
+TOPICS: dict[str, tuple[str, ...]] = {
+    "board.live": (events.BOARD, events.TIMERS),
+    "manage.live": (events.APPROVALS, events.TIMERS, events.SCHEDULE),
+    "tv.live": (events.BOARD, events.TIMERS),
+}
 RETRY_AFTER_SECONDS = 15
 # A stream renews its slot at every re-check; an unrenewed slot lapses after this long.
 SLOT_LIFETIME_FLOOR_SECONDS = 30.0
@@ -229,8 +236,9 @@ def refused() -> Response:
     )
 
 
-def open_stream(viewer: Viewer, topics: Iterable[str], recheck_on: Iterable[str] = ()) -> Response:
-    """An event stream for `viewer` (see events.sse_stream), or a 503 past their cap."""
+def open_stream(viewer: Viewer, recheck_on: Iterable[str] = ()) -> Response:
+    """The event stream of this endpoint's TOPICS for `viewer` (see events.sse_stream), or a
+    503 past their cap."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     slot = slots_for(app).take(viewer.key, app.config["STREAMS_PER_VIEWER"])
     if slot is None:
@@ -242,7 +250,7 @@ def open_stream(viewer: Viewer, topics: Iterable[str], recheck_on: Iterable[str]
             return may_still_watch(viewer)
 
     stream = events.sse_stream(
-        topics,
+        TOPICS[request.endpoint or ""],
         still_allowed=still_allowed,
         recheck_on=recheck_on,
         heartbeat=app.config["STREAM_RECHECK_SECONDS"],

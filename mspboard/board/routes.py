@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from mspboard import events, live_streams
+from mspboard import live_streams
 from mspboard.auth.access import restrict_blueprint, roles_required
 from mspboard.board.forms import BoardFilterForm, MoveForm, TvLinkForm
 from mspboard.forms import form_status, save_form
@@ -84,7 +84,7 @@ def move(sr_id: int):
 
 @bp.get("/events")
 def live():
-    return live_streams.open_stream(Viewer.person(current_user), [events.BOARD, events.TIMERS])
+    return live_streams.open_stream(Viewer.person(current_user))
 
 
 @bp.route("/screens", methods=["GET", "POST"])

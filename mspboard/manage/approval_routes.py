@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from mspboard import events, live_streams
+from mspboard import live_streams
 from mspboard.htmx import is_htmx, render
 from mspboard.inputs import id_pairs
 from mspboard.manage.approval_forms import CardDecisionForm, TimeOffDecisionForm
@@ -164,6 +164,4 @@ def timecards(week: str | None = None):
 
 @bp.get("/events")
 def live():
-    return live_streams.open_stream(
-        Viewer.person(current_user), [events.APPROVALS, events.TIMERS, events.SCHEDULE]
-    )
+    return live_streams.open_stream(Viewer.person(current_user))

@@ -37,6 +37,4 @@ def live(token: str):
     link = tv_links.active_link(token)
     if link is None:
         return _not_connected()
-    return live_streams.open_stream(
-        Viewer.wall_tv(link), [events.BOARD, events.TIMERS], recheck_on=[events.TV_LINKS]
-    )
+    return live_streams.open_stream(Viewer.wall_tv(link), recheck_on=[events.TV_LINKS])

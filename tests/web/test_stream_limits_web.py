@@ -122,3 +122,11 @@ def test_an_open_stream_holds_no_database_connection(app, login_as):
     with app.app_context():
         assert db.engine.pool.checkedout() == 0
     response.close()
+
+
+def test_live_pages_name_the_topics_they_poll_for_when_their_stream_is_refused(app, login_as):
+    manager = login_as("service_manager")
+    board = manager.get("/board").get_data(as_text=True)
+    assert 'data-live-topics="board timers" hx-sse:connect="/board/events"' in board
+    approvals = manager.get("/manage/approvals").get_data(as_text=True)
+    assert 'data-live-topics="approvals timers schedule"' in approvals
