@@ -75,7 +75,7 @@ def test_a_technician_sets_it_up_and_sees_the_recovery_codes_once(app, client, p
     assert password_step(client, people["technician"]).status_code == 302
     page = client.get("/account/two-factor").get_data(as_text=True)
     assert "<svg" in page and "QR code for your authenticator app" in page
-    assert "page-field" in page  # the phone layout for a tech
+    assert "page-field" in page and "two-factor phone" in page  # the phone layout for a tech
     secret = re.search(r'<code id="two-factor-secret">([A-Z2-7 ]+)</code>', page).group(1)
     assert len(secret.split()) == 8  # in groups of four for typing
     assert secret in client.get("/account/two-factor").get_data(as_text=True)  # same on reload
@@ -103,7 +103,7 @@ def test_a_technician_sets_it_up_and_sees_the_recovery_codes_once(app, client, p
 def test_a_manager_gets_the_desk_layout(client, people):
     password_step(client, people["service_manager"])
     page = client.get("/account/two-factor").get_data(as_text=True)
-    assert "page-field" not in page and "form-panel" in page
+    assert "page-field" not in page and "two-factor desk" in page
 
 
 def test_the_setup_page_needs_a_signed_in_person(client):
