@@ -10,6 +10,7 @@ import json
 
 from flask import Blueprint, Response, abort, flash, redirect, request, session, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from mspboard.auth import second_step
 from mspboard.auth.access import landing_url, roles_required
@@ -134,7 +135,13 @@ def settings():
         form.validate_on_submit()
         form.code.errors = [*form.code.errors, "The setup expired; scan the new QR code below."]
         return _page(422, enrol=form)
-    saved, codes = save_form(form, lambda: two_factor.enable(_me(), secret, form.code.data or ""))
+    try:
+        saved, codes = save_form(
+            form, lambda: two_factor.enable(_me(), secret, form.code.data or "")
+        )
+    except IntegrityError:  # a second click while the first was turning it on
+        db.session.rollback()
+        return redirect(url_for("two_factor.settings"))
     if not saved:
         return _page(form_status(), enrol=form)
     session.pop(ENROL_KEY, None)

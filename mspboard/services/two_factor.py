@@ -34,7 +34,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from mspboard.models import RecoveryCode, ShopSettings, TwoFactor, User, db, utcnow
 from mspboard.services.audit import record_event
@@ -141,8 +142,19 @@ def _accept_code(factor: TwoFactor, code: str, now: datetime | None = None) -> b
     step = matching_step(secret, code, now) if secret else None
     if step is None or (factor.last_step is not None and step <= factor.last_step):
         return False
-    factor.last_step = step
-    db.session.flush()
+    # Spent in one conditional UPDATE, so two requests racing with one code cannot both pass.
+    spent = db.session.execute(
+        update(TwoFactor)
+        .where(
+            TwoFactor.id == factor.id,
+            or_(TwoFactor.last_step.is_(None), TwoFactor.last_step < step),
+        )
+        .values(last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if spent.rowcount != 1:
+        return False
+    set_committed_value(factor, "last_step", step)
     return True
 
 
@@ -195,8 +207,14 @@ def _use_recovery_code(user: User, code: str) -> bool:
     )
     if found is None:
         return False
-    found.used_at = utcnow()
-    db.session.flush()
+    spent = db.session.execute(
+        update(RecoveryCode)
+        .where(RecoveryCode.id == found.id, RecoveryCode.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if spent.rowcount != 1:
+        return False  # a racing request used it first
     record_event(user, "user.recovery_code_used", user, None, {"left": recovery_codes_left(user)})
     return True
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pyotp
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from mspboard.models import AuditEvent, RecoveryCode, ShopSettings, TwoFactor, db, utcnow
 from mspboard.services import two_factor
@@ -254,3 +254,28 @@ def test_someone_with_two_factor_on_need_not_enrol_again():
 
 def test_the_setting_is_off_by_default():
     assert ShopSettings.with_defaults().require_two_factor_for_managers is False
+
+
+def test_recovery_code_hashes_are_salted_with_the_user():
+    """One hash from a dump cannot be tried against every account's codes at once."""
+    first, second = make_user(), make_user()
+    code = "abcd-efgh-jkmn-pqrs"
+    assert two_factor._recovery_hash(first, code) != two_factor._recovery_hash(second, code)
+    assert two_factor._recovery_hash(first, code) == two_factor._recovery_hash(
+        first, "ABCDEFGHJKMNPQRS"
+    )
+
+
+def test_a_code_spent_by_a_racing_request_is_refused():
+    """Two requests read the factor before either spends the code: only one gets through."""
+    user, secret, _ = enrolled()
+    now = utcnow() + 3 * STEP
+    factor = two_factor.factor_of(user)  # as the second request read it
+    db.session.execute(
+        update(TwoFactor)
+        .where(TwoFactor.id == factor.id)
+        .values(last_step=two_factor.step_at(now))
+        .execution_options(synchronize_session=False)
+    )  # the first request spends the step
+    assert factor.last_step != two_factor.step_at(now)
+    assert not two_factor.complete_sign_in(user, code_for(secret, now), now=now)
