@@ -72,6 +72,7 @@ def test_a_technician_sets_up_two_factor_and_signs_in_with_codes(
     expect(page).to_have_url(f"{base}/m/")
     page.goto(f"{base}/account/two-factor")
     expect(page.get_by_text("9 of 10 recovery codes left")).to_be_visible()
+    shoot(page, "two-factor-on-phone")
     sign_out(page, base)
 
     sign_in(page, base, people["technician"])
@@ -79,6 +80,7 @@ def test_a_technician_sets_up_two_factor_and_signs_in_with_codes(
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("#code-error")).to_contain_text("That code is not right")
     expect(page).to_have_url(f"{base}/login/code")
+    shoot(page, "two-factor-code-step-phone")
 
 
 def test_the_setup_page_on_a_desk(page: Page, live_server, people):
