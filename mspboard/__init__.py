@@ -60,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from mspboard import cli, errors, templating
     from mspboard.admin.routes import bp as admin_bp
     from mspboard.auth.routes import bp as auth_bp
+    from mspboard.auth.two_factor import bp as two_factor_bp
     from mspboard.board.routes import bp as board_bp
     from mspboard.calendar.routes import bp as calendar_bp
     from mspboard.field.pwa import bp as pwa_bp
@@ -70,6 +71,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     blueprints = (
         auth_bp,
+        two_factor_bp,
         board_bp,
         sr_bp,
         manage_bp,

@@ -154,6 +154,9 @@ class SettingsForm(VersionedForm):
         render_kw={"maxlength": 3, "autocapitalize": "characters"},
     )
     allow_overlapping_entries = BooleanField("Allow a tech's time entries to overlap")
+    require_two_factor_for_managers = BooleanField(
+        "Require two-factor sign-in for managers and admins"
+    )
     stale_after_days = IntegerField(
         "An SR is stale after (days without change)",
         validators=[

@@ -170,6 +170,7 @@ def settings():
             billing_rounding_minutes=int(form.billing_rounding_minutes.data),
             minimum_charge_minutes=form.minimum_charge_minutes.data,
             allow_overlapping_entries=form.allow_overlapping_entries.data,
+            require_two_factor_for_managers=form.require_two_factor_for_managers.data,
             currency=form.currency.data or "",
             expected_version=form.version.data,
         )

@@ -5,12 +5,13 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from mspboard.auth import second_step
 from mspboard.auth.access import landing_url, redirect_to_landing
 from mspboard.auth.forms import LoginForm
 from mspboard.extensions import login_manager
 from mspboard.htmx import is_htmx
 from mspboard.models import User, db
-from mspboard.services import accounts
+from mspboard.services import accounts, two_factor
 
 bp = Blueprint("auth", __name__)
 
@@ -66,13 +67,25 @@ def login() -> Response | tuple[str, int] | str:
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
-            login_user(user, remember=bool(form.remember.data))
-            accounts.record_login(user)
-            db.session.commit()
-            return redirect(_safe_next(request.args.get("next")) or landing_url(user))
+            next_target = _safe_next(request.args.get("next"))
+            if two_factor.is_on(user):
+                second_step.begin(user, bool(form.remember.data), next_target)
+                return redirect(url_for("two_factor.sign_in_code"))
+            _finish_sign_in(user, bool(form.remember.data))
+            if two_factor.must_enrol(user):
+                return redirect(url_for("two_factor.settings"))
+            return redirect(next_target or landing_url(user))
         form.form_errors.append("That email and password do not match an active account.")
     status = 422 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
+
+
+def _finish_sign_in(user: User, remember: bool) -> None:
+    """Sign the user in on this browser, once every factor is proven, and record it."""
+    second_step.clear()
+    login_user(user, remember=remember)
+    accounts.record_login(user)
+    db.session.commit()
 
 
 @bp.route("/logout", methods=["GET", "POST"])
@@ -80,5 +93,6 @@ def login() -> Response | tuple[str, int] | str:
 def logout() -> Response | str:
     if request.method == "POST":
         logout_user()
+        second_step.clear()
         return redirect(url_for("auth.login"))
     return render_template("auth/logout.html")

@@ -21,6 +21,7 @@ from mspboard.models.settings import ShopSettings
 from mspboard.models.time_off import TimeOffKind, TimeOffRequest, TimeOffStatus
 from mspboard.models.time_tracking import TimeCard, TimeCardStatus, TimeEntry
 from mspboard.models.tv_links import TvLink
+from mspboard.models.two_factor import RecoveryCode, TwoFactor
 
 __all__ = [
     "MANAGERS",
@@ -36,6 +37,7 @@ __all__ = [
     "InvoiceStatus",
     "Priority",
     "ProposedInvoice",
+    "RecoveryCode",
     "Role",
     "SRActivity",
     "SRStatus",
@@ -50,6 +52,7 @@ __all__ = [
     "TimeOffRequest",
     "TimeOffStatus",
     "TvLink",
+    "TwoFactor",
     "UTCDateTime",
     "User",
     "db",

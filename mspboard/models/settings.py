@@ -50,6 +50,11 @@ class ShopSettings(db.Model):
     allow_overlapping_entries: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    # On: a manager or admin without two-factor sign-in is sent to set it up before anything
+    # else. Technicians may always choose.
+    require_two_factor_for_managers: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     @classmethod
     def with_defaults(cls, timezone: str = "UTC") -> ShopSettings:
@@ -68,5 +73,6 @@ class ShopSettings(db.Model):
             billing_rounding_minutes=15,
             minimum_charge_minutes=0,
             allow_overlapping_entries=False,
+            require_two_factor_for_managers=False,
             currency="USD",
         )

@@ -64,6 +64,11 @@ VERBS = {
     "rate_applied": "applied today's rate to",
     "revoked": "revoked",
     "handled": "handled",
+    "two_factor_enabled": "turned on two-factor sign-in for",
+    "two_factor_disabled": "turned off two-factor sign-in for",
+    "two_factor_reset": "reset the second factor of",
+    "recovery_codes_renewed": "made new recovery codes for",
+    "recovery_code_used": "signed in with a recovery code to",
 }
 
 RECORD_TYPES = {

@@ -22,6 +22,7 @@ SETTINGS_FIELDS = [
     "billing_rounding_minutes",
     "minimum_charge_minutes",
     "allow_overlapping_entries",
+    "require_two_factor_for_managers",
     "currency",
 ]
 
@@ -58,6 +59,7 @@ def update_settings(
     billing_rounding_minutes: int = 15,
     minimum_charge_minutes: int = 0,
     allow_overlapping_entries: bool = False,
+    require_two_factor_for_managers: bool = False,
     currency: str = "USD",
     expected_version: int | None,
 ) -> dict[str, tuple[object, object]]:
@@ -98,6 +100,7 @@ def update_settings(
         "billing_rounding_minutes": billing_rounding_minutes,
         "minimum_charge_minutes": minimum_charge_minutes,
         "allow_overlapping_entries": allow_overlapping_entries,
+        "require_two_factor_for_managers": bool(require_two_factor_for_managers),
         "currency": currency,
     }
     db.session.add(settings)

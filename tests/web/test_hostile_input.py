@@ -66,6 +66,7 @@ AUDIT = "audit_events"
 PHONE = {"idempotency_keys", AUDIT}
 INVOICES = {"proposed_invoices", "invoice_lines", "invoice_line_entries", AUDIT}
 SRS = {"service_requests", "sr_activities", AUDIT}
+TWO_FACTOR = {"two_factors", "recovery_codes", AUDIT}
 # What each endpoint may change when it answers 2xx or 3xx. A new endpoint that writes must
 # be added here (test_every_writing_endpoint_declares_its_tables says so); GETs write nothing
 # unless listed.
@@ -119,6 +120,12 @@ WRITES: dict[str, set[str]] = {
     "manage.planner_publish": {"schedule_items", AUDIT},
     "sr.new": SRS,
     "sr.detail": SRS,
+    # Signing in with a second factor spends the code's step or a recovery code.
+    "two_factor.sign_in_code": {"users", *TWO_FACTOR},
+    "two_factor.settings": TWO_FACTOR,
+    "two_factor.renew_codes": TWO_FACTOR,
+    "two_factor.turn_off": TWO_FACTOR,
+    "two_factor.admin_reset": TWO_FACTOR,
 }
 
 # Keys routes read from request.form or request.args themselves, outside a form class.
