@@ -57,7 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
 
-    from mspboard import cli, errors, templating
+    from mspboard import cli, errors, security_headers, templating
     from mspboard.admin.routes import bp as admin_bp
     from mspboard.auth.routes import bp as auth_bp
     from mspboard.board.routes import bp as board_bp
@@ -82,6 +82,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     errors.register(app)
+    security_headers.register(app)
     templating.register(app)
     cli.register(app)
     return app
