@@ -154,4 +154,6 @@ def outbox_items(page: Page) -> list[dict]:
 
 def shoot(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+    # caret="initial": hiding the caret leaves style="" on inputs, which htmx then copies
+    # onto their replacements, and the page's Content-Security-Policy refuses that.
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False, caret="initial")
