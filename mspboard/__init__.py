@@ -16,6 +16,11 @@ from mspboard import config as settings_from_env
 from mspboard import events
 from mspboard.extensions import csrf, db, login_manager, migrate
 from mspboard.inputs import BoundedIntConverter
+from mspboard.private_files import (
+    create_private_sqlite_file,
+    make_private_folder,
+    tighten_sqlite_files,
+)
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
@@ -24,6 +29,7 @@ MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     """WAL lets the board read while a phone writes; SQLite leaves foreign keys off unless asked."""
     if isinstance(dbapi_connection, sqlite3.Connection):
+        tighten_sqlite_files(dbapi_connection)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -37,7 +43,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.url_map.converters["int"] = BoundedIntConverter
     overrides = dict(config or {})
     app.instance_path = overrides.pop("INSTANCE_PATH", app.instance_path)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    make_private_folder(Path(app.instance_path))
 
     app.config.update(settings_from_env.DEFAULTS)
     app.config.update(settings_from_env.from_environment(app.instance_path))
@@ -45,19 +51,22 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = settings_from_env.normalise_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
+    create_private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = settings_from_env.secret_key(app.instance_path)
 
     if app.config.get("BEHIND_PROXY"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
-    events.configure(app.config.get("REDIS_URL"))
+    events.configure(
+        app.config.get("REDIS_URL"), events.redis_channel(app.config["SQLALCHEMY_DATABASE_URI"])
+    )
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
 
-    from mspboard import cli, errors, templating
+    from mspboard import cli, errors, security_headers, templating
     from mspboard.admin.routes import bp as admin_bp
     from mspboard.auth.routes import bp as auth_bp
     from mspboard.auth.two_factor import bp as two_factor_bp
@@ -84,6 +93,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     errors.register(app)
+    security_headers.register(app)
     templating.register(app)
     cli.register(app)
     return app

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
+
+from mspboard.private_files import make_private_folder
 
 SECRET_KEY_FILE = "secret_key"
 
@@ -25,18 +28,41 @@ def normalise_database_url(url: str) -> str:
 
 
 def secret_key(instance_path: str) -> str:
-    """The env var wins; otherwise a key generated once and kept in the instance folder."""
+    """The env var wins; otherwise a key generated once and kept in the instance folder.
+
+    Several processes may start at once (gunicorn workers, a CLI command) on a new install:
+    each writes a whole key to a temporary file and links it into place, which fails if
+    another got there first; the losers then read the winner's key, already complete."""
     from_env = os.environ.get("MSPBOARD_SECRET_KEY")
     if from_env:
         return from_env
     path = Path(instance_path) / SECRET_KEY_FILE
     if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+        return _read_key(path)
+    make_private_folder(path.parent)
     key = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{SECRET_KEY_FILE}-")  # 0600
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return _read_key(path)
+    finally:
+        os.unlink(temporary)
+    return key
+
+
+def _read_key(path: Path) -> str:
+    key = path.read_text().strip()
+    if not key:
+        # Only a crash of a version that wrote the key in place leaves this.
+        raise RuntimeError(
+            f"{path} is empty: delete it (a new key is made) or set MSPBOARD_SECRET_KEY"
+        )
     return key
 
 

@@ -14,15 +14,18 @@ plain strings: "board" (an SR changed), "timers" (someone started or stopped a t
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 
 import redis
 from flask import Response
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 BOARD = "board"
@@ -32,9 +35,20 @@ APPROVALS = "approvals"
 SCHEDULE = "schedule"
 
 _PENDING_KEY = "mspboard_announced_topics"
-REDIS_CHANNEL = "mspboard:events"
+REDIS_CHANNEL_PREFIX = "mspboard:events:"
 
 log = logging.getLogger(__name__)
+
+
+def redis_channel(database_url: str) -> str:
+    """The Redis channel of one shop: named for its database, so that shops (or a shop and
+    its tests) sharing a Redis server do not hear each other; pub/sub ignores the Redis
+    database number. The password is left out, so changing it keeps the channel."""
+    url = make_url(database_url)._replace(password=None)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        url = url.set(database=str(Path(url.database).resolve()))
+    name = url.render_as_string(hide_password=False)
+    return REDIS_CHANNEL_PREFIX + hashlib.sha256(name.encode()).hexdigest()[:16]
 
 
 class Subscription:
@@ -100,8 +114,9 @@ class RedisBridge:
     """Publishes topics on a Redis channel and feeds what the channel carries, from any
     process, into this process's broker. One listener thread per process."""
 
-    def __init__(self, url: str, local: InProcessBroker) -> None:
+    def __init__(self, url: str, channel: str, local: InProcessBroker) -> None:
         self.url = url
+        self.channel = channel
         self._local = local
         self._client = redis.Redis.from_url(url, socket_connect_timeout=2)
         self._stopped = threading.Event()
@@ -111,7 +126,7 @@ class RedisBridge:
 
     def publish(self, topic: str) -> None:
         try:
-            self._client.publish(REDIS_CHANNEL, topic)
+            self._client.publish(self.channel, topic)
         except redis.RedisError:
             # Better that this process's screens update than none at all.
             log.warning("Redis unreachable; live update %r reaches this process only", topic)
@@ -124,7 +139,7 @@ class RedisBridge:
         while not self._stopped.is_set():
             try:
                 pubsub = self._client.pubsub(ignore_subscribe_messages=True)
-                pubsub.subscribe(REDIS_CHANNEL)
+                pubsub.subscribe(self.channel)
                 self._listening.set()
                 while not self._stopped.is_set():
                     message = pubsub.get_message(timeout=1.0)
@@ -145,16 +160,17 @@ class RedisBridge:
 _bridge: RedisBridge | None = None
 
 
-def configure(redis_url: str | None) -> None:
-    """Carry topics through Redis when a URL is given, else within this process only."""
+def configure(redis_url: str | None, channel: str = REDIS_CHANNEL_PREFIX + "default") -> None:
+    """Carry topics through Redis when a URL is given, on `channel` (the app passes
+    redis_channel of its database), else within this process only."""
     global _bridge
-    if _bridge is not None and _bridge.url == redis_url:
+    if _bridge is not None and (_bridge.url, _bridge.channel) == (redis_url, channel):
         return
     if _bridge is not None:
         _bridge.stop()
         _bridge = None
     if redis_url:
-        _bridge = RedisBridge(redis_url, broker)
+        _bridge = RedisBridge(redis_url, channel, broker)
 
 
 def announce(session: Session, *topics: str) -> None:

@@ -56,7 +56,7 @@ def test_a_manager_filters_the_audit_to_one_card_and_sees_who_did_what(
     # Nothing is wider than the phone.
     assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "audit-one-card-phone.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "audit-one-card-phone.png"), full_page=True, caret="initial")
     assert serious_accessibility_violations(page) == []
 
     # Who: only Priya's decisions, on any record.

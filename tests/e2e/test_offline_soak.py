@@ -176,7 +176,9 @@ def open_phone(browser: Browser, base: str, email: str, user_id: int, tabs: int)
     pages = [context.new_page() for _ in range(tabs)]
     sign_in(pages[0], base, email)
     pages[0].wait_for_url(f"{base}/m/")
-    pages[0].wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller")
+    pages[0].wait_for_function(
+        "() => navigator.serviceWorker && navigator.serviceWorker.controller"
+    )
     wait_until_pages_kept(pages[0])
     for page in pages[1:]:
         page.goto(f"{base}/m/")

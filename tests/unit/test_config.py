@@ -1,5 +1,8 @@
+import multiprocessing
 import os
 import stat
+
+import pytest
 
 from mspboard import config
 
@@ -43,3 +46,44 @@ def test_streams_per_viewer_defaults_to_four_and_stays_between_one_and_fifty(tmp
     for given, kept in [("0", 1), ("-3", 1), ("9", 9), ("500", 50), ("many", 4)]:
         monkeypatch.setenv("MSPBOARD_STREAMS_PER_VIEWER", given)
         assert config.from_environment(str(tmp_path))["STREAMS_PER_VIEWER"] == kept
+
+
+STARTS = 24
+
+
+def _start(instance: str, barrier, answers) -> None:
+    """One server process starting: all wait at the barrier, then read or make the key."""
+    barrier.wait()
+    try:
+        answers.put(("key", config.secret_key(instance)))
+    except BaseException as error:
+        answers.put(("raised", repr(error)))
+
+
+def test_processes_starting_at_once_all_get_the_same_key(tmp_path, monkeypatch):
+    monkeypatch.delenv("MSPBOARD_SECRET_KEY", raising=False)
+    instance = tmp_path / "fresh" / "instance"
+    processes = multiprocessing.get_context("fork")
+    barrier = processes.Barrier(STARTS)
+    answers = processes.Queue()
+    started = [
+        processes.Process(target=_start, args=(str(instance), barrier, answers))
+        for _ in range(STARTS)
+    ]
+    for process in started:
+        process.start()
+    results = [answers.get(timeout=60) for _ in started]
+    for process in started:
+        process.join(timeout=60)
+    assert [kind for kind, _ in results] == ["key"] * STARTS, results
+    keys = {key for _, key in results}
+    assert len(keys) == 1 and len(keys.pop()) >= 40
+    assert sorted(path.name for path in instance.iterdir()) == [config.SECRET_KEY_FILE]
+    assert stat.S_IMODE(os.stat(instance / config.SECRET_KEY_FILE).st_mode) == 0o600
+
+
+def test_an_empty_key_file_is_reported_not_used(tmp_path, monkeypatch):
+    monkeypatch.delenv("MSPBOARD_SECRET_KEY", raising=False)
+    (tmp_path / config.SECRET_KEY_FILE).write_text("")
+    with pytest.raises(RuntimeError, match="is empty"):
+        config.secret_key(str(tmp_path))
