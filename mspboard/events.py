@@ -40,15 +40,21 @@ REDIS_CHANNEL_PREFIX = "mspboard:events:"
 log = logging.getLogger(__name__)
 
 
-def redis_channel(database_url: str) -> str:
-    """The Redis channel of one shop: named for its database, so that shops (or a shop and
-    its tests) sharing a Redis server do not hear each other; pub/sub ignores the Redis
-    database number. The password is left out, so changing it keeps the channel."""
+def database_tag(database_url: str) -> str:
+    """A short name for one shop's database, for everything it keeps on a shared Redis
+    server (its event channel, its stream counts), so that shops (or a shop and its tests)
+    sharing one do not meet; pub/sub ignores the Redis database number. The password is
+    left out, so changing it keeps the name."""
     url = make_url(database_url)._replace(password=None)
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         url = url.set(database=str(Path(url.database).resolve()))
     name = url.render_as_string(hide_password=False)
-    return REDIS_CHANNEL_PREFIX + hashlib.sha256(name.encode()).hexdigest()[:16]
+    return hashlib.sha256(name.encode()).hexdigest()[:16]
+
+
+def redis_channel(database_url: str) -> str:
+    """The Redis channel of one shop's live updates."""
+    return REDIS_CHANNEL_PREFIX + database_tag(database_url)
 
 
 class Subscription:

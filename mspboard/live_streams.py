@@ -19,7 +19,6 @@ stream idles), and ends with a "revoked" event once the answer is no.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import secrets
@@ -137,8 +136,7 @@ class RedisSlots:
 
     def __init__(self, client: redis.Redis, database_url: str, lifetime: float) -> None:
         self._client = client
-        tag = hashlib.sha256(database_url.encode()).hexdigest()[:16]
-        self._prefix = f"mspboard:streams:{tag}:"
+        self._prefix = f"mspboard:streams:{events.database_tag(database_url)}:"
         self._lifetime = lifetime
         self._take = client.register_script(_TAKE)
         self._renew = client.register_script(_RENEW)
