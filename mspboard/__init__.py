@@ -16,6 +16,7 @@ from mspboard import config as settings_from_env
 from mspboard import events
 from mspboard.extensions import csrf, db, login_manager, migrate
 from mspboard.inputs import BoundedIntConverter
+from mspboard.services import throttling
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
@@ -56,6 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
+    throttling.init_app(app)
 
     from mspboard import cli, errors, templating
     from mspboard.admin.routes import bp as admin_bp

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from mspboard.auth.access import landing_url, redirect_to_landing
@@ -10,7 +10,7 @@ from mspboard.auth.forms import LoginForm
 from mspboard.extensions import login_manager
 from mspboard.htmx import is_htmx
 from mspboard.models import User, db
-from mspboard.services import accounts
+from mspboard.services import accounts, throttling
 
 bp = Blueprint("auth", __name__)
 
@@ -64,15 +64,40 @@ def login() -> Response | tuple[str, int] | str:
         return redirect_to_landing(current_user)
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data or "", form.password.data or "")
+        email, address = form.email.data or "", request.remote_addr or ""
+        lock = throttling.sign_in_lock(email, address)
+        if lock is not None:
+            return _locked_out(form, lock)
+        user = accounts.authenticate(email, form.password.data or "")
         if user is not None:
+            throttling.forget_failures(email)
             login_user(user, remember=bool(form.remember.data))
             accounts.record_login(user)
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")) or landing_url(user))
         form.form_errors.append("That email and password do not match an active account.")
+        lock = throttling.record_failed_sign_in(email, address)
+        db.session.commit()  # the lock's audit event
+        if lock is not None:
+            return _locked_out(form, lock)
     status = 422 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
+
+
+def _locked_out(form: LoginForm, lock: throttling.Lock) -> Response:
+    """429 with Retry-After; the page says how long, the form keeps the email typed."""
+    if lock.by_address:
+        message = f"Too many tries from your network; try again in {lock.in_words()}."
+    else:
+        message = (
+            f"Too many tries; try again in {lock.in_words()}, "
+            "or ask an admin to unlock your account."
+        )
+    form.form_errors.append(message)
+    page = render_template("auth/login.html", form=form)
+    response = current_app.make_response((page, 429))
+    response.headers["Retry-After"] = str(lock.retry_after)
+    return response
 
 
 @bp.route("/logout", methods=["GET", "POST"])
