@@ -100,9 +100,8 @@ def _account_ids(email: str) -> tuple[str, str, str]:
 
 
 def _lock(items: list[RateLimitItem], ids: tuple[str, ...], by_address: bool = False):
-    """The lock these limits put on `ids` now, or None. The moving window refuses a hit
-    while the oldest counted try is at most a window old, so the lock lasts until it is
-    strictly older: the whole second after that moment."""
+    """The lock these limits put on `ids` now, or None: a full window is open again once
+    its oldest counted try is a window old."""
     strategy, now = _strategy(), time.time()
     ends = [
         strategy.get_window_stats(item, *ids).reset_time
@@ -111,7 +110,7 @@ def _lock(items: list[RateLimitItem], ids: tuple[str, ...], by_address: bool = F
     ]
     if not ends:
         return None
-    retry_after = math.floor(max(ends) - now) + 1
+    retry_after = max(math.ceil(max(ends) - now), 1)
     return Lock(datetime.fromtimestamp(now + retry_after, UTC), retry_after, by_address)
 
 
