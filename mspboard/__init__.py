@@ -21,6 +21,7 @@ from mspboard.private_files import (
     make_private_folder,
     tighten_sqlite_files,
 )
+from mspboard.services import throttling
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
@@ -65,6 +66,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
+    throttling.init_app(app)
 
     from mspboard import cli, errors, security_headers, templating
     from mspboard.admin.routes import bp as admin_bp

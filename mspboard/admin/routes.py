@@ -8,7 +8,7 @@ from mspboard.auth.access import restrict_blueprint, roles_required
 from mspboard.forms import form_status, save_form
 from mspboard.htmx import render
 from mspboard.models import Client, Role, User, db
-from mspboard.services import accounts, clients
+from mspboard.services import accounts, clients, throttling
 from mspboard.services.errors import RuleViolation
 from mspboard.services.shop_settings import current_settings, update_settings
 
@@ -77,7 +77,13 @@ def user_edit(user_id: int):
             "success",
         )
         return redirect(url_for("admin.users"))
-    return render("admin/user_form.html", form=form, user=user, status=form_status(form))
+    return render(
+        "admin/user_form.html",
+        form=form,
+        user=user,
+        sign_in=throttling.account_state(user),
+        status=form_status(form),
+    )
 
 
 @bp.post("/users/<int:user_id>/active")
@@ -96,6 +102,18 @@ def user_set_active(user_id: int):
             "success",
         )
     return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/unlock")
+@roles_required(Role.ADMIN)
+def user_unlock(user_id: int):
+    user = _get_or_404(User, user_id)
+    if throttling.unlock(current_user, user):
+        db.session.commit()
+        flash(f"{user.name} can sign in again; their wrong passwords are forgotten.", "success")
+    else:
+        flash(f"{user.name} had no wrong passwords to forget.", "info")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
 
 
 @bp.get("/clients")

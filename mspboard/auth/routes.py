@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from mspboard.auth import second_step
@@ -10,8 +10,9 @@ from mspboard.auth.access import landing_url, redirect_to_landing
 from mspboard.auth.forms import LoginForm
 from mspboard.extensions import login_manager
 from mspboard.htmx import is_htmx
+from mspboard.inputs import InputForm
 from mspboard.models import User, db
-from mspboard.services import accounts, two_factor
+from mspboard.services import accounts, throttling, two_factor
 
 bp = Blueprint("auth", __name__)
 
@@ -65,7 +66,11 @@ def login() -> Response | tuple[str, int] | str:
         return redirect_to_landing(current_user)
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data or "", form.password.data or "")
+        email, address = form.email.data or "", request.remote_addr or ""
+        lock = throttling.sign_in_lock(email, address)
+        if lock is not None:
+            return locked_out(form, lock, "auth/login.html")
+        user = accounts.authenticate(email, form.password.data or "")
         if user is not None:
             next_target = _safe_next(request.args.get("next"))
             if two_factor.is_on(user):
@@ -76,6 +81,10 @@ def login() -> Response | tuple[str, int] | str:
                 return redirect(url_for("two_factor.settings"))
             return redirect(next_target or landing_url(user))
         form.form_errors.append("That email and password do not match an active account.")
+        lock = throttling.record_failed_sign_in(email, address)
+        db.session.commit()  # the lock's audit event
+        if lock is not None:
+            return locked_out(form, lock, "auth/login.html")
     status = 422 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
 
@@ -83,9 +92,26 @@ def login() -> Response | tuple[str, int] | str:
 def _finish_sign_in(user: User, remember: bool) -> None:
     """Sign the user in on this browser, once every factor is proven, and record it."""
     second_step.clear()
+    throttling.forget_failures(user.email)
     login_user(user, remember=remember)
     accounts.record_login(user)
     db.session.commit()
+
+
+def locked_out(form: InputForm, lock: throttling.Lock, template: str) -> Response:
+    """429 with Retry-After; the page says how long, the form keeps what was typed."""
+    if lock.by_address:
+        message = f"Too many tries from your network; try again in {lock.in_words()}."
+    else:
+        message = (
+            f"Too many tries; try again in {lock.in_words()}, "
+            "or ask an admin to unlock your account."
+        )
+    form.form_errors.append(message)
+    page = render_template(template, form=form)
+    response = current_app.make_response((page, 429))
+    response.headers["Retry-After"] = str(lock.retry_after)
+    return response
 
 
 @bp.route("/logout", methods=["GET", "POST"])

@@ -15,11 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from mspboard.auth import second_step
 from mspboard.auth.access import landing_url, roles_required
 from mspboard.auth.forms import SignInCodeForm, TwoFactorCodeForm
-from mspboard.auth.routes import _finish_sign_in
+from mspboard.auth.routes import _finish_sign_in, locked_out
 from mspboard.forms import form_status, save_form
 from mspboard.htmx import is_htmx, render
 from mspboard.models import Role, TwoFactor, User, db
-from mspboard.services import two_factor
+from mspboard.services import throttling, two_factor
 
 bp = Blueprint("two_factor", __name__)
 
@@ -69,11 +69,21 @@ def sign_in_code():
         return redirect(url_for("auth.login"))
     form = SignInCodeForm()
     if form.validate_on_submit():
+        # Wrong codes count with the account's wrong passwords: a stolen password must not
+        # buy unlimited guesses at the code.
+        email, address = waiting.user.email, request.remote_addr or ""
+        lock = throttling.sign_in_lock(email, address)
+        if lock is not None:
+            return locked_out(form, lock, "auth/login_code.html")
         if two_factor.complete_sign_in(waiting.user, form.code.data or ""):
             _finish_sign_in(waiting.user, waiting.remember)
             return redirect(waiting.next or landing_url(waiting.user))
         db.session.rollback()
         form.code.errors = [*form.code.errors, two_factor.WRONG_CODE]
+        lock = throttling.record_failed_sign_in(email, address)
+        db.session.commit()  # the lock's audit event
+        if lock is not None:
+            return locked_out(form, lock, "auth/login_code.html")
     return render("auth/login_code.html", form=form, status=form_status())
 
 

@@ -12,7 +12,7 @@ from mspboard.auth.access import roles_required
 from mspboard.calendar.forms import FeedSwitchForm
 from mspboard.htmx import render
 from mspboard.models import CalendarFeed, Role, db
-from mspboard.services import calendar_feeds
+from mspboard.services import calendar_feeds, throttling
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 
@@ -59,6 +59,16 @@ def _back() -> Response:
 def feed(token: str) -> Response:
     found = calendar_feeds.active_feed(token)
     if found is None:
+        lock = throttling.record_token_miss(request.remote_addr or "")
+        if lock is not None:
+            refused = Response(
+                f"Too many tries with feed addresses that do not work; try again in "
+                f"{lock.in_words()}.\n",
+                429,
+                mimetype="text/plain",
+            )
+            refused.headers["Retry-After"] = str(lock.retry_after)
+            return refused
         return Response("No calendar feed at this address.\n", 404, mimetype="text/plain")
     body = calendar_feeds.feed_ics(found)
     calendar_feeds.touch(found)

@@ -27,11 +27,30 @@ def record_event(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
+    return record_about(
+        actor,
+        action,
+        type(entity).__tablename__,  # type: ignore[attr-defined]
+        getattr(entity, "id", None),
+        before,
+        after,
+    )
+
+
+def record_about(
+    actor: User | None,
+    action: str,
+    entity_type: str,
+    entity_id: int | None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """An event about something that may have no row: a client address, an unknown account."""
     event = AuditEvent(
         actor_id=actor.id if actor else None,
         action=action,
-        entity_type=type(entity).__tablename__,  # type: ignore[attr-defined]
-        entity_id=getattr(entity, "id", None),
+        entity_type=entity_type,
+        entity_id=entity_id,
         before=before,
         after=after,
     )

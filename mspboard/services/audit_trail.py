@@ -69,6 +69,8 @@ VERBS = {
     "two_factor_reset": "reset the second factor of",
     "recovery_codes_renewed": "made new recovery codes for",
     "recovery_code_used": "signed in with a recovery code to",
+    "locked": "locked sign-in to",
+    "unlocked": "unlocked sign-in to",
 }
 
 RECORD_TYPES = {
@@ -85,6 +87,7 @@ RECORD_TYPES = {
     "tv_links": "TV link",
     "calendar_feeds": "Calendar feed",
     "checkin_issues": "Check-in issue",
+    "client_addresses": "Client address",
 }
 
 # Wall-clock times of day, stored as "HH:MM:SS".
@@ -390,9 +393,13 @@ def _subject(event: AuditEvent, records: dict[tuple[str, int], Any]) -> str:
         return f"the client {name}" if name else "a client"
     if kind == "users":
         name = record.name if record else snap.get("name")
-        return f"the account of {name}" if name else "an account"
+        if name:
+            return f"the account of {name}"
+        return f"the account {snap['email']}" if snap.get("email") else "an account"
     if kind == "shop_settings":
         return "the shop settings"
+    if kind == "client_addresses":
+        return f"the address {snap.get('address')}"
     return f"{record_type_label(kind).lower()} #{event.entity_id}"
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, render_template, request
 from werkzeug.wrappers import Response
 
 from mspboard import events, live_streams
 from mspboard.htmx import is_htmx, render
 from mspboard.models import db
-from mspboard.services import tv_links
+from mspboard.services import throttling, tv_links
 from mspboard.services.stream_access import Viewer
 from mspboard.services.wall_board import wall_board
 
@@ -16,7 +16,14 @@ bp = Blueprint("tv", __name__, url_prefix="/tv")
 
 
 def _not_connected() -> Response:
-    response = current_app.make_response((render_template("tv/not_connected.html"), 404))
+    """A token that matches no active link; guessing more than a few a minute is refused."""
+    lock = throttling.record_token_miss(request.remote_addr or "")
+    if lock is None:
+        response = current_app.make_response((render_template("tv/not_connected.html"), 404))
+    else:
+        page = render_template("tv/not_connected.html", wait=lock.in_words())
+        response = current_app.make_response((page, 429))
+        response.headers["Retry-After"] = str(lock.retry_after)
     if is_htmx():
         response.headers["HX-Refresh"] = "true"  # the whole page then shows "not connected"
     return response

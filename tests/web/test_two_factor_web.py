@@ -147,6 +147,20 @@ def test_a_wrong_code_is_422_with_the_message_next_to_the_field(app, client, peo
     assert client.get("/board").status_code == 302
 
 
+def test_wrong_codes_count_with_wrong_passwords_and_lock_the_code_step(app, client, people):
+    secret, _ = turn_on_for(app, people["technician"])
+    password_step(client, people["technician"])
+    wrong = "123456" if current_code(secret) != "123456" else "654321"
+    for _ in range(4):
+        assert code_step(client, wrong).status_code == 422
+    locked = code_step(client, wrong)
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
+    assert "Too many tries" in locked.get_data(as_text=True)
+    refused = code_step(client, current_code(secret))  # the right code waits out the lock too
+    assert refused.status_code == 429
+    assert client.get("/board").status_code == 302
+
+
 def test_a_current_code_signs_in_and_goes_where_the_person_was_going(app, client, people):
     secret, _ = turn_on_for(app, people["admin"])
     password_step(client, people["admin"], next_path="/admin/clients", remember=True)
