@@ -20,15 +20,18 @@ the right token is never counted nor refused, so a TV refreshing its board is ne
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import redis
 from flask import current_app, request
 from flask_limiter import Limiter
 from limits import RateLimitItem, parse_many
-from limits.strategies import RateLimiter
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter, RateLimiter
 
 from mspboard import events
 from mspboard.models import User, db
@@ -41,6 +44,8 @@ TOKEN_LIMITS = parse_many("10 per minute; 100 per day")
 
 ACCOUNT, ADDRESS, TOKEN = "sign-in-account", "sign-in-address", "token-guess"
 EXTENSION = "mspboard.throttling"
+COUNTS = "mspboard.throttling.counts"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -79,11 +84,33 @@ def init_app(app) -> Limiter:
     app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
     limiter = Limiter(key_func=lambda: request.remote_addr or "", app=app, default_limits=[])
     app.extensions[EXTENSION] = limiter
+    app.extensions[COUNTS] = _CountsHere(limiter.limiter)
     return limiter
 
 
+class _CountsHere:
+    """The limiter's strategy, counting in this process while its Redis cannot be reached:
+    a sign-in page must not fail because the counters' store is down."""
+
+    def __init__(self, shared: RateLimiter) -> None:
+        self._shared = shared
+        self._here = MovingWindowRateLimiter(MemoryStorage())
+
+    def __getattr__(self, name: str):
+        shared, here = getattr(self._shared, name), getattr(self._here, name)
+
+        def call(*args, **kwargs):
+            try:
+                return shared(*args, **kwargs)
+            except redis.RedisError:
+                log.warning("Redis unreachable; sign-in and link counts are kept in this process")
+                return here(*args, **kwargs)
+
+        return call
+
+
 def _strategy() -> RateLimiter:
-    return current_app.extensions[EXTENSION].limiter
+    return current_app.extensions[COUNTS]
 
 
 def _ids(kind: str, value: str) -> tuple[str, str, str]:

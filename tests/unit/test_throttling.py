@@ -235,3 +235,27 @@ def test_two_databases_on_one_redis_keep_their_own_counts(tmp_path):
         assert sign_in_lock(email, HERE) is None
     with apps[0].app_context():
         forget_failures(email)
+
+
+def test_with_its_redis_unreachable_sign_in_is_still_counted_here(tmp_path, stopped):
+    """A configured Redis that is down must not turn the sign-in page into a 500: the counts
+    are kept in this process until it is back."""
+    try:
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "x",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'shop'}.db",
+                "INSTANCE_PATH": str(tmp_path / "shop"),
+                "REDIS_URL": "redis://127.0.0.1:9/0",  # the discard port: nothing listens
+            }
+        )
+    finally:
+        events.configure(None)
+    with app.app_context():
+        db.create_all()
+        assert fail(4) is None
+        assert record_failed_sign_in(EMAIL, HERE) is not None
+        assert sign_in_lock(EMAIL, HERE) is not None
+        forget_failures(EMAIL)
+        assert sign_in_lock(EMAIL, HERE) is None
