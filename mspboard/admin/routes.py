@@ -4,11 +4,11 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from mspboard.admin.forms import ClientForm, SettingsForm, UserForm, to_cents
-from mspboard.auth.access import restrict_blueprint, roles_required
+from mspboard.auth.access import current_sign_in, restrict_blueprint, roles_required
 from mspboard.forms import form_status, save_form
 from mspboard.htmx import render
 from mspboard.models import Client, Role, User, db
-from mspboard.services import accounts, clients
+from mspboard.services import accounts, calendar_feeds, clients
 from mspboard.services.errors import RuleViolation
 from mspboard.services.shop_settings import current_settings, update_settings
 
@@ -67,6 +67,7 @@ def user_edit(user_id: int):
             _user_details(form),
             form.password.data or None,
             expected_version=form.version.data,
+            current_sign_in=current_sign_in(),
         ),
         record=user,
         fresh=lambda: UserForm.editing(user, fresh=True),
@@ -77,7 +78,13 @@ def user_edit(user_id: int):
             "success",
         )
         return redirect(url_for("admin.users"))
-    return render("admin/user_form.html", form=form, user=user, status=form_status(form))
+    return render(
+        "admin/user_form.html",
+        form=form,
+        user=user,
+        feed=calendar_feeds.active_feed_of(user),
+        status=form_status(form),
+    )
 
 
 @bp.post("/users/<int:user_id>/active")

@@ -1,5 +1,5 @@
 from wtforms import BooleanField, EmailField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from mspboard.inputs import InputForm
 
@@ -10,3 +10,25 @@ class LoginForm(InputForm):
     )
     password = PasswordField("Password", validators=[DataRequired(message="Enter your password.")])
     remember = BooleanField("Keep me signed in on this device")
+
+
+class PasswordChangeForm(InputForm):
+    """A person changing their own password; the rules are services.passwords'."""
+
+    current_password = PasswordField(
+        "Current password",
+        validators=[
+            DataRequired(message="Enter your current password."),
+            Length(max=200, message="That is not your current password."),
+        ],
+    )
+    new_password = PasswordField(
+        "New password", validators=[DataRequired(message="Enter a new password.")]
+    )
+    new_password_again = PasswordField(
+        "New password again",
+        validators=[
+            DataRequired(message="Enter the new password again."),
+            EqualTo("new_password", message="The two new passwords differ; type them again."),
+        ],
+    )
