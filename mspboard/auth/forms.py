@@ -1,5 +1,5 @@
 from wtforms import BooleanField, EmailField, PasswordField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from mspboard.inputs import InputForm
 
@@ -13,7 +13,8 @@ class LoginForm(InputForm):
 
 
 class PasswordChangeForm(InputForm):
-    """A person changing their own password; the rules are services.passwords'."""
+    """A person changing their own password; the rules are services.passwords' (a new
+    password of only spaces reaches them, to be refused with its own message)."""
 
     current_password = PasswordField(
         "Current password",
@@ -23,12 +24,12 @@ class PasswordChangeForm(InputForm):
         ],
     )
     new_password = PasswordField(
-        "New password", validators=[DataRequired(message="Enter a new password.")]
+        "New password", validators=[InputRequired(message="Enter a new password.")]
     )
     new_password_again = PasswordField(
         "New password again",
         validators=[
-            DataRequired(message="Enter the new password again."),
+            InputRequired(message="Enter the new password again."),
             EqualTo("new_password", message="The two new passwords differ; type them again."),
         ],
     )
