@@ -54,11 +54,20 @@ REMEMBER_DAYS_LIMIT = 365
 
 def _days(name: str, default: int, highest: int) -> int:
     """A whole number of days from the environment, kept between 1 and `highest`."""
+    return _whole_number(name, default, highest)
+
+
+def _whole_number(name: str, default: int, highest: int) -> int:
+    """A whole number from the environment, kept between 1 and `highest`."""
     try:
-        days = int(os.environ.get(name, default))
+        number = int(os.environ.get(name, default))
     except ValueError:
         return default
-    return min(max(days, 1), highest)
+    return min(max(number, 1), highest)
+
+
+# The most open live-update streams a shop may allow one person or one wall TV.
+STREAMS_PER_VIEWER_LIMIT = 50
 
 
 def from_environment(instance_path: str) -> dict[str, object]:
@@ -72,6 +81,10 @@ def from_environment(instance_path: str) -> dict[str, object]:
         # in" or not); the remember-me cookie lasts as long.
         "REMEMBER_DAYS": _days("MSPBOARD_REMEMBER_DAYS", REMEMBER_DAYS, REMEMBER_DAYS_LIMIT),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+        # Open live-update streams per person and per wall-TV link; past it, pages poll.
+        "STREAMS_PER_VIEWER": _whole_number(
+            "MSPBOARD_STREAMS_PER_VIEWER", 4, STREAMS_PER_VIEWER_LIMIT
+        ),
         "SHOP_TIMEZONE": os.environ.get("MSPBOARD_TIMEZONE", "UTC"),
         "REDIS_URL": os.environ.get("MSPBOARD_REDIS_URL"),
         # Behind a TLS-terminating proxy: trust its X-Forwarded-* headers, send cookies over
@@ -93,4 +106,6 @@ DEFAULTS: dict[str, object] = {
     "WTF_CSRF_TIME_LIMIT": 3600,
     # Forms are small: a larger request is answered 413 before any view reads it.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
+    # How often an open live stream asks again whether its viewer may still see it.
+    "STREAM_RECHECK_SECONDS": 5.0,
 }

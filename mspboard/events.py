@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 
 import redis
@@ -200,22 +201,30 @@ def sse_stream(
     heartbeat: float = HEARTBEAT_SECONDS,
 ) -> Iterator[str]:
     """An endless text/event-stream: "refresh" (data: the topics) whenever one of `topics`
-    is published, a comment as a keep-alive when quiet. `still_allowed` is asked on every
-    keep-alive and on `recheck_on` topics; once it says no, a "revoked" event ends the stream."""
+    is published. Every `heartbeat` seconds, busy or quiet, `still_allowed` is asked (and a
+    comment goes out as a keep-alive if nothing else did); it is also asked on `recheck_on`
+    topics. Once it says no, a "revoked" event ends the stream.
+
+    The interval is measured on time.monotonic, which the tests' controlled clock leaves alone."""
     recheck = frozenset(recheck_on)
     subscription = subscribe([*topics, *recheck])
     try:
         yield f"retry: {RETRY_MILLISECONDS}\n: connected\n\n"
+        due = time.monotonic() + heartbeat
         while True:
-            topic = subscription.next(heartbeat)
+            topic = subscription.next(max(0.0, due - time.monotonic()))
             heard = set() if topic is None else {topic} | subscription.drain()
-            if (topic is None or heard & recheck) and still_allowed and not still_allowed():
+            now = time.monotonic()
+            check_due = now >= due
+            if check_due:
+                due = now + heartbeat
+            if (check_due or heard & recheck) and still_allowed and not still_allowed():
                 yield sse_message("revoked")
                 return
             changed = heard - recheck
             if changed:
                 yield sse_message("refresh", " ".join(sorted(changed)))
-            elif topic is None:
+            elif check_due:
                 yield ": keep-alive\n\n"
     finally:
         subscription.close()

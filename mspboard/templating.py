@@ -109,6 +109,9 @@ def register(app: Flask) -> None:
     app.add_template_filter(sentence, "sentence")
     app.add_template_filter(short_date, "short_date")
     app.jinja_env.globals["sr_statuses"] = list(SRStatus)
+    from mspboard.live_streams import TOPICS
+
+    app.jinja_env.globals["live_topics"] = TOPICS
     from mspboard.services.audit_trail import history_for
 
     app.jinja_env.globals["history_for"] = history_for

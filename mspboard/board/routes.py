@@ -5,8 +5,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from mspboard import events
-from mspboard.auth.access import restrict_blueprint, roles_required
+from mspboard import live_streams
+from mspboard.auth.access import current_sign_in, restrict_blueprint, roles_required
 from mspboard.board.forms import BoardFilterForm, MoveForm, TvLinkForm
 from mspboard.forms import form_status, save_form
 from mspboard.htmx import is_htmx, render
@@ -15,6 +15,7 @@ from mspboard.services import service_requests, tv_links
 from mspboard.services.backlog import backlog_counts
 from mspboard.services.board import assignable_people, board_columns
 from mspboard.services.edits import EditConflict, conflict_since
+from mspboard.services.stream_access import Viewer
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 restrict_blueprint(bp, Role.TECHNICIAN, Role.SERVICE_MANAGER, Role.ADMIN)
@@ -83,7 +84,7 @@ def move(sr_id: int):
 
 @bp.get("/events")
 def live():
-    return events.sse_response(events.sse_stream([events.BOARD, events.TIMERS]))
+    return live_streams.open_stream(Viewer.person(current_sign_in()))
 
 
 @bp.route("/screens", methods=["GET", "POST"])

@@ -6,7 +6,8 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from mspboard import events
+from mspboard import live_streams
+from mspboard.auth.access import current_sign_in
 from mspboard.htmx import is_htmx, render
 from mspboard.inputs import id_pairs
 from mspboard.manage.approval_forms import CardDecisionForm, TimeOffDecisionForm
@@ -15,6 +16,7 @@ from mspboard.models import TimeCard, TimeOffRequest, db, utcnow
 from mspboard.services import approvals, audit_trail
 from mspboard.services.card_review import review_card
 from mspboard.services.errors import RuleViolation
+from mspboard.services.stream_access import Viewer
 from mspboard.services.time_weeks import day_from_text, monday_of, week_start_of
 
 CARD_DECISIONS = {
@@ -163,6 +165,4 @@ def timecards(week: str | None = None):
 
 @bp.get("/events")
 def live():
-    return events.sse_response(
-        events.sse_stream([events.APPROVALS, events.TIMERS, events.SCHEDULE])
-    )
+    return live_streams.open_stream(Viewer.person(current_sign_in()))

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template
 from werkzeug.wrappers import Response
 
-from mspboard import events
+from mspboard import events, live_streams
 from mspboard.htmx import is_htmx, render
 from mspboard.models import db
 from mspboard.services import tv_links
+from mspboard.services.stream_access import Viewer
 from mspboard.services.wall_board import wall_board
 
 bp = Blueprint("tv", __name__, url_prefix="/tv")
@@ -33,18 +34,7 @@ def screen(token: str):
 
 @bp.get("/<token>/events")
 def live(token: str):
-    if tv_links.active_link(token) is None:
+    link = tv_links.active_link(token)
+    if link is None:
         return _not_connected()
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-
-    def still_connected() -> bool:
-        with app.app_context():
-            return tv_links.active_link(token) is not None
-
-    return events.sse_response(
-        events.sse_stream(
-            [events.BOARD, events.TIMERS],
-            still_allowed=still_connected,
-            recheck_on=[events.TV_LINKS],
-        )
-    )
+    return live_streams.open_stream(Viewer.wall_tv(link), recheck_on=[events.TV_LINKS])

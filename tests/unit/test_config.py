@@ -35,3 +35,11 @@ def test_behind_a_proxy_cookies_are_secure_only(tmp_path, monkeypatch):
     assert values["SESSION_COOKIE_SECURE"] and values["REMEMBER_COOKIE_SECURE"]
     monkeypatch.delenv("MSPBOARD_BEHIND_PROXY")
     assert not config.from_environment(str(tmp_path))["SESSION_COOKIE_SECURE"]
+
+
+def test_streams_per_viewer_defaults_to_four_and_stays_between_one_and_fifty(tmp_path, monkeypatch):
+    monkeypatch.delenv("MSPBOARD_STREAMS_PER_VIEWER", raising=False)
+    assert config.from_environment(str(tmp_path))["STREAMS_PER_VIEWER"] == 4
+    for given, kept in [("0", 1), ("-3", 1), ("9", 9), ("500", 50), ("many", 4)]:
+        monkeypatch.setenv("MSPBOARD_STREAMS_PER_VIEWER", given)
+        assert config.from_environment(str(tmp_path))["STREAMS_PER_VIEWER"] == kept

@@ -31,11 +31,11 @@
     if (wall) htmx.trigger(wall, "tv:refresh");
   }
 
-  // The "Reconnecting" mark and retries are live.js's; a revoked link shows the "not connected" page.
+  // The "Reconnecting" mark, retries, polling when refused and the reload when the link is
+  // revoked are live.js's; a revoked link shows the "not connected" page.
   document.addEventListener("live:resumed", (event) => { if (event.target.id === "tv-live") refresh(); });
   document.addEventListener("htmx:sse:error", (event) => {
     if (event.detail && (event.detail.status === 403 || event.detail.status === 404)) location.reload();
   });
   document.addEventListener("refresh", (event) => { if (event.target.id === "tv-live") refresh(); });
-  document.addEventListener("revoked", () => location.reload());
 })();
