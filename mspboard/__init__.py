@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
     create_private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["REMEMBER_COOKIE_DURATION"] = timedelta(days=app.config["REMEMBER_DAYS"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = settings_from_env.secret_key(app.instance_path)
 

@@ -72,6 +72,10 @@ def _flag(name: str) -> bool:
 
 # The largest PHONE_CHANGE_MAX_AGE_DAYS a shop may set.
 PHONE_CHANGE_MAX_AGE_LIMIT_DAYS = 366
+# How long a sign-in lasts at most before the password is asked again (NIST SP 800-63B asks
+# for no more than 30 days at its first level), and the longest a shop may set.
+REMEMBER_DAYS = 30
+REMEMBER_DAYS_LIMIT = 365
 
 
 def _days(name: str, default: int, highest: int) -> int:
@@ -99,6 +103,9 @@ def from_environment(instance_path: str) -> dict[str, object]:
         "PHONE_CHANGE_MAX_AGE_DAYS": _days(
             "MSPBOARD_PHONE_CHANGE_MAX_AGE_DAYS", 7, PHONE_CHANGE_MAX_AGE_LIMIT_DAYS
         ),
+        # Every sign-in ends on the server this many days after it began ("keep me signed
+        # in" or not); the remember-me cookie lasts as long.
+        "REMEMBER_DAYS": _days("MSPBOARD_REMEMBER_DAYS", REMEMBER_DAYS, REMEMBER_DAYS_LIMIT),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
         # Open live-update streams per person and per wall-TV link; past it, pages poll.
         "STREAMS_PER_VIEWER": _whole_number(
@@ -120,7 +127,6 @@ DEFAULTS: dict[str, object] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
-    "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
     # werkzeug's current default (scrypt); tests swap in a cheaper method for speed.
     "PASSWORD_HASH_METHOD": "scrypt",
     "WTF_CSRF_TIME_LIMIT": 3600,

@@ -4,11 +4,11 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from mspboard.admin.forms import ClientForm, SettingsForm, UserForm, to_cents
-from mspboard.auth.access import restrict_blueprint, roles_required
+from mspboard.auth.access import current_sign_in, restrict_blueprint, roles_required
 from mspboard.forms import form_status, save_form
 from mspboard.htmx import render
 from mspboard.models import Client, Role, User, db
-from mspboard.services import accounts, clients, throttling
+from mspboard.services import accounts, calendar_feeds, clients, throttling
 from mspboard.services.errors import RuleViolation
 from mspboard.services.shop_settings import current_settings, update_settings
 
@@ -67,6 +67,7 @@ def user_edit(user_id: int):
             _user_details(form),
             form.password.data or None,
             expected_version=form.version.data,
+            current_sign_in=current_sign_in(),
         ),
         record=user,
         fresh=lambda: UserForm.editing(user, fresh=True),
@@ -82,6 +83,7 @@ def user_edit(user_id: int):
         form=form,
         user=user,
         sign_in=throttling.account_state(user),
+        feed=calendar_feeds.active_feed_of(user),
         status=form_status(form),
     )
 

@@ -6,12 +6,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, abort, redirect, url_for
+from flask import Blueprint, abort, g, redirect, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from mspboard.extensions import login_manager
-from mspboard.models import Role
+from mspboard.models import Role, SignIn
 
 
 def _refusal(roles: frozenset[str]) -> Response | None:
@@ -53,3 +53,8 @@ def landing_url(user: Any) -> str:
 
 def redirect_to_landing(user: Any) -> Response:
     return redirect(landing_url(user))
+
+
+def current_sign_in() -> SignIn | None:
+    """The sign-in the current request came with (the user loader finds it), or None."""
+    return g.get("sign_in") if current_user.is_authenticated else None

@@ -1,5 +1,5 @@
 from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from mspboard.inputs import InputForm
 from mspboard.services.two_factor import CODE_MAX_LENGTH
@@ -31,4 +31,27 @@ class TwoFactorCodeForm(InputForm):
         "Code from your app",
         validators=[DataRequired(message="Enter the 6-digit code."), Length(max=CODE_MAX_LENGTH)],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class PasswordChangeForm(InputForm):
+    """A person changing their own password; the rules are services.passwords' (a new
+    password of only spaces reaches them, to be refused with its own message)."""
+
+    current_password = PasswordField(
+        "Current password",
+        validators=[
+            DataRequired(message="Enter your current password."),
+            Length(max=200, message="That is not your current password."),
+        ],
+    )
+    new_password = PasswordField(
+        "New password", validators=[InputRequired(message="Enter a new password.")]
+    )
+    new_password_again = PasswordField(
+        "New password again",
+        validators=[
+            InputRequired(message="Enter the new password again."),
+            EqualTo("new_password", message="The two new passwords differ; type them again."),
+        ],
     )

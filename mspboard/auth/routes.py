@@ -2,17 +2,30 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
 from mspboard.auth import second_step
-from mspboard.auth.access import landing_url, redirect_to_landing
-from mspboard.auth.forms import LoginForm
+from mspboard.auth.access import current_sign_in, landing_url, redirect_to_landing
+from mspboard.auth.forms import LoginForm, PasswordChangeForm
 from mspboard.extensions import login_manager
-from mspboard.htmx import is_htmx
+from mspboard.field.routes import phone_context
+from mspboard.forms import form_status, save_form
+from mspboard.htmx import is_htmx, render
 from mspboard.inputs import InputForm
-from mspboard.models import User, db
-from mspboard.services import accounts, throttling, two_factor
+from mspboard.models import EndReason, SignIn, User, db
+from mspboard.services import accounts, sign_ins, throttling, two_factor
 
 bp = Blueprint("auth", __name__)
 
@@ -39,8 +52,27 @@ def _path_of(url: str | None) -> str | None:
 
 
 @login_manager.user_loader
-def load_user(login_id: str) -> User | None:
-    return db.session.scalar(db.select(User).where(User.login_id == login_id))
+def load_user(token: str) -> User | None:
+    """The person of the live sign-in whose token the session or remember-me cookie holds;
+    the sign-in is `g.sign_in` for the rest of the request."""
+    found = sign_ins.find_live(token)
+    if found is None:
+        return None
+    g.sign_in = found
+    found.user.sign_in_token = token
+    return found.user
+
+
+@bp.before_app_request
+def _note_sign_in_used() -> None:
+    """Load the person before any view runs and note when their sign-in was last seen. The
+    note is committed here, before the view has changed anything, and at most every few
+    minutes (sign_ins.LAST_SEEN_RESOLUTION)."""
+    if request.endpoint == "static":
+        return
+    sign_in = current_sign_in()
+    if sign_in is not None and sign_ins.touch(sign_in):
+        db.session.commit()
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -90,12 +122,28 @@ def login() -> Response | tuple[str, int] | str:
 
 
 def _finish_sign_in(user: User, remember: bool) -> None:
-    """Sign the user in on this browser, once every factor is proven, and record it."""
+    """Complete a sign-in whose every step succeeded: start its sign-in record and hand the
+    browser its token (the session cookie, and the remember-me cookie when asked). A sign-in
+    this browser already had ends, and so do the account's counted wrong tries."""
     second_step.clear()
     throttling.forget_failures(user.email)
+    previous = current_sign_in()
+    if previous is not None:
+        sign_ins.end(previous.user, previous, EndReason.SIGNED_OUT)
+    started = sign_ins.start(user, remember, request.user_agent.string, request.remote_addr)
+    user.sign_in_token = started.token
     login_user(user, remember=remember)
+    g.sign_in = started.sign_in
     accounts.record_login(user)
     db.session.commit()
+
+
+def _sign_out(sign_in: SignIn | None, reason: EndReason) -> Response:
+    if sign_in is not None:
+        sign_ins.end(current_user._get_current_object(), sign_in, reason)
+        db.session.commit()
+    logout_user()
+    return redirect(url_for("auth.login"))
 
 
 def locked_out(form: InputForm, lock: throttling.Lock, template: str) -> Response:
@@ -118,7 +166,80 @@ def locked_out(form: InputForm, lock: throttling.Lock, template: str) -> Respons
 @login_required
 def logout() -> Response | str:
     if request.method == "POST":
-        logout_user()
         second_step.clear()
-        return redirect(url_for("auth.login"))
+        return _sign_out(current_sign_in(), EndReason.SIGNED_OUT)
     return render_template("auth/logout.html")
+
+
+# ---- your account ------------------------------------------------------------------------
+
+
+def _account_page(form: PasswordChangeForm, status: int = 200) -> Response:
+    """The account page in the person's own layout: the phone's for a technician, the
+    desk's for everyone else."""
+    context: dict[str, object] = {
+        "form": form,
+        "sign_ins": sign_ins.live_of(current_user),
+        "this_sign_in": current_sign_in(),
+        "device_label": sign_ins.device_label,
+    }
+    if current_user.is_technician:
+        return render("auth/account_phone.html", status=status, **context, **phone_context())
+    return render("auth/account.html", status=status, **context)
+
+
+@bp.get("/account")
+@login_required
+def account() -> Response:
+    return _account_page(PasswordChangeForm(formdata=None))
+
+
+@bp.post("/account/password")
+@login_required
+def change_password() -> Response:
+    form = PasswordChangeForm()
+    saved, _ = save_form(
+        form,
+        lambda: accounts.change_own_password(
+            current_user._get_current_object(),
+            form.current_password.data or "",
+            form.new_password.data or "",
+            current_sign_in(),
+        ),
+    )
+    if saved:
+        flash("Your password is changed. Your other devices are signed out.", "success")
+        return redirect(url_for("auth.account"))
+    return _account_page(form, form_status())
+
+
+@bp.post("/account/sign-ins/<int:sign_in_id>/end")
+@login_required
+def end_sign_in(sign_in_id: int) -> Response:
+    sign_in = sign_ins.owned_live(current_user, sign_in_id) or abort(404)
+    this_one = current_sign_in()
+    if this_one is not None and sign_in.id == this_one.id:
+        return _sign_out(sign_in, EndReason.SIGNED_OUT)
+    sign_ins.end(current_user._get_current_object(), sign_in, EndReason.ENDED_BY_USER)
+    db.session.commit()
+    flash(f"Signed out {sign_ins.device_label(sign_in.device)}.", "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.post("/account/sign-ins/others/end")
+@login_required
+def end_other_sign_ins() -> Response:
+    ended = sign_ins.end_all(
+        current_user._get_current_object(),
+        current_user._get_current_object(),
+        EndReason.ENDED_BY_USER,
+        keep=current_sign_in(),
+    )
+    db.session.commit()
+    flash(
+        f"Signed out {ended} other device{'s' if ended != 1 else ''}."
+        if ended
+        else "No other device was signed in.",
+        "success",
+    )
+    return redirect(url_for("auth.account"))

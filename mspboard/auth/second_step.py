@@ -4,11 +4,11 @@ sign in; only /login/code can finish it."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import session
-from sqlalchemy import select
 
 from mspboard.models import User, db, utcnow
 
@@ -25,10 +25,12 @@ class Pending:
 
 
 def begin(user: User, remember: bool, next_target: str | None) -> None:
-    """Remember who gave a correct password (by login id, so a password change or a
-    deactivation in the meantime ends it), their remember-me choice and where they were going."""
+    """Remember who gave a correct password (with a mark of that password, so a password
+    change or a deactivation in the meantime ends it), their remember-me choice and where
+    they were going."""
     session[PENDING_KEY] = {
-        "login_id": user.login_id,
+        "user_id": user.id,
+        "password": _password_mark(user),
         "remember": bool(remember),
         "next": next_target,
         "until": int((utcnow() + PENDING_FOR).timestamp()),
@@ -44,8 +46,11 @@ def pending() -> Pending | None:
     until = waiting.get("until")
     if not isinstance(until, int) or utcnow().timestamp() > until:
         return None
-    user = db.session.scalar(select(User).where(User.login_id == str(waiting.get("login_id"))))
-    if user is None or not user.active:
+    user_id = waiting.get("user_id")
+    if not isinstance(user_id, int):
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or waiting.get("password") != _password_mark(user):
         return None
     next_target = waiting.get("next")
     return Pending(
@@ -53,6 +58,12 @@ def pending() -> Pending | None:
         remember=bool(waiting.get("remember")),
         next=next_target if isinstance(next_target, str) else None,
     )
+
+
+def _password_mark(user: User) -> str:
+    """Changes whenever the password does; tells nothing about it (the session cookie is
+    signed, not encrypted)."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
 def clear() -> None:

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from mspboard import live_streams
-from mspboard.auth.access import restrict_blueprint, roles_required
+from mspboard.auth.access import current_sign_in, restrict_blueprint, roles_required
 from mspboard.board.forms import BoardFilterForm, MoveForm, TvLinkForm
 from mspboard.forms import form_status, save_form
 from mspboard.htmx import is_htmx, render
@@ -84,7 +84,7 @@ def move(sr_id: int):
 
 @bp.get("/events")
 def live():
-    return live_streams.open_stream(Viewer.person(current_user))
+    return live_streams.open_stream(Viewer.person(current_sign_in()))
 
 
 @bp.route("/screens", methods=["GET", "POST"])

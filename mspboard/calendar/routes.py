@@ -1,5 +1,6 @@
 """Calendar feeds: GET /calendar/<token>.ics needs no sign-in (the token is the key); turning
-a feed on, replacing its link and turning it off need the signed-in owner."""
+a feed on, replacing its link and turning it off need the signed-in owner; a manager or
+admin may revoke anyone's feed."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from flask_login import current_user
 from mspboard.auth.access import roles_required
 from mspboard.calendar.forms import FeedSwitchForm
 from mspboard.htmx import render
-from mspboard.models import CalendarFeed, Role, db
+from mspboard.models import CalendarFeed, Role, User, db
 from mspboard.services import calendar_feeds, throttling
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
@@ -103,7 +104,23 @@ def turn_off() -> Response:
     return _back()
 
 
+@bp.post("/feeds/<int:user_id>/revoke")
+@roles_required(Role.SERVICE_MANAGER, Role.ADMIN)
+def revoke_feed(user_id: int) -> Response:
+    """A manager or admin stops someone's feed (a lost phone, a person leaving); the owner
+    can turn a new one on."""
+    owner = db.session.get(User, user_id) or abort(404)
+    if calendar_feeds.revoke_all_of(current_user, owner, "revoked by a manager"):
+        db.session.commit()
+        flash(f"{owner.name}'s calendar feed is revoked; its link no longer works.", "success")
+    else:
+        flash(f"{owner.name} has no calendar feed on.", "info")
+    if request.form.get("back") == "user" and current_user.is_admin:
+        return redirect(url_for("admin.user_edit", user_id=owner.id))
+    return redirect(url_for("calendar.team", _anchor="feeds-in-use"))
+
+
 @bp.get("/team")
 @roles_required(Role.SERVICE_MANAGER, Role.ADMIN)
 def team() -> Response:
-    return render("calendar/team.html")
+    return render("calendar/team.html", feeds_in_use=calendar_feeds.active_feeds())

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from mspboard import live_streams
+from mspboard.auth.access import current_sign_in
 from mspboard.htmx import is_htmx, render
 from mspboard.inputs import id_pairs
 from mspboard.manage.approval_forms import CardDecisionForm, TimeOffDecisionForm
@@ -164,4 +165,4 @@ def timecards(week: str | None = None):
 
 @bp.get("/events")
 def live():
-    return live_streams.open_stream(Viewer.person(current_user))
+    return live_streams.open_stream(Viewer.person(current_sign_in()))

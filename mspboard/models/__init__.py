@@ -18,6 +18,7 @@ from mspboard.models.service_requests import (
     parse_sr_number,
 )
 from mspboard.models.settings import ShopSettings
+from mspboard.models.sign_ins import EndReason, SignIn
 from mspboard.models.time_off import TimeOffKind, TimeOffRequest, TimeOffStatus
 from mspboard.models.time_tracking import TimeCard, TimeCardStatus, TimeEntry
 from mspboard.models.tv_links import TvLink
@@ -32,6 +33,7 @@ __all__ = [
     "CheckIn",
     "CheckInIssue",
     "Client",
+    "EndReason",
     "IdempotencyKey",
     "InvoiceLine",
     "InvoiceStatus",
@@ -44,6 +46,7 @@ __all__ = [
     "ScheduleItem",
     "ServiceRequest",
     "ShopSettings",
+    "SignIn",
     "TechLevel",
     "TimeCard",
     "TimeCardStatus",

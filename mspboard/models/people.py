@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, time
 from enum import StrEnum
 
@@ -44,10 +43,6 @@ class TechLevel(StrEnum):
 MANAGERS = frozenset({Role.SERVICE_MANAGER, Role.ADMIN})
 
 
-def new_login_id() -> str:
-    return secrets.token_urlsafe(24)
-
-
 class User(UserMixin, db.Model):
     """Someone who signs in: a technician, a service manager or an admin."""
 
@@ -76,9 +71,6 @@ class User(UserMixin, db.Model):
     workdays: Mapped[int] = mapped_column(Integer, default=MONDAY_TO_FRIDAY)
     day_start: Mapped[time] = mapped_column(Time, default=time(8, 0))
     day_end: Mapped[time] = mapped_column(Time, default=time(17, 0))
-    # Rotated on password change and deactivation so that every session and
-    # remember-me cookie issued before stops working at once.
-    login_id: Mapped[str] = mapped_column(String(64), unique=True, default=new_login_id)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -86,8 +78,13 @@ class User(UserMixin, db.Model):
     def _normalise_email(self, _key: str, value: str) -> str:
         return value.strip().lower()
 
-    def get_id(self) -> str:
-        return self.login_id
+    # The token of the sign-in this request came with (set by the user loader, or when the
+    # person signs in): what Flask-Login keeps in the session and the remember-me cookie,
+    # so that ending the sign-in on the server ends both.
+    sign_in_token = None
+
+    def get_id(self) -> str | None:
+        return self.sign_in_token
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

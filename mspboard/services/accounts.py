@@ -1,4 +1,6 @@
-"""Users: creating, editing, deactivating, and checking a password at sign-in."""
+"""Users: creating, editing, deactivating, checking a password at sign-in, and a person
+changing their own password. Every new password meets `services.passwords`; a new password
+or a deactivation ends the person's sign-ins (`services.sign_ins`)."""
 
 from __future__ import annotations
 
@@ -9,14 +11,13 @@ from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from mspboard.models import Role, TechLevel, User, db, utcnow
-from mspboard.models.people import new_login_id
-from mspboard.services import edits
+from mspboard.models import EndReason, Role, SignIn, TechLevel, User, db, utcnow
+from mspboard.services import calendar_feeds, edits, sign_ins
 from mspboard.services.audit import record_event, snapshot
 from mspboard.services.errors import RuleViolation
+from mspboard.services.passwords import check_new_password
 from mspboard.workweek import MONDAY_TO_FRIDAY
 
-MIN_PASSWORD_LENGTH = 10
 USER_FIELDS = ["name", "email", "role", "tech_level", "active", "workdays", "day_start", "day_end"]
 
 _dummy_hash: str | None = None
@@ -35,11 +36,6 @@ class UserDetails:
 
 def hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
-
-
-def check_new_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise RuleViolation(f"Use at least {MIN_PASSWORD_LENGTH} characters.", "password")
 
 
 def find_by_email(email: str) -> User | None:
@@ -104,7 +100,7 @@ def _apply(user: User, details: UserDetails) -> None:
 
 def create_user(actor: User | None, details: UserDetails, password: str) -> User:
     _validate(details)
-    check_new_password(password)
+    check_new_password(password, details.email)
     user = User(password_hash=hash_password(password))
     _apply(user, details)
     db.session.add(user)
@@ -121,22 +117,27 @@ def update_user(
     new_password: str | None = None,
     *,
     expected_version: int | None,
+    current_sign_in: SignIn | None = None,
 ) -> dict[str, tuple[object, object]]:
     """Save the user's form (filled from `expected_version`); returns what changed. A new
-    password signs the user out everywhere and is audited without the hash."""
+    password (an admin's reset) ends the user's sign-ins everywhere (but the admin's own
+    current one, when resetting their own) and turns off their calendar feed, and is audited
+    without the hash."""
     _validate(details, existing=user)
     if user.role == Role.ADMIN and details.role != Role.ADMIN:
         _refuse_if_last_admin(user, "role")
     if new_password:
-        check_new_password(new_password)
+        check_new_password(new_password, details.email)
     edits.expect_version(user, expected_version)
     changed = edits.write_changes(actor, user, _wanted(details), "user.updated")
     if new_password:
         user.password_hash = hash_password(new_password)
-        user.login_id = new_login_id()
         if not changed:
             edits.bump_version(user)
         record_event(actor, "user.password_reset", user, None, {"version": user.version})
+        keep = current_sign_in if actor.id == user.id else None
+        sign_ins.end_all(actor, user, EndReason.PASSWORD_RESET, keep=keep)
+        calendar_feeds.revoke_all_of(actor, user, "password reset")
     db.session.flush()
     return changed
 
@@ -157,12 +158,27 @@ def set_active(actor: User, user: User, active: bool) -> User:
             raise RuleViolation("You cannot deactivate your own account.")
         if user.role == Role.ADMIN:
             _refuse_if_last_admin(user)
-        user.login_id = new_login_id()
     edits.write_changes(
         actor, user, {"active": active}, "user.activated" if active else "user.deactivated"
     )
+    if not active:
+        sign_ins.end_all(actor, user, EndReason.DEACTIVATED)
     db.session.flush()
     return user
+
+
+def change_own_password(user: User, current: str, new: str, this_sign_in: SignIn | None) -> None:
+    """The person changes their own password: the current one is required; every other
+    sign-in of theirs ends, the one they are using stays."""
+    if not check_password_hash(user.password_hash, current):
+        raise RuleViolation("That is not your current password.", "current_password")
+    check_new_password(new, user.email, field="new_password")
+    if check_password_hash(user.password_hash, new):
+        raise RuleViolation("That is your current password; pick a new one.", "new_password")
+    user.password_hash = hash_password(new)
+    record_event(user, "user.password_changed", user)
+    sign_ins.end_all(user, user, EndReason.PASSWORD_CHANGED, keep=this_sign_in)
+    db.session.flush()
 
 
 def list_users() -> list[User]:

@@ -4,7 +4,8 @@ subscribes to.
 
 Only the token's hash is stored, so the URL can be shown once, when the feed is turned on;
 "make a new link" revokes the old feed and shows the new URL once. A user has at most one
-active feed.
+active feed. A manager or admin can revoke anyone's feed, and an admin's password reset
+revokes the user's.
 """
 
 from __future__ import annotations
@@ -71,7 +72,20 @@ def active_feed_of(user: User) -> CalendarFeed | None:
     )
 
 
-def _revoke_all(user: User, now: datetime, reason: str) -> bool:
+def active_feeds() -> list[tuple[CalendarFeed, User]]:
+    """Every feed in use, with its owner, by owner's name: what a manager may revoke."""
+    return [
+        (feed, owner)
+        for feed, owner in db.session.execute(
+            select(CalendarFeed, User)
+            .join(User, User.id == CalendarFeed.user_id)
+            .where(CalendarFeed.revoked_at.is_(None))
+            .order_by(User.name, User.id, CalendarFeed.id)
+        )
+    ]
+
+
+def _revoke_all(user: User, now: datetime, reason: str, actor: User | None = None) -> bool:
     feeds = db.session.scalars(
         select(CalendarFeed).where(
             CalendarFeed.user_id == user.id, CalendarFeed.revoked_at.is_(None)
@@ -80,7 +94,7 @@ def _revoke_all(user: User, now: datetime, reason: str) -> bool:
     for feed in feeds:
         feed.revoked_at = now
         record_event(
-            user,
+            actor or user,
             "calendar_feed.revoked",
             feed,
             {"revoked": False},
@@ -107,6 +121,13 @@ def turn_on(user: User, now: datetime | None = None) -> NewFeed:
 def turn_off(user: User, now: datetime | None = None) -> bool:
     """Revoke the user's feed; False when there was none to turn off."""
     revoked = _revoke_all(user, now or utcnow(), "turned off")
+    db.session.flush()
+    return revoked
+
+
+def revoke_all_of(actor: User, user: User, reason: str, now: datetime | None = None) -> bool:
+    """Someone else (a manager, an admin) revokes the user's feed; False when there was none."""
+    revoked = _revoke_all(user, now or utcnow(), reason, actor=actor)
     db.session.flush()
     return revoked
 

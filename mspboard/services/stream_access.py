@@ -11,21 +11,24 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from mspboard.models import TvLink, User, db
+from mspboard.models import SignIn, TvLink, db
+from mspboard.services import sign_ins
 
 
 @dataclass(frozen=True)
 class Viewer:
-    """A signed-in person (as of one sign-in: `login_id` rotates when their password is reset
-    or they are deactivated) or a wall-TV link."""
+    """A signed-in person, as of one sign-in (it ends when they sign out, their password
+    changes or they are deactivated), or a wall-TV link."""
 
     user_id: int | None = None
-    login_id: str | None = None
+    sign_in_id: int | None = None
     tv_link_id: int | None = None
 
     @classmethod
-    def person(cls, user: User) -> Viewer:
-        return cls(user_id=user.id, login_id=user.login_id)
+    def person(cls, sign_in: SignIn | None) -> Viewer:
+        if sign_in is None:
+            return cls()
+        return cls(user_id=sign_in.user_id, sign_in_id=sign_in.id)
 
     @classmethod
     def wall_tv(cls, link: TvLink) -> Viewer:
@@ -38,8 +41,9 @@ class Viewer:
 
 
 def may_still_watch(viewer: Viewer) -> bool:
-    """Whether the stream opened for `viewer` may go on: the person is still active and still
-    signed in with the same login id, or the TV link is not revoked. One indexed query."""
+    """Whether the stream opened for `viewer` may go on: the person's sign-in is still live
+    (not ended, not expired, the person active), or the TV link is not revoked. One indexed
+    query."""
     if viewer.tv_link_id is not None:
         return (
             db.session.scalar(
@@ -47,13 +51,6 @@ def may_still_watch(viewer: Viewer) -> bool:
             )
             is not None
         )
-    if viewer.user_id is None or viewer.login_id is None:
+    if viewer.sign_in_id is None:
         return False
-    return (
-        db.session.scalar(
-            select(User.id).where(
-                User.login_id == viewer.login_id, User.id == viewer.user_id, User.active
-            )
-        )
-        is not None
-    )
+    return sign_ins.is_live(viewer.sign_in_id)

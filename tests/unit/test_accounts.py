@@ -2,7 +2,7 @@ import pytest
 from sqlalchemy import select
 
 from mspboard.models import AuditEvent, db
-from mspboard.services import accounts
+from mspboard.services import accounts, sign_ins
 from mspboard.services.errors import RuleViolation
 from tests.factories import PASSWORD, make_user
 
@@ -58,13 +58,16 @@ def test_wrong_password_or_unknown_email_does_not_authenticate():
     assert accounts.authenticate("nobody@example.test", PASSWORD) is None
 
 
-def test_deactivated_user_cannot_sign_in_and_old_sessions_end():
+def test_deactivated_user_cannot_sign_in_and_every_sign_in_ends():
     admin = make_user(role="admin")
     tech = make_user(email="gone@example.test")
-    old_login_id = tech.login_id
+    phone = sign_ins.start(tech, True, "phone", "10.0.0.1")
+    laptop = sign_ins.start(tech, False, "laptop", "10.0.0.2")
     accounts.set_active(admin, tech, False)
     assert accounts.authenticate("gone@example.test", PASSWORD) is None
-    assert tech.login_id != old_login_id
+    assert sign_ins.live_of(tech) == []
+    assert {phone.sign_in.end_reason, laptop.sign_in.end_reason} == {"deactivated"}
+    assert sign_ins.find_live(phone.token) is None
 
 
 def test_nobody_can_deactivate_themselves():
@@ -82,18 +85,22 @@ def test_the_last_active_admin_keeps_the_admin_role():
         )
 
 
-def test_password_change_signs_the_user_out_everywhere():
+def test_password_reset_by_an_admin_signs_the_user_out_everywhere():
     admin = make_user(role="admin")
     tech = make_user()
-    old_login_id = tech.login_id
+    phone = sign_ins.start(tech, True, "phone", "10.0.0.1")
+    admins_own = sign_ins.start(admin, False, "desk", "10.0.0.9")
     accounts.update_user(
         admin,
         tech,
         details(name=tech.name, email=tech.email),
         new_password="a brand new password",
         expected_version=1,
+        current_sign_in=admins_own.sign_in,
     )
-    assert tech.login_id != old_login_id
+    assert sign_ins.find_live(phone.token) is None
+    assert phone.sign_in.end_reason == "password_reset"
+    assert sign_ins.find_live(admins_own.token) is admins_own.sign_in
     assert accounts.authenticate(tech.email, "a brand new password") is tech
 
 

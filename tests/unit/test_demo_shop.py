@@ -93,4 +93,4 @@ def test_create_user_command_reports_a_refusal(app):
         args=["create-user", "--email", "x@shop.test", "--name", "X", "--role", "admin"],
         input="short\nshort\n",
     )
-    assert result.exit_code != 0 and "at least 10" in result.output
+    assert result.exit_code != 0 and "at least 12" in result.output

@@ -98,6 +98,23 @@ def test_a_deactivated_persons_open_stream_ends_within_seconds(app, login_as, pe
     assert open_count(app, f"user:{user_id(app, people['technician'])}") == 0
 
 
+def test_a_stream_ends_within_seconds_when_its_sign_in_ends(app, login_as, people):
+    """Signing out (here: ended from another device) closes that sign-in's streams."""
+    from mspboard.models import EndReason, SignIn
+    from mspboard.services import sign_ins
+
+    viewer = login_as("technician")
+    response, chunks = open_stream(viewer, "/board/events")
+    reader, _heard = read_in_background(chunks)
+    with app.app_context():
+        sign_in = db.session.scalars(select(SignIn)).one()
+        sign_ins.end(sign_in.user, sign_in, EndReason.ENDED_BY_USER)
+        db.session.commit()
+    reader.join(timeout=6)
+    assert not reader.is_alive(), "the stream stayed open after its sign-in ended"
+    response.close()
+
+
 def test_a_tv_links_stream_ends_when_it_is_revoked_without_an_announcement(app, client):
     """Revoked from a process whose announcement never arrives (no shared Redis): the
     stream's own re-check still ends it."""

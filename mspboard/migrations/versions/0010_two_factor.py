@@ -2,7 +2,7 @@
 codes (hashed), and the shop's choice to require it of managers and admins
 
 Revision ID: 0010_two_factor
-Revises: 0008_edit_versions
+Revises: 0009_sign_ins
 Create Date: 2026-12-06
 
 """
@@ -14,7 +14,7 @@ import mspboard.models.base
 
 # revision identifiers, used by Alembic.
 revision = "0010_two_factor"
-down_revision = "0008_edit_versions"
+down_revision = "0009_sign_ins"
 branch_labels = None
 depends_on = None
 
