@@ -69,10 +69,12 @@ def test_a_database_made_readable_by_others_is_made_private_when_opened(tmp_path
     assert found == dict.fromkeys(found, 0o600)
 
 
-def test_a_copied_database_is_made_private_when_opened(tmp_path, template_database):
-    folder = tmp_path / "data"
+def test_a_copied_database_is_made_private_when_opened(tmp_path):
+    original, folder = tmp_path / "original", tmp_path / "data"
+    original.mkdir()
     folder.mkdir()
-    shutil.copyfile(template_database, folder / "shop.db")
+    write_and_list_files(original / "shop.db", tmp_path / "instance")
+    shutil.copyfile(original / "shop.db", folder / "shop.db")
     assert mode(folder / "shop.db") == 0o644
     found = write_and_list_files(folder / "shop.db", tmp_path / "instance")
     assert found == dict.fromkeys(found, 0o600) and len(found) == 3
