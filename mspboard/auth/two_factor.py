@@ -16,6 +16,7 @@ from mspboard.auth import second_step
 from mspboard.auth.access import landing_url, roles_required
 from mspboard.auth.forms import SignInCodeForm, TwoFactorCodeForm
 from mspboard.auth.routes import _finish_sign_in, locked_out
+from mspboard.field.routes import phone_context
 from mspboard.forms import form_status, save_form
 from mspboard.htmx import is_htmx, render
 from mspboard.models import Role, TwoFactor, User, db
@@ -131,7 +132,9 @@ def _page(status: int = 200, **forms: TwoFactorCodeForm) -> Response:
         }
     else:
         context["codes_left"] = two_factor.recovery_codes_left(user)
-    return render("account/two_factor.html", status=status, **context)
+    if user.is_technician:
+        return render("auth/two_factor_phone.html", status=status, **context, **phone_context())
+    return render("auth/two_factor.html", status=status, **context)
 
 
 @bp.route("/account/two-factor", methods=["GET", "POST"])
