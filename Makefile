@@ -8,8 +8,10 @@ PYTEST := $(BIN)/python -m pytest -n 2
 # Awkward instants the unit and web suites must also pass at, in the shop's zone: the last
 # minute of a week, the first of the next, and the repeated hour as daylight saving ends.
 SHOP_ZONE := America/New_York
-# Cases of the hostile-input walk per database in `make test` (`make fuzz` runs 50,000).
-FUZZ_CI := 10000
+# Cases of the hostile-input walk per database in `make test`, and at each awkward instant
+# (`make fuzz` runs 50,000 per database).
+FUZZ_CI := 6000
+FUZZ_AT_INSTANTS := 800
 INSTANTS := 2026-11-29T23:59:00-05:00 2026-11-30T00:00:00-05:00 2026-11-01T01:30:00-04:00
 
 .PHONY: run test test-instants soak properties fuzz mutation install lint format bench clean
@@ -38,7 +40,7 @@ test: install lint
 test-instants: install
 	@for at in $(INSTANTS); do \
 	  echo "== unit and web suites at $$at ($(SHOP_ZONE))"; \
-	  $(PYTEST) -q tests/unit tests/web --db=sqlite --zone $(SHOP_ZONE) --at $$at || exit 1; \
+	  FUZZ_CASES=$(FUZZ_AT_INSTANTS) $(PYTEST) -q tests/unit tests/web --db=sqlite --zone $(SHOP_ZONE) --at $$at || exit 1; \
 	done
 
 # The offline soak's long profile; `make test` runs 500 actions over 10 cycles.
@@ -49,7 +51,7 @@ properties: install
 	HYPOTHESIS_PROFILE=long $(PYTEST) tests/unit/test_properties.py --timeout 0 --hypothesis-show-statistics
 
 # The hostile-input walk's long profile; `make test` runs FUZZ_CI cases per database (and
-# the test's default, 2,400, at each awkward instant).
+# FUZZ_AT_INSTANTS at each awkward instant).
 fuzz: install
 	FUZZ_CASES=50000 $(PYTEST) tests/web/test_hostile_input.py --db=sqlite --timeout 0
 	FUZZ_CASES=50000 $(PYTEST) tests/web/test_hostile_input.py --db=postgresql --timeout 0
