@@ -211,6 +211,15 @@ def clock(request: pytest.FixtureRequest) -> Iterator[time_machine.Traveller]:
         yield traveller
 
 
+@pytest.fixture
+def stopped(clock: time_machine.Traveller, request: pytest.FixtureRequest):
+    """The controlled clock held still at --at, moved only by the test (`stopped.shift`): for
+    rules that count exact seconds (a lock's Retry-After, a two-factor code's 30-second step),
+    however long the test itself takes."""
+    with time_machine.travel(request.config.getoption("--at"), tick=False) as traveller:
+        yield traveller
+
+
 # ---- databases -------------------------------------------------------------------------
 
 

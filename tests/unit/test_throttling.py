@@ -4,10 +4,8 @@ read time.time(), which time-machine moves)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
-import time_machine
 from sqlalchemy import select
 
 from mspboard import create_app, events
@@ -26,13 +24,6 @@ from tests.factories import make_user
 HERE = "203.0.113.7"
 ELSEWHERE = "198.51.100.20"
 EMAIL = "tom@example.test"
-
-
-@pytest.fixture
-def stopped(request: pytest.FixtureRequest) -> Iterator[time_machine.Traveller]:
-    """The clock held still at the test's instant, moved only by the test."""
-    with time_machine.travel(request.config.getoption("--at"), tick=False) as traveller:
-        yield traveller
 
 
 def fail(times: int, email: str = EMAIL, address: str = HERE):

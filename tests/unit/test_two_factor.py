@@ -1,4 +1,5 @@
-"""The rules of two-factor sign-in (services.two_factor), on the test's controlled clock."""
+"""The rules of two-factor sign-in (services.two_factor), on the test's controlled clock held
+still, so a code made here and the check of it fall in the same 30-second step."""
 
 from datetime import timedelta
 
@@ -10,6 +11,8 @@ from mspboard.models import AuditEvent, RecoveryCode, ShopSettings, TwoFactor, d
 from mspboard.services import two_factor
 from mspboard.services.errors import RuleViolation
 from tests.factories import make_user
+
+pytestmark = pytest.mark.usefixtures("stopped")
 
 STEP = timedelta(seconds=30)
 

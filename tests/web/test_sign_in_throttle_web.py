@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -21,12 +19,6 @@ LOCKED = "Too many tries; try again in 1 minute, or ask an admin to unlock your 
 @pytest.fixture
 def app_config():
     return {"WTF_CSRF_ENABLED": True}
-
-
-@pytest.fixture
-def stopped(request: pytest.FixtureRequest) -> Iterator[time_machine.Traveller]:
-    with time_machine.travel(request.config.getoption("--at"), tick=False) as traveller:
-        yield traveller
 
 
 def token_from(page: str) -> str:
