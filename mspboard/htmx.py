@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, make_response, render_template, request
+from flask import Response, make_response, redirect, render_template, request
 
 
 def is_htmx() -> bool:
@@ -21,3 +21,13 @@ def render(page: str, fragment: str | None = None, status: int = 200, **context:
     response = make_response(render_template(template, **context), status)
     response.vary.add("HX-Request")
     return response
+
+
+def send_to(url: str) -> Response:
+    """Send the browser to another page. htmx would swap a redirect's page into the fragment
+    it asked for, so it gets a 401 telling it to load the page instead."""
+    if is_htmx():
+        response = Response(status=401)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url)

@@ -22,7 +22,7 @@ from mspboard.auth.forms import LoginForm, PasswordChangeForm
 from mspboard.extensions import login_manager
 from mspboard.field.routes import phone_context
 from mspboard.forms import form_status, save_form
-from mspboard.htmx import is_htmx, render
+from mspboard.htmx import is_htmx, render, send_to
 from mspboard.inputs import InputForm
 from mspboard.models import EndReason, SignIn, User, db
 from mspboard.services import accounts, sign_ins, throttling, two_factor
@@ -32,15 +32,9 @@ bp = Blueprint("auth", __name__)
 
 @login_manager.unauthorized_handler
 def ask_to_sign_in() -> Response:
-    """Send the browser to sign in and back. htmx would swap a redirect's login page into
-    the fragment it asked for, so it gets a 401 telling it to load the login page instead."""
+    """Send the browser to sign in, and back to where it was going afterwards."""
     back_to = request.headers.get("HX-Current-URL") if is_htmx() else request.full_path
-    login_url = url_for("auth.login", next=_safe_next(_path_of(back_to)))
-    if is_htmx():
-        response = Response(status=401)
-        response.headers["HX-Redirect"] = login_url
-        return response
-    return redirect(login_url)
+    return send_to(url_for("auth.login", next=_safe_next(_path_of(back_to))))
 
 
 def _path_of(url: str | None) -> str | None:

@@ -18,7 +18,7 @@ from mspboard.auth.forms import SignInCodeForm, TwoFactorCodeForm
 from mspboard.auth.routes import _finish_sign_in, locked_out
 from mspboard.field.routes import phone_context
 from mspboard.forms import form_status, save_form
-from mspboard.htmx import is_htmx, render
+from mspboard.htmx import render, send_to
 from mspboard.models import Role, TwoFactor, User, db
 from mspboard.services import throttling, two_factor
 
@@ -39,12 +39,7 @@ def _set_up_second_factor_first() -> Response | None:
         return None
     if not two_factor.must_enrol(current_user):
         return None
-    target = url_for("two_factor.settings")
-    if is_htmx():
-        response = Response(status=401)
-        response.headers["HX-Redirect"] = target
-        return response
-    return redirect(target)
+    return send_to(url_for("two_factor.settings"))
 
 
 @bp.app_template_global("two_factor_of")

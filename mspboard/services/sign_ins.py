@@ -64,12 +64,13 @@ def start(
     return NewSignIn(sign_in, token)
 
 
+def _unended(now: datetime):
+    return SignIn.ended_at.is_(None), SignIn.expires_at > now
+
+
 def _live(now: datetime):
-    return (
-        SignIn.ended_at.is_(None),
-        SignIn.expires_at > now,
-        User.active.is_(True),
-    )
+    """Unended, and its person still active (the query joins User)."""
+    return (*_unended(now), User.active.is_(True))
 
 
 def find_live(token: str, now: datetime | None = None) -> SignIn | None:
@@ -115,7 +116,7 @@ def live_of(user: User, now: datetime | None = None) -> list[SignIn]:
     return list(
         db.session.scalars(
             select(SignIn)
-            .where(SignIn.user_id == user.id, SignIn.ended_at.is_(None), SignIn.expires_at > now)
+            .where(SignIn.user_id == user.id, *_unended(now))
             .order_by(SignIn.last_seen_at.desc(), SignIn.id.desc())
         )
     )

@@ -198,23 +198,19 @@ def _use_recovery_code(user: User, code: str) -> bool:
     compact = _normal_recovery(code)
     if len(compact) != RECOVERY_LENGTH:
         return False
-    found = db.session.scalar(
-        select(RecoveryCode).where(
+    # Found and spent in one conditional UPDATE, so two racing requests cannot both use it.
+    spent = db.session.execute(
+        update(RecoveryCode)
+        .where(
             RecoveryCode.user_id == user.id,
             RecoveryCode.code_hash == _recovery_hash(user, compact),
             RecoveryCode.used_at.is_(None),
         )
-    )
-    if found is None:
-        return False
-    spent = db.session.execute(
-        update(RecoveryCode)
-        .where(RecoveryCode.id == found.id, RecoveryCode.used_at.is_(None))
         .values(used_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     if spent.rowcount != 1:
-        return False  # a racing request used it first
+        return False
     record_event(user, "user.recovery_code_used", user, None, {"left": recovery_codes_left(user)})
     return True
 
