@@ -6,7 +6,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -150,10 +149,7 @@ def locked_out(form: InputForm, lock: throttling.Lock, template: str) -> Respons
             "or ask an admin to unlock your account."
         )
     form.form_errors.append(message)
-    page = render_template(template, form=form)
-    response = current_app.make_response((page, 429))
-    response.headers["Retry-After"] = str(lock.retry_after)
-    return response
+    return lock.refuse(render_template(template, form=form))
 
 
 @bp.route("/logout", methods=["GET", "POST"])

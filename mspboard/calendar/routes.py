@@ -62,14 +62,11 @@ def feed(token: str) -> Response:
     if found is None:
         lock = throttling.record_token_miss(request.remote_addr or "")
         if lock is not None:
-            refused = Response(
-                f"Too many tries with feed addresses that do not work; try again in "
+            return lock.refuse(
+                "Too many tries with feed addresses that do not work; try again in "
                 f"{lock.in_words()}.\n",
-                429,
                 mimetype="text/plain",
             )
-            refused.headers["Retry-After"] = str(lock.retry_after)
-            return refused
         return Response("No calendar feed at this address.\n", 404, mimetype="text/plain")
     body = calendar_feeds.feed_ics(found)
     calendar_feeds.touch(found)

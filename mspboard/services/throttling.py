@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import redis
-from flask import current_app, request
+from flask import Response, current_app, request
 from flask_limiter import Limiter
 from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage
@@ -59,6 +59,12 @@ class Lock:
 
     def in_words(self) -> str:
         return wait_in_words(self.retry_after)
+
+    def refuse(self, body: str, mimetype: str = "text/html") -> Response:
+        """The answer while locked: 429, and Retry-After in whole seconds."""
+        return Response(
+            body, 429, mimetype=mimetype, headers={"Retry-After": str(self.retry_after)}
+        )
 
 
 def wait_in_words(seconds: int) -> str:

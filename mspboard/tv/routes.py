@@ -21,9 +21,7 @@ def _not_connected() -> Response:
     if lock is None:
         response = current_app.make_response((render_template("tv/not_connected.html"), 404))
     else:
-        page = render_template("tv/not_connected.html", wait=lock.in_words())
-        response = current_app.make_response((page, 429))
-        response.headers["Retry-After"] = str(lock.retry_after)
+        response = lock.refuse(render_template("tv/not_connected.html", wait=lock.in_words()))
     if is_htmx():
         response.headers["HX-Refresh"] = "true"  # the whole page then shows "not connected"
     return response
