@@ -14,7 +14,7 @@ FUZZ_CI := 6000
 FUZZ_AT_INSTANTS := 800
 INSTANTS := 2026-11-29T23:59:00-05:00 2026-11-30T00:00:00-05:00 2026-11-01T01:30:00-04:00
 
-.PHONY: run test test-instants soak properties fuzz mutation install lint format bench clean
+.PHONY: run test test-instants soak properties fuzz mutation install lint format bench bench-load wrk clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mspboard needs Python 3.11 or newer; set PYTHON=python3.x")'
@@ -71,5 +71,17 @@ format: install
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
 
-bench: install
+# The issue's figures with their bars; over HTTP with wrk when it is installed (installed here
+# when missing and running as root), else with a Python load generator.
+bench: install wrk
 	$(BIN)/python -m bench.run $(ARGS)
+
+# The busy morning against the production processes on PostgreSQL and Redis, then the
+# capacity steps; e.g. ARGS="--seconds 30 --capacity-steps 0".
+bench-load: install
+	$(BIN)/python -m bench.load $(ARGS)
+
+wrk:
+	@command -v wrk >/dev/null || [ "$$(id -u)" != 0 ] || \
+	  (apt-get install -y -qq wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk)) || \
+	  echo "wrk could not be installed: the HTTP figures use the Python load generator"

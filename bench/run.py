@@ -1,155 +1,255 @@
-"""The benchmark: seeds the demo shop, then a large shop, and prints how fast the main
-pages render on the server (Flask test client, so no network or browser time).
+"""`make bench`: the issue's figures in one table, with each bar and a pass/miss mark.
 
-    make bench                      # SQLite
-    make bench ARGS="--db postgresql"
-"""
+    make bench                       # PostgreSQL when reachable, else SQLite
+    make bench ARGS="--db sqlite"    # server-side figures only (HTTP needs PostgreSQL)
+    make bench ARGS="--no-http"      # server-side figures only
+
+Server-side, with the Flask test client: the board at 200 and 2,000 open SRs (median and p95
+ms, queries, cards drawn, HTML bytes per card, and the cost of one rendered card: the board
+full minus the board filtered to nothing, over the cards drawn), the wall TV, and a phone
+tech with 30 SRs (page bytes raw and gzipped, the first visit with the service worker's
+precache, and a repeat visit). Then over HTTP against the production processes
+(bench/servers.py) on PostgreSQL and Redis: the board's requests per second with 8 keep-alive
+connections, whether both pages workers carried that load, and card moves and timer
+starts/stops from 8 clients at once."""
 
 from __future__ import annotations
 
 import argparse
-import statistics
+import math
 import tempfile
-import time
-import uuid
-from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass
 from pathlib import Path
 
-import flask_migrate
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import make_url
-
-from mspboard import create_app, demo
-from mspboard.models import Client, Role, ServiceRequest, SRStatus, User, db, utcnow
+from bench import loadgen, pages, shop, throughput
+from bench.servers import Production, split_processes
+from mspboard.models import Client, Role, ServiceRequest, db
 from mspboard.services import tv_links
 
-POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-OPEN_STATUSES = [SRStatus.NEW, SRStatus.SCHEDULED, SRStatus.IN_PROGRESS, SRStatus.WAITING]
+PHONE_PAGES = ["/m/", "/m/queue", "/m/week", "/m/timecard"]
 
 
-def grow_to(open_srs: int) -> None:
-    """Add open SRs until the shop has `open_srs` of them."""
-    clients = db.session.scalars(db.select(Client)).all()
-    techs = db.session.scalars(db.select(User).where(User.role == Role.TECHNICIAN)).all()
-    have = db.session.scalar(
-        db.select(db.func.count())
-        .select_from(ServiceRequest)
-        .where(ServiceRequest.status != "done")
-    )
-    now = utcnow()
-    for n in range(open_srs - have):
+@dataclass
+class Row:
+    measure: str
+    value: float
+    unit: str
+    bar: float | None = None
+    higher_is_better: bool = False
+    note: str = ""
+
+    def mark(self) -> str:
+        if self.bar is None or math.isnan(self.value):
+            return ""
+        good = self.value >= self.bar if self.higher_is_better else self.value <= self.bar
+        return "pass" if good else "MISS"
+
+    def bar_text(self) -> str:
+        if self.bar is None:
+            return ""
+        return f"{'>=' if self.higher_is_better else '<='} {self.bar:g} {self.unit}"
+
+    def line(self) -> str:
+        if float(self.value).is_integer():
+            value = f"{self.value:,.0f}"
+        else:
+            value = f"{self.value:.3f}" if abs(self.value) < 1 else f"{self.value:,.1f}"
+        return (
+            f"{self.measure:<46} {value:>10} {self.unit:<6} {self.bar_text():>14} "
+            f"{self.mark():>5}  {self.note}"
+        )
+
+
+def add_phone_tech(srs: int) -> str:
+    """A technician with `srs` open SRs of their own, for the phone figures."""
+    tech = shop.add_people(Role.TECHNICIAN.value, 1, "phone")[0]
+    client = db.session.scalars(db.select(Client).order_by(Client.id)).first()
+    for n in range(srs):
         db.session.add(
             ServiceRequest(
-                client=clients[n % len(clients)],
-                title=f"Generated request {n}",
+                client=client,
+                title=f"Phone request {n}",
                 priority=n % 4 + 1,
-                status=OPEN_STATUSES[n % 4].value,
-                assignee=techs[n % len(techs)] if n % 5 else None,
-                created_at=now - timedelta(hours=n % 2000),
-                updated_at=now - timedelta(hours=n % 500),
+                status=shop.OPEN_STATUSES[n % 4].value,
+                assignee=tech,
             )
         )
     db.session.commit()
+    return tech.email
 
 
-def measure(fetch: Callable[[], int], runs: int) -> tuple[float, float]:
-    fetch()  # warm caches and templates
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        status = fetch()
-        times.append((time.perf_counter() - start) * 1000)
-        assert status == 200, status
-    times.sort()
-    return statistics.median(times), times[int(len(times) * 0.95) - 1]
+def server_side(app, size: int, runs: int, tv_token: str) -> list[Row]:
+    client = app.test_client()
+    client.post("/login", data={"email": "manager@demo.test", "password": shop.PASSWORD})
+    board = pages.board(app, client, runs)
+    tv = pages.measure(app, lambda: client.get(f"/tv/{tv_token}"), runs)
+    big = size >= 2000
+    rows = [
+        Row(
+            f"board {size} open: single request median",
+            board.full.median,
+            "ms",
+            20 if big else 8,
+            note=f"p95 {board.full.p95:.1f} ms",
+        ),
+        Row(f"board {size} open: queries", board.full.queries, "", 8 if big else None),
+        Row(f"board {size} open: cards shown", board.cards, ""),
+        Row(f"board {size} open: HTML per card", board.bytes_per_card, "B", 600 if big else None),
+        Row(f"board {size} open: HTML", board.full.size / 1024, "KB"),
+        Row(
+            f"board {size} open: cost per rendered card",
+            board.ms_per_card,
+            "ms",
+            0.03,
+            note=f"({board.full.median:.1f} - {board.empty.median:.1f} ms) / {board.cards}",
+        ),
+        Row(
+            f"wall TV {size} open: single request median",
+            tv.median,
+            "ms",
+            note=f"p95 {tv.p95:.1f} ms, {tv.queries} queries, {tv.size / 1024:.0f} KB",
+        ),
+    ]
+    client.get("/logout")
+    return rows
 
 
-def count_queries(app, fetch: Callable[[], int]) -> int:
-    seen = []
-    with app.app_context():
-        engine = db.engine
-    listener = lambda *_a: seen.append(1)  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    fetch()
-    event.remove(engine, "before_cursor_execute", listener)
-    return len(seen)
+def phone_side(app, email: str) -> list[Row]:
+    client = app.test_client()
+    client.post("/login", data={"email": email, "password": shop.PASSWORD})
+    visit = pages.phone_visit(client, PHONE_PAGES)
+    rows = [
+        Row(
+            f"phone {d.url} (30 SRs)",
+            d.raw / 1024,
+            "KB",
+            note=f"gzip {d.gzipped / 1024:.1f} KB, sent {d.wire / 1024:.1f} KB",
+        )
+        for d in visit.pages
+    ]
+    rows += [
+        Row(
+            "phone first visit on the wire, precache incl.",
+            visit.first_wire / 1024,
+            "KB",
+            40,
+            note=f"{visit.first_requests} requests; "
+            f"{visit.first_gzipped / 1024:.0f} KB if all gzipped",
+        ),
+        Row(
+            "phone repeat visit on the wire",
+            visit.repeat_wire / 1024,
+            "KB",
+            5,
+            note=f"{visit.repeat_requests} requests (bodies only)",
+        ),
+    ]
+    return rows
 
 
-def database(kind: str, folder: Path) -> tuple[str, Callable[[], None]]:
-    if kind == "sqlite":
-        return f"sqlite:///{folder / 'bench.db'}", lambda: None
-    name = f"mspboard_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+def over_http(production: Production, url: str, the_shop, size: int, seconds: int) -> list[Row]:
+    rate, p50, tool, shares = throughput.throughput(
+        production, "/board", "manager@demo.test", seconds
+    )
+    big = size >= 2000
+    rows = [
+        Row(
+            f"board {size} open over HTTP",
+            rate,
+            "req/s",
+            65 if big else 150,
+            higher_is_better=True,
+            note=f"{tool}, {seconds} s, p50 {p50:.1f} ms",
+        )
+    ]
+    if len(shares) >= 2:
+        rows.append(
+            Row(
+                f"board {size} open: least busy pages worker's share",
+                shares[-1] * 100,
+                "%",
+                100 / len(shares) / 2,
+                higher_is_better=True,
+                note="of CPU; " + " / ".join(f"{s * 100:.0f}%" for s in shares),
+            )
+        )
+    return rows
 
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
-    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False), drop
+def writes(production: Production, url: str, the_shop) -> list[Row]:
+    results = throughput.concurrent_writes(production, url, the_shop)
+    rows = []
+    for kind in ("move a card", "timer start", "timer stop"):
+        values = results.latencies[kind]
+        errors = results.errors[kind]
+        note = f"{len(values)} requests, {errors} errors"
+        rows.append(Row(f"{kind}, 8 clients: p50", loadgen.percentile(values, 0.5), "ms", 10))
+        rows.append(
+            Row(f"{kind}, 8 clients: p99", loadgen.percentile(values, 0.99), "ms", 50, note=note)
+        )
+    once = loadgen.exactly_once(url, results)
+    rows.append(
+        Row(
+            "timer starts stored exactly once (problems)",
+            len(once),
+            "",
+            0,
+            note="; ".join(once[:2]),
+        )
+    )
+    return rows
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default=None)
     parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--open-srs", type=int, default=2000)
+    parser.add_argument("--seconds", type=int, default=10, help="of each throughput run")
+    parser.add_argument("--no-http", action="store_true")
     options = parser.parse_args()
+    kind = options.db or ("postgresql" if shop.postgres_reachable() else "sqlite")
+    http = not options.no_http and kind == "postgresql"
 
-    with tempfile.TemporaryDirectory() as folder:
-        url, drop = database(options.db, Path(folder))
-        app = create_app(
-            {
-                "SQLALCHEMY_DATABASE_URI": url,
-                "SECRET_KEY": "bench",
-                "INSTANCE_PATH": folder,
-                "WTF_CSRF_ENABLED": False,
-            }
-        )
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory() as folder, shop.database(kind, Path(folder)) as url:
+        app = shop.bench_app(url, Path(folder), WTF_CSRF_ENABLED=False)
+        the_shop = shop.build(app, open_srs=200, techs=8, managers=8, tvs=0)
+        with app.app_context():
+            phone_tech = add_phone_tech(30)
+            tv_token = tv_links.create_link(None, "Bench TV").token
+            db.session.commit()
+        production = Production(url).start() if http else None
         try:
-            with app.app_context():
-                flask_migrate.upgrade()
-                demo.seed_demo()
-                token = tv_links.create_link(None, "Bench TV").token
-                db.session.commit()
-            client = app.test_client()
-            client.post(
-                "/login", data={"email": "manager@demo.test", "password": demo.DEMO_PASSWORD}
-            )
-            pages = {
-                "board": lambda: client.get("/board").status_code,
-                "board, live refresh": lambda: (
-                    client.get("/board", headers={"HX-Request": "true"}).status_code
-                ),
-                "wall TV": lambda: client.get(f"/tv/{token}").status_code,
-                "backlog review": lambda: client.get("/manage/backlog").status_code,
-            }
-            rows = []
-            for size in ("demo", options.open_srs):
-                if size != "demo":
-                    with app.app_context():
-                        grow_to(size)
+            for size in (200, 2000):
                 with app.app_context():
-                    open_now = db.session.scalar(
-                        db.select(db.func.count())
-                        .select_from(ServiceRequest)
-                        .where(ServiceRequest.status != "done")
-                    )
-                for name, fetch in pages.items():
-                    median, p95 = measure(fetch, options.runs)
-                    rows.append((name, open_now, median, p95, count_queries(app, fetch)))
+                    shop.grow_to(size)
+                    db.engine.dispose()  # the servers see the new rows in fresh connections
+                rows += server_side(app, size, options.runs, tv_token)
+                if production:
+                    rows += over_http(production, url, the_shop, size, options.seconds)
+            rows += phone_side(app, phone_tech)
+            if production:
+                rows += writes(production, url, the_shop)
         finally:
+            if production:
+                production.stop()
             with app.app_context():
                 db.engine.dispose()
-            drop()
 
-    print(f"\nServer render time on {options.db} ({options.runs} runs each)\n")
-    print(f"{'page':<22} {'open SRs':>9} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
-    print("-" * 61)
-    for name, open_now, median, p95, queries in rows:
-        print(f"{name:<22} {open_now:>9} {median:>10.1f} {p95:>8.1f} {queries:>8}")
+    where = kind
+    if http:
+        where += ", " + (
+            "pages and streams processes" if split_processes() else "one gthread gunicorn"
+        )
+    print(f"\nmspboard bench on {where} (server side: {options.runs} runs each)\n")
+    print(f"{'measure':<46} {'value':>10} {'unit':<6} {'bar':>14} {'mark':>5}  note")
+    print("-" * 100)
+    for row in rows:
+        print(row.line())
+    if not http:
+        print("\n(over HTTP: left out; it needs PostgreSQL)")
 
 
 if __name__ == "__main__":
