@@ -38,6 +38,10 @@ def main() -> None:
     parser.add_argument("--step-seconds", type=float, default=20.0)
     options = parser.parse_args()
 
+    if not split_processes() and options.streams > 40:
+        # One gthread gunicorn holds a thread per stream: 300 would take all 64 page threads.
+        print(f"one gthread gunicorn serves pages and streams: {options.streams} streams cut to 40")
+        options.streams = 40
     most_techs = options.techs * 2**options.capacity_steps
     with tempfile.TemporaryDirectory() as folder, shop.database("postgresql", Path(folder)) as url:
         app = shop.bench_app(url, Path(folder))
