@@ -139,22 +139,29 @@ def _static_answer(response: Response) -> Response:
 STEADY_TOKEN_SECONDS = 300
 
 
-class _SteadySigner(TimestampSigner):
-    def get_timestamp(self) -> int:
-        now = super().get_timestamp()
-        return now - now % STEADY_TOKEN_SECONDS
+def _steady_signer(step: int) -> type[TimestampSigner]:
+    class SteadySigner(TimestampSigner):
+        def get_timestamp(self) -> int:
+            now = super().get_timestamp()
+            return now - now % step
+
+    return SteadySigner
 
 
 def _steady_csrf_token() -> None:
     """Flask-WTF signs the session's token afresh each second, and a page carrying it would
-    never be the same twice; it takes the signed token from `g` when there is one."""
+    never be the same twice; it takes the signed token from `g` when there is one. The step
+    is at most a twelfth of the token's time limit, so a token is never issued stale."""
     field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     if request.method != "GET" or request.endpoint == "static":
         return
-    if field not in session or field in g:
+    limit = current_app.config.get("WTF_CSRF_TIME_LIMIT", 3600)
+    step = STEADY_TOKEN_SECONDS if limit is None else min(STEADY_TOKEN_SECONDS, limit // 12)
+    if step < 1 or field not in session or field in g:
         return
     secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
-    signed = URLSafeTimedSerializer(secret, salt="wtf-csrf-token", signer=_SteadySigner)
+    signer = _steady_signer(step)
+    signed = URLSafeTimedSerializer(secret, salt="wtf-csrf-token", signer=signer)
     setattr(g, field, signed.dumps(session[field]))
 
 
