@@ -70,7 +70,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     throttling.init_app(app)
 
-    from mspboard import cli, errors, security_headers, templating
+    from mspboard import caching, cli, errors, security_headers, templating
     from mspboard.admin.routes import bp as admin_bp
     from mspboard.auth.routes import bp as auth_bp
     from mspboard.auth.two_factor import bp as two_factor_bp
@@ -98,6 +98,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     errors.register(app)
     security_headers.register(app)
+    caching.register(app)
     templating.register(app)
     cli.register(app)
     return app

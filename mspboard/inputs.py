@@ -126,6 +126,19 @@ def db_id(raw: Any) -> int:
     return number
 
 
+PAGE_MAX = 10_000
+
+
+def page_number(raw: str | None) -> int:
+    """A page number from a query string: anything that is not one in range means page 1
+    (or the last page allowed)."""
+    try:
+        number = int(raw or 1)
+    except ValueError:
+        return 1
+    return min(max(number, 1), PAGE_MAX)
+
+
 def id_or_none(raw: Any) -> int | None:
     try:
         return db_id(raw)

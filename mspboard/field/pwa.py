@@ -14,14 +14,14 @@ bp = Blueprint("pwa", __name__)
 STATIC = Path(__file__).resolve().parent.parent / "static"
 SERVICE_WORKER = STATIC / "js" / "sw.js"
 OFFLINE_PAGE = STATIC.parent / "templates" / "field" / "offline.html"
+# What the phone pages load, under the same versioned addresses they use. The PNG icons are
+# left to the browser, which fetches them when the app is installed, not on every phone.
 PRECACHED = [
     "css/app.css",
     "css/field.css",
     "vendor/htmx-4.0.1/htmx.min.js",
     "js/outbox.js",
     "icons/icon.svg",
-    "icons/icon-192.png",
-    "icons/icon-512.png",
 ]
 
 

@@ -8,7 +8,7 @@ import uuid
 from datetime import date, timedelta
 from typing import cast
 
-from flask import Blueprint, Response, abort, render_template, url_for
+from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
@@ -37,11 +37,17 @@ from mspboard.field.writes import (
 )
 from mspboard.forms import attach_violation, chosen_fold, offer_folds, prefill_fold
 from mspboard.htmx import render
+from mspboard.inputs import page_number
 from mspboard.models import Role, ServiceRequest, TimeEntry, db, utcnow
 from mspboard.services import agenda, audit_trail, checkins, time_cards, time_entries, time_off
 from mspboard.services import schedule_acknowledgements as acks
 from mspboard.services.errors import RuleViolation
-from mspboard.services.field_day import active_clients, my_day, my_queue, offline_reading
+from mspboard.services.field_day import (
+    active_clients,
+    my_day,
+    my_queue_page,
+    offline_reading,
+)
 from mspboard.services.local_time import AmbiguousLocalTime
 from mspboard.services.service_requests import open_srs_for
 from mspboard.services.shop_settings import shop_zone
@@ -104,7 +110,8 @@ def today():
 
 @bp.get("/queue")
 def queue():
-    return render("field/queue.html", queue=my_queue(current_user))
+    page = my_queue_page(current_user, page_number(request.args.get("page")))
+    return render("field/queue.html", "field/_queue_items.html", queue_page=page)
 
 
 @bp.get("/sr/<int:sr_id>")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from mspboard.models import (
@@ -59,6 +59,41 @@ def my_queue(tech: User) -> list[ServiceRequest]:
     )
 
 
+# The phone's queue comes a page at a time, so a tech with hundreds of SRs still gets a
+# small first page (the one the phone keeps for offline reading).
+QUEUE_PAGE_SIZE = 25
+
+
+@dataclass
+class QueuePage:
+    srs: list[ServiceRequest]
+    number: int
+    total: int
+
+    @property
+    def first_position(self) -> int:
+        return (self.number - 1) * QUEUE_PAGE_SIZE + 1
+
+    @property
+    def left_after(self) -> int:
+        return max(self.total - self.number * QUEUE_PAGE_SIZE, 0)
+
+
+def my_queue_page(tech: User, number: int = 1) -> QueuePage:
+    """One page of my queue, in the same order as the whole of it."""
+    mine = (ServiceRequest.assignee_id == tech.id, ServiceRequest.status != SRStatus.DONE)
+    total = db.session.scalar(select(func.count()).select_from(ServiceRequest).where(*mine)) or 0
+    srs = db.session.scalars(
+        select(ServiceRequest)
+        .where(*mine)
+        .options(selectinload(ServiceRequest.client))
+        .order_by(*ServiceRequest.work_order())
+        .limit(QUEUE_PAGE_SIZE)
+        .offset((number - 1) * QUEUE_PAGE_SIZE)
+    )
+    return QueuePage(list(srs), number, total)
+
+
 def local_day_bounds(now: datetime) -> tuple[datetime, datetime]:
     """Start and end (UTC) of the shop-local calendar day containing `now`."""
     start = now.astimezone(shop_zone()).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -106,12 +141,12 @@ OFFLINE_ENTRIES_MAX = 80
 
 
 def offline_reading(tech: User, now: datetime | None = None) -> OfflineReading:
-    """The SRs in my queue and on my schedule this week and next, and the entries on this
-    week's and last week's time card (the ones a tech may still fix)."""
+    """The SRs on the first page of my queue and on my schedule this week and next, and the
+    entries on this week's and last week's time card (the ones a tech may still fix)."""
     now = now or utcnow()
     this_week = week_start_of(now)
     last_week = this_week - timedelta(weeks=1)
-    queue_ids = [sr.id for sr in my_queue(tech)]
+    queue_ids = [sr.id for sr in my_queue_page(tech).srs]
     scheduled = published_items(
         tech, local_midnight(this_week), local_midnight(this_week + timedelta(weeks=2))
     )

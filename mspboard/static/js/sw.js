@@ -1,6 +1,8 @@
 /* mspboard service worker: precached static files, the phone pages network-first with the
    last copy as a fallback, and an honest "not available offline" page for a page it never
-   kept. Served from /sw.js with CONFIG filled in by the server. */
+   kept. Served from /sw.js with CONFIG filled in by the server. The precached files are
+   listed under their versioned addresses (?v=<hash>), the ones the pages use, so a deploy
+   that changes one changes its address, the worker's version and so its cache name. */
 "use strict";
 
 const CONFIG = /*CONFIG*/{};
@@ -142,7 +144,8 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== self.location.origin || request.method !== "GET") return;
   if (isPhonePage(request, url)) {
     event.respondWith(networkFirst(request));
-  } else if ((CONFIG.precache || []).includes(url.pathname) || url.pathname === "/manifest.webmanifest") {
+  } else if ((CONFIG.precache || []).includes(url.pathname + url.search) ||
+             url.pathname === "/manifest.webmanifest") {
     event.respondWith(cacheFirst(request));
   }
 });
