@@ -41,7 +41,13 @@ from mspboard.models import Role, ServiceRequest, TimeEntry, db, utcnow
 from mspboard.services import agenda, audit_trail, checkins, time_cards, time_entries, time_off
 from mspboard.services import schedule_acknowledgements as acks
 from mspboard.services.errors import RuleViolation
-from mspboard.services.field_day import active_clients, my_day, my_queue, offline_reading
+from mspboard.services.field_day import (
+    active_client_named,
+    active_clients,
+    my_day,
+    my_queue,
+    offline_reading,
+)
 from mspboard.services.local_time import AmbiguousLocalTime
 from mspboard.services.service_requests import open_srs_for
 from mspboard.services.shop_settings import shop_zone
@@ -185,7 +191,7 @@ def offline_pages():
 def timer_start():
     form = StartTimerForm()
     form.client_id.choices = [SelectChoice(None, "")] + [
-        SelectChoice(c.id, c.name) for c in active_clients()
+        SelectChoice(c.id, c.name) for c in active_client_named(form.client_id.data)
     ]
     if not form.validate():
         return _refuse_plain(form)
