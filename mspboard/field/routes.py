@@ -43,6 +43,7 @@ from mspboard.services import agenda, audit_trail, checkins, time_cards, time_en
 from mspboard.services import schedule_acknowledgements as acks
 from mspboard.services.errors import RuleViolation
 from mspboard.services.field_day import (
+    active_client_named,
     active_clients,
     my_day,
     my_queue_page,
@@ -192,7 +193,7 @@ def offline_pages():
 def timer_start():
     form = StartTimerForm()
     form.client_id.choices = [SelectChoice(None, "")] + [
-        SelectChoice(c.id, c.name) for c in active_clients()
+        SelectChoice(c.id, c.name) for c in active_client_named(form.client_id.data)
     ]
     if not form.validate():
         return _refuse_plain(form)

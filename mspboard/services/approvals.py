@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -25,7 +25,7 @@ from mspboard.models import (
     utcnow,
 )
 from mspboard.services.audit import record_event, snapshot
-from mspboard.services.card_review import CardReview, review_card
+from mspboard.services.card_review import CardReview, review_card, review_cards
 from mspboard.services.edits import bump_version
 from mspboard.services.errors import RuleViolation
 from mspboard.services.local_time import MIDDAY, at_wall, wall_label
@@ -70,14 +70,18 @@ def approval_queue(now: datetime | None = None) -> list[QueueEntry]:
         select(TimeCard)
         .where(TimeCard.status == TimeCardStatus.SUBMITTED)
         .options(selectinload(TimeCard.tech))
-    )
-    entries = [QueueEntry(card.submitted_at, card=review_card(card, now)) for card in cards]  # type: ignore[arg-type]
+    ).all()
+    entries = [
+        QueueEntry(review.card.submitted_at, card=review)  # type: ignore[arg-type]
+        for review in review_cards(list(cards), now)
+    ]
     requests = db.session.scalars(
         select(TimeOffRequest)
         .where(TimeOffRequest.status == TimeOffStatus.PENDING)
         .options(selectinload(TimeOffRequest.tech))
-    )
-    entries += [QueueEntry(r.created_at, time_off=r, clashes=schedule_clashes(r)) for r in requests]
+    ).all()
+    clashes = clashes_of(list(requests))
+    entries += [QueueEntry(r.created_at, time_off=r, clashes=clashes[r.id]) for r in requests]
     return sorted(entries, key=lambda entry: entry.waiting_since)
 
 
@@ -200,26 +204,47 @@ def bulk_approve(
     return outcome
 
 
-def schedule_clashes(request: TimeOffRequest) -> list[ScheduleItem]:
-    """Schedule items of the tech that fall in the time off; the manager moves these. Days
-    outside the input window (a request stored before it existed) are clamped to it, so the
-    arithmetic cannot overflow."""
+def _clash_window(request: TimeOffRequest) -> tuple[datetime, datetime]:
+    """The instants the time off covers. Days outside the input window (a request stored
+    before it existed) are clamped to it, so the arithmetic cannot overflow."""
     first, last = (
         min(max(d, EARLIEST_DAY), LATEST_DAY) for d in (request.start_date, request.end_date)
     )
     start = at_wall(first, MIDDAY) if request.starts_midday else local_midnight(first)
     end = at_wall(last, MIDDAY) if request.ends_midday else local_midnight(last + timedelta(days=1))
-    return list(
-        db.session.scalars(
-            select(ScheduleItem)
-            .where(
-                ScheduleItem.tech_id == request.tech_id,
-                ScheduleItem.starts_at < end,
-                ScheduleItem.ends_at > start,
-            )
-            .order_by(ScheduleItem.starts_at)
+    return start, end
+
+
+def schedule_clashes(request: TimeOffRequest) -> list[ScheduleItem]:
+    """Schedule items of the tech that fall in the time off; the manager moves these."""
+    return clashes_of([request])[request.id]
+
+
+def clashes_of(requests: list[TimeOffRequest]) -> dict[int, list[ScheduleItem]]:
+    """The schedule clashes of each request, in time order, in one query for all of them."""
+    found: dict[int, list[ScheduleItem]] = {request.id: [] for request in requests}
+    if not requests:
+        return found
+    windows = {request.id: _clash_window(request) for request in requests}
+    conditions = [
+        and_(
+            ScheduleItem.tech_id == request.tech_id,
+            ScheduleItem.starts_at < windows[request.id][1],
+            ScheduleItem.ends_at > windows[request.id][0],
         )
-    )
+        for request in requests
+    ]
+    items = db.session.scalars(
+        select(ScheduleItem).where(or_(*conditions)).order_by(ScheduleItem.starts_at)
+    ).all()
+    for request in requests:
+        start, end = windows[request.id]
+        found[request.id] = [
+            item
+            for item in items
+            if item.tech_id == request.tech_id and item.starts_at < end and item.ends_at > start
+        ]
+    return found
 
 
 def time_off_already_decided(request: TimeOffRequest) -> AlreadyDecided:

@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
-from mspboard.models import ScheduleItem, SRStatus, TimeCard, db
+from mspboard.models import ScheduleItem, SRStatus, TimeCard, TimeOffRequest, db
 from mspboard.services.local_time import wall_label
 from mspboard.services.shop_settings import shop_zone
-from mspboard.services.time_cards import LONG_DAY, CardView, card_view
+from mspboard.services.time_cards import LONG_DAY, CardView, card_view_of, week_entries
 from mspboard.services.time_off import approved_between
 from mspboard.services.time_weeks import week_bounds
 from mspboard.services.worked_time import overlapping_pairs
@@ -47,10 +47,7 @@ def _hm(moment: datetime) -> str:
     return wall_label(moment, "%a %H:%M")
 
 
-def days_off(card: TimeCard) -> set[date]:
-    """Workdays fully or partly covered by the tech's approved time off that week."""
-    start, end = card.week_start, card.week_start + timedelta(days=6)
-    requests = approved_between([card.tech_id], start, end)
+def _covered(requests: list[TimeOffRequest], start: date, end: date) -> set[date]:
     covered: set[date] = set()
     for request in requests:
         day = max(request.start_date, start)
@@ -60,11 +57,74 @@ def days_off(card: TimeCard) -> set[date]:
     return covered
 
 
+def days_off(card: TimeCard) -> set[date]:
+    """Workdays fully or partly covered by the tech's approved time off that week."""
+    start, end = card.week_start, card.week_start + timedelta(days=6)
+    return _covered(approved_between([card.tech_id], start, end), start, end)
+
+
 def review_card(card: TimeCard, now: datetime) -> CardReview:
-    view = card_view(card.tech, card.week_start, now)
+    return review_cards([card], now)[0]
+
+
+def review_cards(cards: list[TimeCard], now: datetime) -> list[CardReview]:
+    """The review of each card, in order, for a page of them: a fixed number of queries
+    (entries, approved time off, published schedule) however many cards there are."""
+    if not cards:
+        return []
+    pairs = [(card.tech_id, card.week_start) for card in cards]
+    entries = week_entries(pairs)
+    tech_ids = sorted({card.tech_id for card in cards})
+    first = min(card.week_start for card in cards)
+    last = max(card.week_start for card in cards) + timedelta(days=6)
+    time_off = approved_between(tech_ids, first, last)
+    schedule = _published_items(cards)
+    reviews = []
+    for card in cards:
+        start, end = card.week_start, card.week_start + timedelta(days=6)
+        off = _covered([r for r in time_off if r.tech_id == card.tech_id], start, end)
+        view = card_view_of(
+            card.tech, card.week_start, entries[(card.tech_id, card.week_start)], card, now
+        )
+        items = [i for i in schedule if i.tech_id == card.tech_id and _in_week(i, card.week_start)]
+        reviews.append(_review(card, view, off, items, now))
+    return reviews
+
+
+def _in_week(item: ScheduleItem, week_start: date) -> bool:
+    start, end = week_bounds(week_start)
+    return start <= item.starts_at < end
+
+
+def _published_items(cards: list[TimeCard]) -> list[ScheduleItem]:
+    """Published schedule items in the cards' weeks, of their techs, in time order."""
+    weeks: dict[date, set[int]] = {}
+    for card in cards:
+        weeks.setdefault(card.week_start, set()).add(card.tech_id)
+    conditions = []
+    for week_start, tech_ids in weeks.items():
+        start, end = week_bounds(week_start)
+        conditions.append(
+            and_(
+                ScheduleItem.tech_id.in_(tech_ids),
+                ScheduleItem.starts_at >= start,
+                ScheduleItem.starts_at < end,
+            )
+        )
+    return list(
+        db.session.scalars(
+            select(ScheduleItem)
+            .where(ScheduleItem.published_at.is_not(None), or_(*conditions))
+            .order_by(ScheduleItem.starts_at)
+        )
+    )
+
+
+def _review(
+    card: TimeCard, view: CardView, off: set[date], items: list[ScheduleItem], now: datetime
+) -> CardReview:
     review = CardReview(card, view)
     flags = review.flags
-    off = days_off(card)
     workdays = from_mask(card.tech.workdays)
     entries = [entry for day in view.days for entry in day.entries]
     for day in view.days:
@@ -106,23 +166,12 @@ def review_card(card: TimeCard, now: datetime) -> CardReview:
                     f"{_hm(entry.started_at)}: reached the server {days:.1f} days later.",
                 )
             )
-    flags.extend(_schedule_gaps(card, finished))
+    flags.extend(_schedule_gaps(items, finished))
     return review
 
 
-def _schedule_gaps(card: TimeCard, finished: list) -> list[Flag]:
+def _schedule_gaps(items: list[ScheduleItem], finished: list) -> list[Flag]:
     """Published schedule items in the week with no time logged while they ran."""
-    start, end = week_bounds(card.week_start)
-    items = db.session.scalars(
-        select(ScheduleItem)
-        .where(
-            ScheduleItem.tech_id == card.tech_id,
-            ScheduleItem.published_at.is_not(None),
-            ScheduleItem.starts_at >= start,
-            ScheduleItem.starts_at < end,
-        )
-        .order_by(ScheduleItem.starts_at)
-    )
     gaps = []
     for item in items:
         covered = any(e.started_at < item.ends_at and e.ended_at > item.starts_at for e in finished)

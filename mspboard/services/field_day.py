@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from mspboard.inputs import id_or_none
 from mspboard.models import (
     Client,
     ScheduleItem,
@@ -124,6 +125,14 @@ def my_day(tech: User, now: datetime | None = None) -> Day:
 
 def active_clients() -> list[Client]:
     return list(db.session.scalars(select(Client).where(Client.active).order_by(Client.name)))
+
+
+def active_client_named(client_id: int | None) -> list[Client]:
+    """The one choice a form that only checks a sent client id needs: that client, if it
+    is active (an id outside the column's range is no client)."""
+    number = id_or_none(client_id)
+    client = db.session.get(Client, number) if number is not None else None
+    return [client] if client is not None and client.active else []
 
 
 @dataclass

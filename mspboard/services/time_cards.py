@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from mspboard.models import TimeCard, TimeCardStatus, TimeEntry, User, db, utcnow
@@ -128,19 +128,53 @@ def _day_warnings(tech: User, day: CardDay, now: datetime) -> None:
             day.warnings.append(f"{label}: nothing logged {_hm(cursor)} to {_hm(work_end)}.")
 
 
-def card_view(tech: User, week_start: date, now: datetime | None = None) -> CardView:
-    now = now or utcnow()
-    start, end = week_bounds(week_start)
+def week_entries(pairs: list[tuple[int, date]]) -> dict[tuple[int, date], list[TimeEntry]]:
+    """The entries of each (tech id, week start) pair, in time order, with their SR and
+    client: one query for all the pairs (a page of cards), grouped by week."""
+    found: dict[tuple[int, date], list[TimeEntry]] = {pair: [] for pair in pairs}
+    if not pairs:
+        return found
+    weeks: dict[date, set[int]] = {}
+    for tech_id, week_start in pairs:
+        weeks.setdefault(week_start, set()).add(tech_id)
+    conditions = []
+    for week_start, tech_ids in weeks.items():
+        start, end = week_bounds(week_start)
+        conditions.append(
+            and_(
+                TimeEntry.tech_id.in_(tech_ids),
+                TimeEntry.started_at >= start,
+                TimeEntry.started_at < end,
+            )
+        )
     entries = db.session.scalars(
         select(TimeEntry)
-        .where(
-            TimeEntry.tech_id == tech.id,
-            TimeEntry.started_at >= start,
-            TimeEntry.started_at < end,
-        )
+        .where(or_(*conditions))
         .options(selectinload(TimeEntry.service_request), selectinload(TimeEntry.client))
         .order_by(TimeEntry.started_at)
     ).all()
+    starts = {week_start: week_bounds(week_start) for week_start in weeks}
+    for entry in entries:
+        for week_start, (start, end) in starts.items():
+            if start <= entry.started_at < end and (entry.tech_id, week_start) in found:
+                found[(entry.tech_id, week_start)].append(entry)
+    return found
+
+
+def card_view(tech: User, week_start: date, now: datetime | None = None) -> CardView:
+    entries = week_entries([(tech.id, week_start)])[(tech.id, week_start)]
+    return card_view_of(tech, week_start, entries, card_for(tech, week_start), now)
+
+
+def card_view_of(
+    tech: User,
+    week_start: date,
+    entries: list[TimeEntry],
+    card: TimeCard | None,
+    now: datetime | None = None,
+) -> CardView:
+    """The card view from the week's entries (in time order) and its card, already loaded."""
+    now = now or utcnow()
     days = [CardDay(week_start + timedelta(days=n), []) for n in range(7)]
     for entry in entries:
         days[(local_date(entry.started_at) - week_start).days].entries.append(entry)
@@ -155,7 +189,7 @@ def card_view(tech: User, week_start: date, now: datetime | None = None) -> Card
     return CardView(
         tech=tech,
         week_start=week_start,
-        card=card_for(tech, week_start),
+        card=card,
         days=days,
         deadline=submission_deadline(week_start),
         running=running,

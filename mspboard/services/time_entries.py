@@ -10,10 +10,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from mspboard import events
-from mspboard.models import Client, ServiceRequest, SRStatus, TimeEntry, User, db, utcnow
+from mspboard.models import (
+    Client,
+    ServiceRequest,
+    SRStatus,
+    TimeCard,
+    TimeEntry,
+    User,
+    db,
+    utcnow,
+)
 from mspboard.services.audit import record_event, snapshot
 from mspboard.services.errors import RuleViolation
 from mspboard.services.local_time import typed_instant, wall_label
@@ -101,7 +110,7 @@ def _work_target(
     """The SR (if any) and the client the time is for. A timer needs an SR that is still open
     and not someone else's; a manual entry may be logged on any SR (work already done)."""
     if sr_id is not None:
-        sr = db.session.get(ServiceRequest, sr_id)
+        sr = db.session.get(ServiceRequest, sr_id, options=[joinedload(ServiceRequest.client)])
         if sr is None:
             raise RuleViolation("That service request no longer exists.", "sr_id")
         if for_timer and sr.status == SRStatus.DONE:
@@ -168,7 +177,11 @@ def _entry_seen(entry: TimeEntry) -> dict | None:
     (submitted or decided at least once: reopened, rejected); None while the week is still
     only the tech's draft, whose every keystroke is not worth a record."""
     tech = entry.tech or db.session.get(User, entry.tech_id)
-    card = card_for(tech, week_start_of(entry.started_at))  # type: ignore[arg-type]
+    return _entry_seen_with(entry, card_for(tech, week_start_of(entry.started_at)))  # type: ignore[arg-type]
+
+
+def _entry_seen_with(entry: TimeEntry, card: TimeCard | None) -> dict | None:
+    """`_entry_seen` when the card of the entry's week is already at hand."""
     if card is None or card.submitted_at is None:
         return None
     state = "reopened" if card.status == "draft" else card.status
@@ -197,6 +210,13 @@ def _announce(sr_changed: bool = False) -> None:
         events.announce(db.session, events.BOARD)
 
 
+def _running(tech: User) -> TimeEntry | None:
+    """The running timer alone, for a write that needs neither its SR nor its client."""
+    return db.session.scalar(
+        select(TimeEntry).where(TimeEntry.tech_id == tech.id, TimeEntry.ended_at.is_(None))
+    )
+
+
 def stop_timer(
     tech: User,
     *,
@@ -209,9 +229,15 @@ def stop_timer(
     """Stop the running timer at `at`. With `entry_uuid`, only that timer (a phone that saw a
     particular timer running says which one it meant to stop)."""
     now = now or utcnow()
-    entry = running_timer(tech)
+    entry = _running(tech)
     if entry is None or (entry_uuid and entry.uuid != entry_uuid):
         raise RuleViolation("That timer is no longer running.")
+    return _stop(tech, entry, at=at, notes=notes, billable=billable, now=now)
+
+
+def _stop(
+    tech: User, entry: TimeEntry, *, at: datetime, notes: str, billable: bool | None, now: datetime
+) -> TimeEntry:
     if at > now + FUTURE_SLACK:
         raise RuleViolation("That stop is more than 5 minutes in the future; check the time.")
     if at <= entry.started_at:
@@ -221,14 +247,14 @@ def stop_timer(
             "This timer has run for over 24 hours, longer than one entry may be; delete it "
             "and add the time as a manual entry."
         )
-    ensure_week_open(tech, entry.started_at)
-    before = _entry_seen(entry)
+    card = ensure_week_open(tech, entry.started_at)
+    before = _entry_seen_with(entry, card)
     entry.ended_at = at
     entry.notes = _check_notes(notes or entry.notes)
     if billable is not None:
         entry.billable = billable
     db.session.flush()
-    _audit_entry(tech, "time_entry.updated", entry, before, _entry_seen(entry))
+    _audit_entry(tech, "time_entry.updated", entry, before, _entry_seen_with(entry, card))
     _announce()
     return entry
 
@@ -247,20 +273,20 @@ def start_timer(
     now = now or utcnow()
     sr, client = _work_target(tech, sr_id, client_id, for_timer=True)
     _not_in_future(at, now, "start")
-    ensure_week_open(tech, at)
-    running = running_timer(tech)
+    card = ensure_week_open(tech, at)
+    running = _running(tech)
     if running is not None and at <= running.started_at:
         raise RuleViolation(
             "Another timer started after this one; stop it before starting this one."
         )
     _refuse_overlap(tech, at, None, ignore=running)  # the running timer stops at `at`
     if running is not None:
-        stop_timer(tech, at=at, now=now)
+        _stop(tech, running, at=at, notes="", billable=None, now=now)
     entry = TimeEntry(
         uuid=uuid,
         tech_id=tech.id,
-        sr_id=sr.id if sr else None,
-        client_id=client.id,
+        service_request=sr,
+        client=client,
         started_at=at,
         ended_at=None,
         billable=sr.billable if sr else True,
@@ -274,7 +300,7 @@ def start_timer(
         change_status(tech, sr, SRStatus.IN_PROGRESS)
         sr_changed = True
     db.session.flush()
-    _audit_entry(tech, "time_entry.created", entry, None, _entry_seen(entry))
+    _audit_entry(tech, "time_entry.created", entry, None, _entry_seen_with(entry, card))
     _announce(sr_changed)
     return entry
 

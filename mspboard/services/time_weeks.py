@@ -62,8 +62,9 @@ def card_for(tech: User, week_start: date) -> TimeCard | None:
     )
 
 
-def ensure_week_open(tech: User, moment: datetime, field: str | None = None) -> None:
-    """Refuse any change to time in a week whose card is submitted or approved."""
+def ensure_week_open(tech: User, moment: datetime, field: str | None = None) -> TimeCard | None:
+    """Refuse any change to time in a week whose card is submitted or approved; the
+    week's card otherwise (None when it has none), for the audit of the change."""
     week_start = week_start_of(moment)
     card = card_for(tech, week_start)
     if card is not None and card.is_locked:
@@ -72,3 +73,4 @@ def ensure_week_open(tech: User, moment: datetime, field: str | None = None) -> 
             "time in that week can no longer change.",
             field,
         )
+    return card
