@@ -134,4 +134,7 @@ DEFAULTS: dict[str, object] = {
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     # How often an open live stream asks again whether its viewer may still see it.
     "STREAM_RECHECK_SECONDS": 5.0,
+    # An open live stream sends at most one refresh per this many seconds, naming every
+    # change heard meanwhile (events.Coalescer).
+    "LIVE_COALESCE_SECONDS": 1.0,
 }

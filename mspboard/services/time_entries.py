@@ -191,10 +191,10 @@ def _audit_entry(
     record_event(tech, action, entry, before, after)
 
 
-def _announce(sr_changed: bool = False) -> None:
-    events.announce(db.session, events.TIMERS)
-    if sr_changed:
-        events.announce(db.session, events.BOARD)
+def _announce(*topics: str) -> None:
+    """Who is working (timers), finished time (hours), an SR moved (board): each screen
+    listens only to what it shows (see mspboard.events)."""
+    events.announce(db.session, *topics)
 
 
 def stop_timer(
@@ -229,7 +229,7 @@ def stop_timer(
         entry.billable = billable
     db.session.flush()
     _audit_entry(tech, "time_entry.updated", entry, before, _entry_seen(entry))
-    _announce()
+    _announce(events.TIMERS, events.HOURS)
     return entry
 
 
@@ -269,13 +269,11 @@ def start_timer(
         synced_at=now,
     )
     db.session.add(entry)
-    sr_changed = False
     if sr is not None and sr.status in STARTS_WORK:
-        change_status(tech, sr, SRStatus.IN_PROGRESS)
-        sr_changed = True
+        change_status(tech, sr, SRStatus.IN_PROGRESS)  # announces the board's change
     db.session.flush()
     _audit_entry(tech, "time_entry.created", entry, None, _entry_seen(entry))
-    _announce(sr_changed)
+    _announce(events.TIMERS)
     return entry
 
 
@@ -307,7 +305,7 @@ def add_entry(
     db.session.add(entry)
     db.session.flush()
     _audit_entry(tech, "time_entry.created", entry, None, _entry_seen(entry))
-    _announce()
+    _announce(events.HOURS)
     return entry
 
 
@@ -333,7 +331,7 @@ def update_entry(
     entry.notes = _check_notes(values.notes)
     db.session.flush()
     _audit_entry(tech, "time_entry.updated", entry, before, _entry_seen(entry))
-    _announce()
+    _announce(events.HOURS)
     return entry
 
 
@@ -345,4 +343,4 @@ def delete_entry(tech: User, entry: TimeEntry) -> None:
     db.session.delete(entry)
     db.session.flush()
     _audit_entry(tech, "time_entry.deleted", entry, before, None)
-    _announce()
+    _announce(events.HOURS)
