@@ -12,7 +12,8 @@ Topics, who announces them, and which screens listen (live_streams.TOPICS holds 
 column; a screen is woken only by what changes what it shows):
 
     topic      announced when                                   heard by
-    board      an SR is created, edited, moved or reassigned    board, wall TV (columns)
+    board      an SR is created, edited, moved, reassigned or   board, wall TV (columns)
+               planned
     timers     a timer starts or stops (who works on what)      wall TV (who is working),
                                                                 manager's Today
     hours      finished time changes: a timer stops, an entry   board (hours per card),
@@ -25,8 +26,9 @@ A timer starting on an SR also moves the SR (board); one stopping announces time
 hours. The board is not woken by a timer starting or stopping as such.
 
 A stream does not pass on every topic the moment it hears it: the first one after a quiet
-spell waits until COALESCE_SECONDS have passed, and one "refresh" then names every topic
-heard meanwhile (see Coalescer). A busy shop's screens re-fetch at most once a second.
+spell waits out the app's LIVE_COALESCE_SECONDS (1 s unless the shop sets it), and one
+"refresh" then names every topic heard meanwhile (see Coalescer). A busy shop's screens
+re-fetch at most once a second.
 """
 
 from __future__ import annotations
