@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 import tempfile
@@ -92,6 +93,17 @@ def _whole_number(name: str, default: int, highest: int) -> int:
     return min(max(number, 1), highest)
 
 
+def _seconds(name: str, default: float, highest: float) -> float:
+    """A finite number of seconds from the environment, kept between 0 and `highest`."""
+    try:
+        seconds = float(os.environ.get(name, default))
+    except ValueError:
+        return default
+    return min(max(seconds, 0.0), highest) if math.isfinite(seconds) else default
+
+
+# The longest a shop may have its live screens gather changes before one refresh.
+LIVE_COALESCE_LIMIT_SECONDS = 10.0
 # The most open live-update streams a shop may allow one person or one wall TV.
 STREAMS_PER_VIEWER_LIMIT = 50
 
@@ -110,6 +122,11 @@ def from_environment(instance_path: str) -> dict[str, object]:
         # Open live-update streams per person and per wall-TV link; past it, pages poll.
         "STREAMS_PER_VIEWER": _whole_number(
             "MSPBOARD_STREAMS_PER_VIEWER", 4, STREAMS_PER_VIEWER_LIMIT
+        ),
+        # An open live stream sends at most one refresh per this many seconds, naming every
+        # change heard meanwhile (events.Coalescer); tests shorten it.
+        "LIVE_COALESCE_SECONDS": _seconds(
+            "MSPBOARD_LIVE_COALESCE_SECONDS", 1.0, LIVE_COALESCE_LIMIT_SECONDS
         ),
         "SHOP_TIMEZONE": os.environ.get("MSPBOARD_TIMEZONE", "UTC"),
         "REDIS_URL": os.environ.get("MSPBOARD_REDIS_URL"),

@@ -1,15 +1,34 @@
 """Live updates: services announce what changed; once the change commits, every open
-board, TV and manager page hears "this changed" and fetches fresh fragments.
+board, TV and manager page that shows it hears "this changed" and fetches fresh fragments.
 
 Services call `announce(topic)` inside their transaction. Nothing is sent unless that
 transaction commits, so a rolled-back change never reaches a screen.
 
 Every process has an in-process broker that hands topics to its own listeners (open
 event streams). With MSPBOARD_REDIS_URL set, topics travel through a Redis channel instead,
-so several server processes (and CLI commands) reach each other's listeners. Topics are
-plain strings: "board" (an SR changed), "timers" (someone started or stopped a timer),
-"tv_links" (a wall-TV link was revoked), "approvals" (a card or time off was decided),
-"schedule" (a tech acknowledged schedule items).
+so several server processes (and CLI commands) reach each other's listeners.
+
+Topics, who announces them, and which screens listen (live_streams.TOPICS holds the last
+column; a screen is woken only by what changes what it shows):
+
+    topic      announced when                                   heard by
+    board      an SR is created, edited, moved, reassigned or   board, wall TV (columns)
+               planned
+    timers     a timer starts or stops (who works on what)      wall TV (who is working),
+                                                                manager's Today
+    hours      finished time changes: a timer stops, an entry   board (hours per card),
+               is added, edited or deleted                      manager's Today
+    approvals  a time card or time off is submitted or decided  manager's approval queue
+    schedule   schedule items are planned or acknowledged       manager's planner
+    tv_links   a wall-TV link is revoked                        wall TV (ends its stream)
+
+A timer starting on an SR also moves the SR (board); one stopping announces timers and
+hours. The board is not woken by a timer starting or stopping as such.
+
+A stream does not pass on every topic the moment it hears it: the first one after a quiet
+spell waits out the app's LIVE_COALESCE_SECONDS (1 s unless the shop sets it), and one
+"refresh" then names every topic heard meanwhile (see Coalescer). A busy shop's screens
+re-fetch at most once a second.
 """
 
 from __future__ import annotations
@@ -33,6 +52,7 @@ TIMERS = "timers"
 TV_LINKS = "tv_links"
 APPROVALS = "approvals"
 SCHEDULE = "schedule"
+HOURS = "hours"
 
 _PENDING_KEY = "mspboard_announced_topics"
 REDIS_CHANNEL_PREFIX = "mspboard:events:"
@@ -209,6 +229,8 @@ def _forget_after_rollback(session: Session) -> None:
 # ---- server-sent events -----------------------------------------------------------------
 
 HEARTBEAT_SECONDS = 15.0
+# The app passes its LIVE_COALESCE_SECONDS setting; tests shorten it.
+COALESCE_SECONDS = 1.0
 RETRY_MILLISECONDS = 2000
 
 
@@ -216,34 +238,73 @@ def sse_message(event_name: str, data: str = "") -> str:
     return f"event: {event_name}\ndata: {data}\n\n"
 
 
+class Coalescer:
+    """At most one refresh per `interval`, on the trailing edge: the first topic heard
+    after a quiet spell opens a window of `interval` seconds; when it is over, one refresh
+    names every topic heard within it, its last instant included (a stream that wakes late
+    sends what it already holds rather than keep it a second longer). A topic heard after
+    that refresh opens the next window, so refreshes are always more than `interval` apart.
+    Times are whatever clock the caller reads."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._pending: set[str] = set()
+        self._due: float | None = None
+
+    @property
+    def due(self) -> float | None:
+        """When the gathered topics are to be sent; None while nothing waits."""
+        return self._due
+
+    def heard(self, topics: Iterable[str], now: float) -> None:
+        topics = set(topics)
+        if not topics:
+            return
+        if self._due is None:
+            self._due = now + self.interval
+        self._pending |= topics
+
+    def take_due(self, now: float) -> set[str]:
+        """The topics whose window is over at `now` (and forget them), else nothing."""
+        if self._due is None or now < self._due:
+            return set()
+        sent, self._pending, self._due = self._pending, set(), None
+        return sent
+
+
 def sse_stream(
     topics: Iterable[str],
     still_allowed: Callable[[], bool] | None = None,
     recheck_on: Iterable[str] = (),
     heartbeat: float = HEARTBEAT_SECONDS,
+    coalesce: float = COALESCE_SECONDS,
 ) -> Iterator[str]:
-    """An endless text/event-stream: "refresh" (data: the topics) whenever one of `topics`
-    is published. Every `heartbeat` seconds, busy or quiet, `still_allowed` is asked (and a
-    comment goes out as a keep-alive if nothing else did); it is also asked on `recheck_on`
-    topics. Once it says no, a "revoked" event ends the stream.
+    """An endless text/event-stream: "refresh" (data: the topics) when one of `topics` was
+    published, at most once per `coalesce` seconds (see Coalescer). Every `heartbeat`
+    seconds, busy or quiet, `still_allowed` is asked (and a comment goes out as a keep-alive
+    if nothing else did); it is also asked at once on `recheck_on` topics. Once it says no,
+    a "revoked" event ends the stream.
 
-    The interval is measured on time.monotonic, which the tests' controlled clock leaves alone."""
+    Intervals are measured on time.monotonic, which the tests' controlled clock leaves alone."""
     recheck = frozenset(recheck_on)
     subscription = subscribe([*topics, *recheck])
+    gathered = Coalescer(coalesce)
     try:
         yield f"retry: {RETRY_MILLISECONDS}\n: connected\n\n"
-        due = time.monotonic() + heartbeat
+        check_at = time.monotonic() + heartbeat
         while True:
-            topic = subscription.next(max(0.0, due - time.monotonic()))
-            heard = set() if topic is None else {topic} | subscription.drain()
+            wake_at = check_at if gathered.due is None else min(check_at, gathered.due)
+            topic = subscription.next(max(0.0, wake_at - time.monotonic()))
             now = time.monotonic()
-            check_due = now >= due
+            heard = set() if topic is None else {topic} | subscription.drain()
+            check_due = now >= check_at
             if check_due:
-                due = now + heartbeat
+                check_at = now + heartbeat
             if (check_due or heard & recheck) and still_allowed and not still_allowed():
                 yield sse_message("revoked")
                 return
-            changed = heard - recheck
+            gathered.heard(heard - recheck, now)
+            changed = gathered.take_due(now)
             if changed:
                 yield sse_message("refresh", " ".join(sorted(changed)))
             elif check_due:

@@ -33,11 +33,12 @@ from flask import Flask, Response, current_app, request
 from mspboard import events
 from mspboard.services.stream_access import Viewer, may_still_watch
 
-# What each live endpoint streams; a page whose stream is refused polls for the same
-# (templates read this through the live_stream macro).
+# What each live endpoint may stream (the topic map is in events' docstring); a page whose
+# stream is refused polls for the same (templates read this through the live_stream macro).
+# A page that shows less asks for less: ?topics=schedule streams only that.
 TOPICS: dict[str, tuple[str, ...]] = {
-    "board.live": (events.BOARD, events.TIMERS),
-    "manage.live": (events.APPROVALS, events.TIMERS, events.SCHEDULE),
+    "board.live": (events.BOARD, events.HOURS),
+    "manage.live": (events.APPROVALS, events.TIMERS, events.HOURS, events.SCHEDULE),
     "tv.live": (events.BOARD, events.TIMERS),
 }
 RETRY_AFTER_SECONDS = 15
@@ -234,9 +235,17 @@ def refused() -> Response:
     )
 
 
+def topics_asked(endpoint: str, asked: str | None) -> tuple[str, ...]:
+    """The endpoint's TOPICS that a page asked for (`asked`: names separated by spaces);
+    all of them when it asked for none of them."""
+    allowed = TOPICS[endpoint]
+    wanted = set((asked or "")[:200].split())
+    return tuple(topic for topic in allowed if topic in wanted) or allowed
+
+
 def open_stream(viewer: Viewer, recheck_on: Iterable[str] = ()) -> Response:
-    """The event stream of this endpoint's TOPICS for `viewer` (see events.sse_stream), or a
-    503 past their cap."""
+    """The event stream of this endpoint's TOPICS (those the page asked for) for `viewer`
+    (see events.sse_stream), or a 503 past their cap."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     slot = slots_for(app).take(viewer.key, app.config["STREAMS_PER_VIEWER"])
     if slot is None:
@@ -248,9 +257,10 @@ def open_stream(viewer: Viewer, recheck_on: Iterable[str] = ()) -> Response:
             return may_still_watch(viewer)
 
     stream = events.sse_stream(
-        TOPICS[request.endpoint or ""],
+        topics_asked(request.endpoint or "", request.args.get("topics")),
         still_allowed=still_allowed,
         recheck_on=recheck_on,
         heartbeat=app.config["STREAM_RECHECK_SECONDS"],
+        coalesce=app.config["LIVE_COALESCE_SECONDS"],
     )
     return events.sse_response(_HeldStream(stream, slot))

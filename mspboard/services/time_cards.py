@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
+from mspboard import events
 from mspboard.models import TimeCard, TimeCardStatus, TimeEntry, User, db, utcnow
 from mspboard.services.audit import record_event
 from mspboard.services.errors import RuleViolation
@@ -248,4 +249,5 @@ def submit_card(
         after=after,
     )
     db.session.flush()
+    events.announce(db.session, events.APPROVALS)  # it waits in the managers' queue now
     return card

@@ -204,10 +204,10 @@ def _audit_entry(
     record_event(tech, action, entry, before, after)
 
 
-def _announce(sr_changed: bool = False) -> None:
-    events.announce(db.session, events.TIMERS)
-    if sr_changed:
-        events.announce(db.session, events.BOARD)
+def _announce(*topics: str) -> None:
+    """Who is working (timers), finished time (hours), an SR moved (board): each screen
+    listens only to what it shows (see mspboard.events)."""
+    events.announce(db.session, *topics)
 
 
 def _running(tech: User) -> TimeEntry | None:
@@ -255,7 +255,7 @@ def _stop(
         entry.billable = billable
     db.session.flush()
     _audit_entry(tech, "time_entry.updated", entry, before, _entry_seen_with(entry, card))
-    _announce()
+    _announce(events.TIMERS, events.HOURS)
     return entry
 
 
@@ -295,13 +295,11 @@ def start_timer(
         synced_at=now,
     )
     db.session.add(entry)
-    sr_changed = False
     if sr is not None and sr.status in STARTS_WORK:
-        change_status(tech, sr, SRStatus.IN_PROGRESS)
-        sr_changed = True
+        change_status(tech, sr, SRStatus.IN_PROGRESS)  # announces the board's change
     db.session.flush()
     _audit_entry(tech, "time_entry.created", entry, None, _entry_seen_with(entry, card))
-    _announce(sr_changed)
+    _announce(events.TIMERS)
     return entry
 
 
@@ -333,7 +331,7 @@ def add_entry(
     db.session.add(entry)
     db.session.flush()
     _audit_entry(tech, "time_entry.created", entry, None, _entry_seen(entry))
-    _announce()
+    _announce(events.HOURS)
     return entry
 
 
@@ -359,7 +357,7 @@ def update_entry(
     entry.notes = _check_notes(values.notes)
     db.session.flush()
     _audit_entry(tech, "time_entry.updated", entry, before, _entry_seen(entry))
-    _announce()
+    _announce(events.HOURS)
     return entry
 
 
@@ -371,4 +369,4 @@ def delete_entry(tech: User, entry: TimeEntry) -> None:
     db.session.delete(entry)
     db.session.flush()
     _audit_entry(tech, "time_entry.deleted", entry, before, None)
-    _announce()
+    _announce(events.HOURS)

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
+from mspboard import events
 from mspboard.models import TimeOffKind, TimeOffRequest, TimeOffStatus, User, db, utcnow
 from mspboard.services.audit import record_event, snapshot
 from mspboard.services.errors import RuleViolation
@@ -91,6 +92,7 @@ def request_time_off(
     db.session.add(request)
     db.session.flush()
     record_event(tech, "time_off.requested", request, None, snapshot(request, REQUEST_FIELDS))
+    events.announce(db.session, events.APPROVALS)  # it waits in the managers' queue now
     return request
 
 

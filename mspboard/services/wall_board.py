@@ -1,4 +1,8 @@
-"""What the office TV shows: the board without anything private, sized for the room."""
+"""What the office TV shows: the board without anything private, sized for the room.
+
+Two parts that change for different reasons, fetched and swapped apart: the columns (an SR
+changed) and who is working on what (a timer started or stopped). Every string a card shows
+is made once here, so the template only places them."""
 
 from __future__ import annotations
 
@@ -7,50 +11,115 @@ from datetime import datetime, timedelta
 
 from mspboard.models import Priority, SRStatus, utcnow
 from mspboard.services.board import Card, Column, board_columns
-from mspboard.services.now_working import TechNow, who_is_working
+from mspboard.services.now_working import who_is_working
+from mspboard.templating import age
 
 # How many cards fit a column at 1080 px: full cards up to FULL, then compact ones up to
 # COMPACT; the rest collapse into "+N more".
 FULL_CARDS_FIT = 6
 COMPACT_CARDS_FIT = 16
+UNASSIGNED = "\u2013"  # an en dash
+
+
+@dataclass(frozen=True)
+class WallCard:
+    dom_id: str
+    css: str  # "tv-card p1 stale"
+    priority: str  # "p1"
+    badge: str  # "P1"
+    number: str
+    age: str
+    flag: str  # "⚠ overdue", "stale" or ""
+    who: str
+    title: str
+    client: str  # empty on a compact card
 
 
 @dataclass
 class WallColumn:
-    column: Column
+    status: str  # the column's id: "in_progress"
+    label: str
+    count: int
     compact: bool
-    shown: list[Card]
+    cards: list[WallCard]
     more: int
 
 
 @dataclass
-class WallBoard:
+class WallColumns:
     columns: list[WallColumn]
-    techs: list[TechNow]
-    oldest_p1_age: timedelta | None
-    now: datetime
+    oldest_p1_age: str  # "" when no P1 is open
+
+
+@dataclass(frozen=True)
+class WallTech:
+    name: str
+    idle: bool
+    work: str
+    since: str  # ISO moment the running timer started, for the page's own clock
+    since_label: str
+
+
+def _card(card: Card, compact: bool) -> WallCard:
+    sr = card.sr
+    priority = f"p{sr.priority}"
+    flag = "⚠ overdue" if card.overdue else "stale" if card.stale else ""
+    marks = [mark for mark, on in (("stale", card.stale), ("overdue", card.overdue)) if on]
+    css = " ".join(["tv-card", priority, *marks])
+    return WallCard(
+        dom_id=f"tv-sr-{sr.id}",
+        css=css,
+        priority=priority,
+        badge=f"P{sr.priority}",
+        number=sr.number,
+        age=card.age_label,
+        flag=flag,
+        who=sr.assignee.initials if sr.assignee else UNASSIGNED,
+        title=sr.title,
+        client="" if compact else sr.client.name,
+    )
 
 
 def fit_column(column: Column) -> WallColumn:
     compact = column.count > FULL_CARDS_FIT
     shown = column.cards[: COMPACT_CARDS_FIT if compact else FULL_CARDS_FIT]
-    return WallColumn(column, compact, shown, column.count - len(shown))
+    return WallColumn(
+        status=column.status.value,
+        label=column.status.label,
+        count=column.count,
+        compact=compact,
+        cards=[_card(card, compact) for card in shown],
+        more=column.count - len(shown),
+    )
 
 
-def wall_board(now: datetime | None = None) -> WallBoard:
+def wall_columns(now: datetime | None = None) -> WallColumns:
     now = now or utcnow()
     columns = board_columns(now=now, with_hours=False, limit=COMPACT_CARDS_FIT)
     # Columns list P1s first and oldest first, so a column's oldest P1 is its first card.
-    open_p1 = [
+    open_p1: list[timedelta] = [
         column.cards[0].age
         for column in columns
         if column.status != SRStatus.DONE
         and column.cards
         and column.cards[0].sr.priority == Priority.P1
     ]
-    return WallBoard(
+    return WallColumns(
         columns=[fit_column(column) for column in columns],
-        techs=who_is_working(),
-        oldest_p1_age=max(open_p1) if open_p1 else None,
-        now=now,
+        oldest_p1_age=age(max(open_p1)) if open_p1 else "",
     )
+
+
+def wall_techs(now: datetime | None = None) -> list[WallTech]:
+    now = now or utcnow()
+    techs = []
+    for row in who_is_working():
+        timer = row.timer
+        if timer is None:
+            techs.append(WallTech(row.tech.name, True, "idle", "", ""))
+            continue
+        sr = timer.service_request
+        work = f"{sr.number} {sr.title}" if sr else timer.client.name
+        since = timer.started_at
+        techs.append(WallTech(row.tech.name, False, work, since.isoformat(), age(now - since)))
+    return techs

@@ -7,10 +7,10 @@ from werkzeug.wrappers import Response
 
 from mspboard import events, live_streams
 from mspboard.htmx import is_htmx, render
-from mspboard.models import db
+from mspboard.models import db, utcnow
 from mspboard.services import throttling, tv_links
 from mspboard.services.stream_access import Viewer
-from mspboard.services.wall_board import wall_board
+from mspboard.services.wall_board import wall_columns, wall_techs
 
 bp = Blueprint("tv", __name__, url_prefix="/tv")
 
@@ -34,7 +34,30 @@ def screen(token: str):
         return _not_connected()
     tv_links.touch(link)
     db.session.commit()
-    return render("tv/screen.html", "tv/_wall.html", token=token, wall=wall_board())
+    now = utcnow()
+    return render(
+        "tv/screen.html",
+        "tv/_wall.html",
+        token=token,
+        now=now,
+        columns=wall_columns(now),
+        techs=wall_techs(now),
+    )
+
+
+# One part of the wall, fetched again when what it shows changed.
+PARTS = {"columns": ("tv/_columns.html", wall_columns), "techs": ("tv/_techs.html", wall_techs)}
+
+
+@bp.get("/<token>/<any(columns, techs):part>")
+def part(token: str, part: str):
+    link = tv_links.active_link(token)
+    if link is None:
+        return _not_connected()
+    tv_links.touch(link)
+    db.session.commit()
+    template, view = PARTS[part]
+    return render(template, template, token=token, **{part: view()})
 
 
 @bp.get("/<token>/events")

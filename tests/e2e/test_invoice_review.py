@@ -41,7 +41,8 @@ def test_approve_review_adjust_annotate_and_export(
     # A live refresh of the queue (as when another manager decides) keeps what was just said.
     with page.expect_response(lambda r: r.request.method == "GET" and "/manage/approvals" in r.url):
         page.evaluate(
-            "() => document.getElementById('manage-live').dispatchEvent(new Event('refresh'))"
+            "() => document.getElementById('manage-live').dispatchEvent("
+            "new CustomEvent('refresh', {bubbles: true, detail: {data: 'approvals'}}))"
         )
     expect(page.locator("#approval-queue")).to_contain_text("Nothing waits for a decision.")
     expect(page.locator("#approval-notice")).to_contain_text("Approved")  # and keeps the notice

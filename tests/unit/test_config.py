@@ -48,6 +48,14 @@ def test_streams_per_viewer_defaults_to_four_and_stays_between_one_and_fifty(tmp
         assert config.from_environment(str(tmp_path))["STREAMS_PER_VIEWER"] == kept
 
 
+def test_live_coalescing_defaults_to_a_second_and_stays_between_zero_and_ten(tmp_path, monkeypatch):
+    monkeypatch.delenv("MSPBOARD_LIVE_COALESCE_SECONDS", raising=False)
+    assert config.from_environment(str(tmp_path))["LIVE_COALESCE_SECONDS"] == 1.0
+    for given, kept in [("0.5", 0.5), ("-1", 0.0), ("60", 10.0), ("nan", 1.0), ("soon", 1.0)]:
+        monkeypatch.setenv("MSPBOARD_LIVE_COALESCE_SECONDS", given)
+        assert config.from_environment(str(tmp_path))["LIVE_COALESCE_SECONDS"] == kept
+
+
 STARTS = 24
 
 

@@ -138,7 +138,7 @@ def test_typed_times_say_which_field_is_wrong():
     assert len(entry.notes) == te.NOTES_MAX
 
 
-def test_starting_work_on_a_new_sr_tells_the_board_and_stopping_does_not():
+def test_starting_work_on_a_new_sr_tells_the_board_and_stopping_tells_it_only_of_hours():
     tech = make_user()
     now = at_local(MONDAY, 12)
     pending = db.session.info.setdefault(events._PENDING_KEY, set())
@@ -148,4 +148,4 @@ def test_starting_work_on_a_new_sr_tells_the_board_and_stopping_does_not():
     assert {events.BOARD, events.TIMERS} <= pending
     pending.clear()
     te.stop_timer(tech, at=now + timedelta(minutes=5), now=now + timedelta(minutes=5))
-    assert pending == {events.TIMERS}
+    assert pending == {events.TIMERS, events.HOURS}

@@ -1,6 +1,8 @@
-"""Caps on open live streams, and streams that keep asking whether their viewer may watch."""
+"""Caps on open live streams, streams that keep asking whether their viewer may watch, and
+at most one refresh a second however busy the shop is."""
 
 import time
+from itertools import pairwise
 
 from mspboard import events
 from mspboard.live_streams import LocalSlots, _HeldStream
@@ -56,7 +58,9 @@ def test_a_busy_stream_still_asks_whether_its_viewer_may_watch():
         asked.append(True)
         return False
 
-    stream = events.sse_stream([events.BOARD], still_allowed=still_allowed, heartbeat=0.05)
+    stream = events.sse_stream(
+        [events.BOARD], still_allowed=still_allowed, heartbeat=0.05, coalesce=0.01
+    )
     assert "connected" in next(stream)
     sent = []
     for _ in range(500):  # at most ~5 s; the re-check is due after 0.05 s
@@ -80,3 +84,68 @@ def test_a_quiet_stream_sends_keep_alives_and_asks_each_time():
     stream = events.sse_stream([events.BOARD], still_allowed=still_allowed, heartbeat=0.01)
     assert list(stream)[1:] == [": keep-alive\n\n"] * 2 + [events.sse_message("revoked")]
     assert len(asked) == 3
+
+
+def _sent_at(coalescer: events.Coalescer, heard: list[tuple[float, str]], until: float):
+    """Feed `heard` (moment, topic) to `coalescer` as a stream does, waking at each moment a
+    topic arrives or a refresh falls due; what it sends, with when."""
+    sent: list[tuple[float, set[str]]] = []
+    heard = sorted(heard)
+    while True:
+        due = coalescer.due
+        wakes = [m for m in (heard[0][0] if heard else None, due) if m is not None]
+        if not wakes or min(wakes) > until:
+            return sent
+        now = min(wakes)
+        while heard and heard[0][0] == now:
+            coalescer.heard([heard.pop(0)[1]], now)
+        topics = coalescer.take_due(now)
+        if topics:
+            sent.append((now, topics))
+
+
+def test_the_first_change_waits_out_the_second_and_goes_with_all_heard_meanwhile():
+    sent = _sent_at(
+        events.Coalescer(1.0),
+        [(10.0, "board"), (10.2, "timers"), (10.5, "board"), (10.999, "hours")],
+        until=60,
+    )
+    assert sent == [(11.0, {"board", "timers", "hours"})]
+
+
+def test_a_change_at_the_seconds_last_instant_goes_with_it():
+    """Two changes exactly one second apart make one refresh, sent as the second ends."""
+    assert _sent_at(events.Coalescer(1.0), [(0.0, "board"), (1.0, "timers")], until=60) == [
+        (1.0, {"board", "timers"})
+    ]
+
+
+def test_a_change_just_after_a_refresh_waits_a_whole_second_of_its_own():
+    sent = _sent_at(events.Coalescer(1.0), [(0.0, "board"), (1.001, "board")], until=60)
+    assert sent == [(1.0, {"board"}), (2.001, {"board"})]
+
+
+def test_a_burst_of_28_changes_a_second_makes_one_refresh_a_second():
+    burst = [(i / 28, "timers" if i % 2 else "board") for i in range(28 * 10)]  # 10 s of it
+    sent = _sent_at(events.Coalescer(1.0), burst, until=60)
+    assert len(sent) == 10
+    moments = [moment for moment, _ in sent]
+    assert all(later - earlier >= 1.0 for earlier, later in pairwise(moments))
+    assert all(topics == {"board", "timers"} for _, topics in sent)
+
+
+def test_nothing_heard_nothing_due():
+    coalescer = events.Coalescer(1.0)
+    coalescer.heard([], 5.0)
+    assert coalescer.due is None and coalescer.take_due(100.0) == set()
+
+
+def test_a_stream_sends_one_refresh_for_a_burst_naming_every_topic():
+    stream = events.sse_stream([events.BOARD, events.TIMERS], heartbeat=60, coalesce=0.05)
+    assert "connected" in next(stream)
+    for _ in range(20):
+        events.publish(events.BOARD)
+        events.publish(events.TIMERS)
+        events.publish(events.APPROVALS)  # not this stream's
+    assert next(stream) == events.sse_message("refresh", "board timers")
+    stream.close()

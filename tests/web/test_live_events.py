@@ -1,10 +1,21 @@
 """The server-sent event streams behind the live board and the wall TV."""
 
+from datetime import timedelta
+
+import pytest
 from sqlalchemy import select
 
-from mspboard.models import ServiceRequest, TvLink, db
-from mspboard.services import tv_links
-from tests.factories import make_client, make_sr
+from mspboard.models import ServiceRequest, TvLink, User, db, utcnow
+from mspboard.services import time_entries, tv_links
+from mspboard.services.service_requests import change_status
+from mspboard.services.time_entries import EntryFields
+from tests.factories import make_client, make_sr, make_user
+from tests.field_factories import new_uuid
+
+
+@pytest.fixture
+def app_config() -> dict[str, object]:
+    return {"LIVE_COALESCE_SECONDS": 0.05}  # a refresh waits this long for company
 
 
 def open_stream(client, path):
@@ -59,3 +70,26 @@ def test_rolled_back_change_sends_nothing(app, login_as):
         change_status(None, sr, "waiting")
         db.session.rollback()
         assert listener.drain() == set()
+
+
+def test_tv_stream_hears_a_timer_start_and_an_sr_moving_but_not_logged_hours(app, client):
+    with app.app_context():
+        token = tv_links.create_link(None, "Office TV").token
+        tech_id, client_id = make_user().id, make_client().id
+        sr_id = make_sr(make_client()).id
+        db.session.commit()
+    response, chunks = open_stream(client, f"/tv/{token}/events")
+    with app.app_context():
+        tech, now = db.session.get(User, tech_id), utcnow()
+        time_entries.start_timer(tech, uuid=new_uuid(), at=now, now=now, client_id=client_id)
+        db.session.commit()
+    assert next(chunks) == "event: refresh\ndata: timers\n\n"
+    with app.app_context():
+        tech, earlier = db.session.get(User, tech_id), now - timedelta(hours=3)
+        logged = EntryFields(earlier, earlier + timedelta(hours=1), client_id=client_id)
+        time_entries.add_entry(tech, logged, uuid=new_uuid(), at=now, now=now)
+        db.session.commit()
+        change_status(None, db.session.get(ServiceRequest, sr_id), "waiting")
+        db.session.commit()
+    assert next(chunks) == "event: refresh\ndata: board\n\n"
+    response.close()

@@ -144,6 +144,11 @@ def test_an_open_stream_holds_no_database_connection(app, login_as):
 def test_live_pages_name_the_topics_they_poll_for_when_their_stream_is_refused(app, login_as):
     manager = login_as("service_manager")
     board = manager.get("/board").get_data(as_text=True)
-    assert 'data-live-topics="board timers" hx-sse:connect="/board/events"' in board
+    assert 'data-live-topics="board hours" hx-sse:connect="/board/events"' in board
     approvals = manager.get("/manage/approvals").get_data(as_text=True)
-    assert 'data-live-topics="approvals timers schedule"' in approvals
+    assert 'data-live-topics="approvals" hx-sse:connect="/manage/events?topics=approvals"' in (
+        approvals
+    )
+    today = manager.get("/manage/today").get_data(as_text=True)
+    assert 'data-live-topics="timers hours"' in today
+    assert 'data-live-refresh="timers hours"' in today

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from mspboard.models import ServiceRequest, TvLink, db
 from mspboard.services import tv_links
-from tests.factories import make_client, make_sr
+from tests.factories import make_client, make_sr, make_user
 
 
 @pytest.fixture
@@ -108,3 +108,46 @@ def test_tv_link_commands(app):
     assert runner.invoke(args=["tv-link", "revoke", "Office TV"]).exit_code == 0
     assert "disconnected" in runner.invoke(args=["tv-link", "list"]).output
     assert runner.invoke(args=["tv-link", "revoke", "Nope"]).exit_code != 0
+
+
+def test_the_tv_fetches_its_columns_and_who_is_working_apart(app, client, tv_token):
+    with app.app_context():
+        make_user(name="Dana Reyes")
+        db.session.commit()
+    htmx = {"HX-Request": "true"}
+    columns = client.get(f"/tv/{tv_token}/columns", headers=htmx).get_data(as_text=True)
+    assert columns.startswith('<div id="tv-board"') and "Firewall firmware update" in columns
+    assert "Dana Reyes" not in columns
+    techs = client.get(f"/tv/{tv_token}/techs", headers=htmx).get_data(as_text=True)
+    assert techs.startswith('<section id="tv-techs"') and "Dana Reyes" in techs
+    assert "Firewall firmware update" not in techs
+    page = client.get(f"/tv/{tv_token}").get_data(as_text=True)
+    assert 'data-live-refresh="board"' in page and 'data-live-refresh="timers"' in page
+
+
+def test_a_revoked_link_gets_no_part_of_the_wall(app, client, tv_token):
+    with app.app_context():
+        tv_links.revoke_link(None, db.session.scalar(select(TvLink)))
+        db.session.commit()
+    for part in ("columns", "techs"):
+        response = client.get(f"/tv/{tv_token}/{part}", headers={"HX-Request": "true"})
+        assert response.status_code == 404 and response.headers["HX-Refresh"] == "true"
+        assert "Firewall" not in response.get_data(as_text=True)
+
+
+def test_a_tv_card_is_lean(app, client, tv_token):
+    """Beyond its title and client, a card's markup stays small (the wall is fetched again
+    on every change)."""
+    with app.app_context():
+        client_row = make_client("Quarry Hill Winery")
+        for n in range(5):
+            make_sr(client_row, f"Backup job failing on host {n}", priority=2)
+        db.session.commit()
+    columns = client.get(f"/tv/{tv_token}/columns", headers={"HX-Request": "true"}).get_data(
+        as_text=True
+    )
+    cards = re.findall(r'<li class="tv-card.*?</li>', columns, re.S)
+    assert len(cards) == 6
+    for card in cards:
+        text = re.sub(r"<[^>]+>", "", card)
+        assert len(card) - len(text) <= 260, card

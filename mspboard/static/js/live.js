@@ -11,7 +11,11 @@
    retried in a tight loop: the page polls instead, firing the same "refresh" event the
    stream would (its data: every topic in data-live-topics) every 15 seconds, and asks for
    its stream again every minute. A "revoked" event (the viewer may no longer see this)
-   reloads the page, which then shows the sign-in or "not connected" page. */
+   reloads the page, which then shows the sign-in or "not connected" page.
+
+   A region that shows some topics says so (data-live-refresh="board hours") and listens
+   for "live:refresh": it gets one when a "refresh" names one of its topics, and one after
+   the stream resumes. A region whose topics did not change is not fetched. */
 (function () {
   "use strict";
 
@@ -89,6 +93,21 @@
     if (!ctx || !isLive(ctx.sourceElement) || ctx.response.status !== 503) return;
     event.preventDefault();
     poll(ctx.sourceElement);
+  });
+
+  function refreshRegions(topics) {
+    document.querySelectorAll("[data-live-refresh]").forEach((region) => {
+      const mine = region.dataset.liveRefresh.split(" ");
+      if (!topics || mine.some((topic) => topics.includes(topic))) htmx.trigger(region, "live:refresh");
+    });
+  }
+
+  document.addEventListener("refresh", (event) => {
+    if (isLive(event.target)) refreshRegions(String(event.detail?.data || "").split(" "));
+  });
+
+  document.addEventListener("live:resumed", (event) => {
+    if (isLive(event.target)) refreshRegions(null);
   });
 
   document.addEventListener("revoked", (event) => {

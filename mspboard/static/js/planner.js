@@ -13,16 +13,6 @@
     });
   }
 
-  // Live updates: the grid fetches itself again when schedule items changed. The stream's
-  // "refresh" names the topics; the test is made here rather than in an hx-trigger filter,
-  // which htmx would evaluate as code and the Content-Security-Policy refuses.
-  document.addEventListener("refresh", (event) => {
-    if (event.target.id !== "manage-live") return;
-    if (!String(event.detail?.data || "").split(" ").includes("schedule")) return;
-    const board = document.getElementById("planner-board");
-    if (board) htmx.trigger(board, "planner:refresh");
-  });
-
   document.addEventListener("dragstart", (event) => {
     const item = event.target instanceof Element && event.target.closest(".planner-item[data-move]");
     if (!item) return;

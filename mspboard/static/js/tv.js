@@ -1,5 +1,5 @@
 // The wall TV: a clock in the shop's time zone, running-timer durations that keep
-// counting, live refresh, and recovery from lost connections without anyone touching it.
+// counting, and recovery from lost connections without anyone touching it.
 (function () {
   "use strict";
 
@@ -26,16 +26,11 @@
   }
   setInterval(tick, 1000);
 
-  function refresh() {
-    const wall = document.getElementById("tv-wall");
-    if (wall) htmx.trigger(wall, "tv:refresh");
-  }
-
-  // The "Reconnecting" mark, retries, polling when refused and the reload when the link is
-  // revoked are live.js's; a revoked link shows the "not connected" page.
-  document.addEventListener("live:resumed", (event) => { if (event.target.id === "tv-live") refresh(); });
+  // Each part of the wall fetches itself again when what it shows changed (live.js, from
+  // its data-live-refresh topics). The "Reconnecting" mark, retries, polling when refused
+  // and the reload when the link is revoked are live.js's too; a revoked link shows the
+  // "not connected" page.
   document.addEventListener("htmx:sse:error", (event) => {
     if (event.detail && (event.detail.status === 403 || event.detail.status === 404)) location.reload();
   });
-  document.addEventListener("refresh", (event) => { if (event.target.id === "tv-live") refresh(); });
 })();
