@@ -25,10 +25,10 @@ column; a screen is woken only by what changes what it shows):
 A timer starting on an SR also moves the SR (board); one stopping announces timers and
 hours. The board is not woken by a timer starting or stopping as such.
 
-A stream does not pass on every topic the moment it hears it: the first one after a quiet
-spell waits out the app's LIVE_COALESCE_SECONDS (1 s unless the shop sets it), and one
-"refresh" then names every topic heard meanwhile (see Coalescer). A busy shop's screens
-re-fetch at most once a second.
+A stream passes on a topic heard after a quiet spell at once; topics heard within the app's
+LIVE_COALESCE_SECONDS (1 s unless the shop sets it) of the last refresh wait for its end and
+go out together in one "refresh" (see Coalescer). A busy shop's screens re-fetch at most once
+a second, and a lone change is on them without delay.
 """
 
 from __future__ import annotations
@@ -239,17 +239,18 @@ def sse_message(event_name: str, data: str = "") -> str:
 
 
 class Coalescer:
-    """At most one refresh per `interval`, on the trailing edge: the first topic heard
-    after a quiet spell opens a window of `interval` seconds; when it is over, one refresh
-    names every topic heard within it, its last instant included (a stream that wakes late
-    sends what it already holds rather than keep it a second longer). A topic heard after
-    that refresh opens the next window, so refreshes are always more than `interval` apart.
-    Times are whatever clock the caller reads."""
+    """At most one refresh per `interval`, with its leading and trailing edges: a topic heard
+    after a quiet spell (no refresh in the last `interval` seconds) is due at once, so a lone
+    change reaches the screen without waiting; topics heard sooner wait until `interval` after
+    the last refresh and then go out together in one refresh, so a burst becomes one refresh
+    per interval and its last change is never dropped. Refreshes are always at least
+    `interval` apart. Times are whatever clock the caller reads."""
 
     def __init__(self, interval: float) -> None:
         self.interval = interval
         self._pending: set[str] = set()
         self._due: float | None = None
+        self._last_sent: float | None = None
 
     @property
     def due(self) -> float | None:
@@ -261,14 +262,16 @@ class Coalescer:
         if not topics:
             return
         if self._due is None:
-            self._due = now + self.interval
+            quiet_from = now if self._last_sent is None else self._last_sent + self.interval
+            self._due = max(now, quiet_from)
         self._pending |= topics
 
     def take_due(self, now: float) -> set[str]:
-        """The topics whose window is over at `now` (and forget them), else nothing."""
+        """The topics due at `now` (and forget them), else nothing."""
         if self._due is None or now < self._due:
             return set()
         sent, self._pending, self._due = self._pending, set(), None
+        self._last_sent = now
         return sent
 
 

@@ -104,34 +104,40 @@ def _sent_at(coalescer: events.Coalescer, heard: list[tuple[float, str]], until:
             sent.append((now, topics))
 
 
-def test_the_first_change_waits_out_the_second_and_goes_with_all_heard_meanwhile():
+def test_a_lone_change_goes_at_once_and_those_after_it_wait_out_the_second():
     sent = _sent_at(
         events.Coalescer(1.0),
         [(10.0, "board"), (10.2, "timers"), (10.5, "board"), (10.999, "hours")],
         until=60,
     )
-    assert sent == [(11.0, {"board", "timers", "hours"})]
+    assert sent == [(10.0, {"board"}), (11.0, {"board", "timers", "hours"})]
 
 
-def test_a_change_at_the_seconds_last_instant_goes_with_it():
-    """Two changes exactly one second apart make one refresh, sent as the second ends."""
+def test_changes_exactly_one_second_apart_each_go_at_once():
     assert _sent_at(events.Coalescer(1.0), [(0.0, "board"), (1.0, "timers")], until=60) == [
-        (1.0, {"board", "timers"})
+        (0.0, {"board"}),
+        (1.0, {"timers"}),
     ]
 
 
-def test_a_change_just_after_a_refresh_waits_a_whole_second_of_its_own():
+def test_a_change_just_inside_the_second_waits_for_its_end():
+    sent = _sent_at(events.Coalescer(1.0), [(0.0, "board"), (0.999, "timers")], until=60)
+    assert sent == [(0.0, {"board"}), (1.0, {"timers"})]
+
+
+def test_a_change_after_a_quiet_second_goes_at_once():
     sent = _sent_at(events.Coalescer(1.0), [(0.0, "board"), (1.001, "board")], until=60)
-    assert sent == [(1.0, {"board"}), (2.001, {"board"})]
+    assert sent == [(0.0, {"board"}), (1.001, {"board"})]
 
 
 def test_a_burst_of_28_changes_a_second_makes_one_refresh_a_second():
     burst = [(i / 28, "timers" if i % 2 else "board") for i in range(28 * 10)]  # 10 s of it
     sent = _sent_at(events.Coalescer(1.0), burst, until=60)
-    assert len(sent) == 10
     moments = [moment for moment, _ in sent]
+    assert moments == [float(second) for second in range(11)]
     assert all(later - earlier >= 1.0 for earlier, later in pairwise(moments))
-    assert all(topics == {"board", "timers"} for _, topics in sent)
+    assert sent[0][1] == {"board"}
+    assert all(topics == {"board", "timers"} for _, topics in sent[1:])
 
 
 def test_nothing_heard_nothing_due():
