@@ -247,7 +247,7 @@ class Change:
 
 
 class Stream:
-    """One open live stream; `on_refresh` runs for each refresh event it brings."""
+    """One open live stream; `on_refresh(topics)` runs for each refresh event it brings."""
 
     def __init__(self, client: Client, path: str, on_refresh=None) -> None:
         self.client = client
@@ -277,23 +277,28 @@ class Stream:
                 results.error_samples.append(f"stream {self.path}: {type(error).__name__}")
 
     async def _read(self, answer: aiohttp.ClientResponse) -> None:
-        event = ""
+        event, data = "", ""
         async for raw in answer.content:
             line = raw.decode().rstrip("\r\n")
             if line.startswith("event:"):
                 event = line[6:].strip()
+            elif line.startswith("data:"):
+                data = line[5:].strip()
             elif line == "" and event:
                 self.client.results.stream_events += 1
                 if event == "revoked":
                     return
                 if event == "refresh" and self.on_refresh:
-                    self.on_refresh()
-                event = ""
+                    self.on_refresh(set(data.split()))
+                event, data = "", ""
 
 
 class WallTv(Client):
-    """A TV: its page, its stream, and a re-fetch of the wall per refresh event, one at a
-    time (a refresh during a fetch makes one more fetch after it)."""
+    """A TV: its page, its stream, and, as tv.js does, a re-fetch of each part of the wall
+    whose topics a refresh names (the columns on "board", who is working on "timers"), one
+    at a time (a refresh during a fetch makes one more fetch after it)."""
+
+    PARTS = {"board": "columns", "timers": "techs"}
 
     def __init__(self, plan: Plan, results: Results, token: str, number: int, morning) -> None:
         super().__init__(plan, results)
@@ -301,28 +306,37 @@ class WallTv(Client):
         self.number = number
         self.morning = morning
         self.wanted = asyncio.Event()
-        self.etag = ""
+        self.parts: set[str] = set()
+        self.etags: dict[str, str] = {}
+
+    def heard(self, topics: set[str]) -> None:
+        self.parts |= {part for topic, part in self.PARTS.items() if topic in topics}
+        if self.parts:
+            self.wanted.set()
 
     async def work(self, until: float) -> None:
-        url = f"{self.plan.pages}/tv/{self.token}"
-        await self.get("wall TV page", url)
-        stream = Stream(self, f"/tv/{self.token}/events", self.wanted.set)
-        fetcher = asyncio.create_task(self._refetch(url, until))
+        await self.get("wall TV page", f"{self.plan.pages}/tv/{self.token}")
+        stream = Stream(self, f"/tv/{self.token}/events", self.heard)
+        fetcher = asyncio.create_task(self._refetch(until))
         await stream.hold(until)
         fetcher.cancel()
         await asyncio.gather(fetcher, return_exceptions=True)
 
-    async def _refetch(self, url: str, until: float) -> None:
+    async def _refetch(self, until: float) -> None:
         while time.monotonic() < until:
             await self.wanted.wait()
             self.wanted.clear()
-            headers = {"HX-Request": "true", "HX-Request-Type": "partial"}
-            if self.etag:
-                headers["If-None-Match"] = self.etag
-            status, body, answer = await self.get("wall TV re-fetch", url, **headers)
-            if status == 200:
-                self.etag = answer.get("ETag", "")
-                self.morning.tv_saw(self.number, body)
+            parts, self.parts = self.parts, set()
+            for part in sorted(parts):
+                headers = {"HX-Request": "true", "HX-Request-Type": "partial"}
+                if part in self.etags:
+                    headers["If-None-Match"] = self.etags[part]
+                url = f"{self.plan.pages}/tv/{self.token}/{part}"
+                status, body, answer = await self.get(f"wall TV {part}", url, **headers)
+                if status == 200:
+                    self.etags[part] = answer.get("ETag", "")
+                    if part == "columns":
+                        self.morning.tv_saw(self.number, body)
 
 
 class Morning:
