@@ -17,6 +17,7 @@ Ctrl-C (or SIGTERM) stops every process it started.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
 import signal
 import socket
@@ -26,6 +27,7 @@ import time
 from urllib.parse import urlsplit
 
 LOCAL_REDIS = "redis://127.0.0.1:6379/0"
+PR_SET_PDEATHSIG = 1
 # How long the processes get to stop before they are killed.
 STOP_SECONDS = 8.0
 
@@ -49,9 +51,24 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _end_with_parent() -> None:
+    """In each child: SIGTERM when this runner dies, however it dies (Linux only)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
 def gunicorn(config: str, app: str, env: dict[str, str]) -> subprocess.Popen:
+    # A session of its own: the terminal's Ctrl-C reaches only this runner, which then
+    # stops every process with SIGTERM, the graceful stop that ends open streams at once
+    # (gunicorn's gevent workers answer SIGINT with tracebacks and a kill).
     return subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", f"python:{config}", app], env=env
+        [sys.executable, "-m", "gunicorn", "-c", f"python:{config}", app],
+        env=env,
+        start_new_session=True,
+        preexec_fn=_end_with_parent,
     )
 
 

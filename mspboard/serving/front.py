@@ -26,6 +26,7 @@ from mspboard.serving import (
     is_stream_path,
     quiet_late_ssl_patch,
 )
+from mspboard.serving.shutdown import end_streams_on_exit
 
 quiet_late_ssl_patch()
 
@@ -35,6 +36,8 @@ worker_class = "gevent"
 workers = 1
 worker_connections = 1000
 graceful_timeout = 2
+# Relayed streams end at once when the front stops, as the streams process's do.
+post_worker_init = end_streams_on_exit
 control_socket_disable = True
 
 # Hop-by-hop headers (RFC 9110 7.6.1) are the front's own, never passed on.

@@ -12,11 +12,11 @@ Why sync workers, one per core (MSPBOARD_PAGES_WORKERS overrides):
   every request goes to a free worker. gthread workers keep a keep-alive connection on the
   worker that accepted it, so a client (or a proxy) with 8 connections could find most of
   them on one worker while the other sat idle. Measured with wrk -t2 -c8 on /board (demo shop,
-  2 cores, same busy machine, runs interleaved): gthread 2x32 split the requests 145/28,
-  92/111, 84/54, 54/27 and 73/121 between its two workers; sync 2 split them 51/49, 25/25,
-  88/63, 42/46 and 161/164. CPU per request was the same for both (32-44 ms, gthread vs sync
-  within noise of each other); a third sync worker cost more CPU per request (45-53 ms) and
-  gave no more requests per second on 2 cores.
+  SQLite and PostgreSQL, 2 cores, runs interleaved on the same busy machine): gthread 2x32
+  split the requests between its two workers 145/28, 92/111, 84/54, 54/27 and 73/121; sync 2
+  split them 51/49, 25/25, 88/63, 42/46 and 161/164. CPU time per request was the same for
+  both (32-44 ms); a third sync worker cost more CPU per request (45-53 ms) and served no
+  more requests per second on 2 cores.
 - Sync workers need a buffering reverse proxy in front (a slow client would hold a worker):
   nginx as in the README; make run's front (mspboard.serving.dev) does the same on one machine.
 
