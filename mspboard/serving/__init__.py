@@ -9,8 +9,9 @@ A reverse proxy sends the stream paths (STREAM_PATH_PATTERN) to the second and e
 to the first; both hear every change through the same Redis channel (MSPBOARD_REDIS_URL).
 `make run` starts both and a small front on one address (mspboard.serving.dev).
 
-This package's modules are gunicorn configuration files, read by gunicorn's master before it
-forks: they import nothing heavy, so gevent patches a clean standard library in each worker.
+pages, streams and front are gunicorn configuration files, read by gunicorn's master before
+it forks; the app itself is created in each worker, after a gevent worker has patched the
+standard library.
 """
 
 from __future__ import annotations
@@ -19,10 +20,9 @@ import os
 import re
 import warnings
 
-# Every live event stream's path: /board/events, /manage/events and /tv/<token>/events.
+# Every live event stream's path: /board/events, /manage/events and /tv/<token>/events (the
+# README's nginx example routes the same pattern).
 STREAM_PATH_PATTERN = re.compile(r"^/(board|manage|tv/[^/]+)/events$")
-# For nginx's `location ~` (the same paths as STREAM_PATH_PATTERN).
-STREAM_LOCATION_REGEX = r"^/(board|manage|tv/[^/]+)/events$"
 PAGES_BIND_DEFAULT = "127.0.0.1:8000"
 STREAMS_BIND_DEFAULT = "127.0.0.1:8001"
 
