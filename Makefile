@@ -24,11 +24,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# As in production: the pages process and the streams process behind one address (see
+# mspboard/serving/dev.py; without Redis, one process serves both).
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
-	@echo "mspboard is serving on http://127.0.0.1:5000 (Ctrl-C stops it)"
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(BIN)/python -m mspboard.serving.dev --port 5000
 
 test: install lint
 	FUZZ_CASES=$(FUZZ_CI) $(PYTEST) tests/unit tests/web --db=sqlite

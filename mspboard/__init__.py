@@ -23,6 +23,7 @@ from mspboard.private_files import (
     tighten_sqlite_files,
 )
 from mspboard.services import throttling
+from mspboard.serving import refusal as serving_refusal
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
@@ -61,6 +62,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if app.config.get("BEHIND_PROXY"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
+    serving_refusal.register(app)
     events.configure(
         app.config.get("REDIS_URL"), events.redis_channel(app.config["SQLALCHEMY_DATABASE_URI"])
     )

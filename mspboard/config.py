@@ -130,6 +130,9 @@ def from_environment(instance_path: str) -> dict[str, object]:
         ),
         "SHOP_TIMEZONE": os.environ.get("MSPBOARD_TIMEZONE", "UTC"),
         "REDIS_URL": os.environ.get("MSPBOARD_REDIS_URL"),
+        # Live event streams are served by another process (mspboard.serving.streams): this
+        # one refuses them at once. The pages process's gunicorn settings turn it on.
+        "STREAMS_ELSEWHERE": _flag("MSPBOARD_STREAMS_ELSEWHERE"),
         # Behind a TLS-terminating proxy: trust its X-Forwarded-* headers, send cookies over
         # HTTPS only.
         "BEHIND_PROXY": behind_proxy,

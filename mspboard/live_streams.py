@@ -177,10 +177,24 @@ _clients: dict[str, redis.Redis] = {}
 _clients_lock = threading.Lock()
 
 
+# Redis connections one process keeps for stream counts. In the streams process hundreds of
+# streams (greenlets) may renew or give back their slots at once: past this many they wait
+# for a free connection (up to POOL_WAIT_SECONDS) instead of failing.
+POOL_CONNECTIONS = 50
+POOL_WAIT_SECONDS = 5
+
+
 def _redis_client(url: str) -> redis.Redis:
     with _clients_lock:
         if url not in _clients:
-            _clients[url] = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+            pool = redis.BlockingConnectionPool.from_url(
+                url,
+                max_connections=POOL_CONNECTIONS,
+                timeout=POOL_WAIT_SECONDS,
+                socket_connect_timeout=2,
+                socket_timeout=2,
+            )
+            _clients[url] = redis.Redis(connection_pool=pool)
         return _clients[url]
 
 
