@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from bench import loadgen, shop
-from bench.servers import Production, split_processes
+from bench.servers import Production
 
 
 def main() -> None:
@@ -38,10 +38,6 @@ def main() -> None:
     parser.add_argument("--step-seconds", type=float, default=20.0)
     options = parser.parse_args()
 
-    if not split_processes() and options.streams > 40:
-        # One gthread gunicorn holds a thread per stream: 300 would take all 64 page threads.
-        print(f"one gthread gunicorn serves pages and streams: {options.streams} streams cut to 40")
-        options.streams = 40
     most_techs = options.techs * 2**options.capacity_steps
     with tempfile.TemporaryDirectory() as folder, shop.database("postgresql", Path(folder)) as url:
         app = shop.bench_app(url, Path(folder))
@@ -57,11 +53,7 @@ def main() -> None:
             from mspboard.models import db
 
             db.engine.dispose()
-        print(
-            "serving: "
-            + ("pages and streams processes" if split_processes() else "one gthread gunicorn"),
-            flush=True,
-        )
+        print("serving: the pages and streams processes", flush=True)
         with Production(url) as production:
 
             def plan(techs: int, seconds: float) -> loadgen.Plan:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import loadgen, pages, shop, throughput
-from bench.servers import Production, split_processes
+from bench.servers import Production
 from mspboard.models import Client, Role, ServiceRequest, db
 from mspboard.services import tv_links
 
@@ -240,9 +240,7 @@ def main() -> None:
 
     where = kind
     if http:
-        where += ", " + (
-            "pages and streams processes" if split_processes() else "one gthread gunicorn"
-        )
+        where += ", the pages and streams processes"
     print(f"\nmspboard bench on {where} (server side: {options.runs} runs each)\n")
     print(f"{'measure':<46} {'value':>10} {'unit':<6} {'bar':>14} {'mark':>5}  note")
     print("-" * 100)

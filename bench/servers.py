@@ -1,8 +1,5 @@
 """The production processes the HTTP benchmarks run against, started the way the README
-deploys them: one gunicorn for pages, one for live streams, on PostgreSQL and Redis.
-
-Until the streams process exists (no `mspboard/serving/pages.py`), one gthread gunicorn
-serves both, as the README's older command line did."""
+deploys them: one gunicorn for pages, one for live streams, on PostgreSQL and Redis."""
 
 from __future__ import annotations
 
@@ -19,13 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 GUNICORN = ".venv/bin/gunicorn"
 PAGES = [GUNICORN, "-c", "python:mspboard.serving.pages", "app:app"]
 STREAMS = [GUNICORN, "-c", "python:mspboard.serving.streams", "app:app"]
-SINGLE = [GUNICORN, "--worker-class", "gthread", "--workers", "2", "--threads", "32", "app:app"]
 REDIS_URL = os.environ.get("MSPBOARD_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-
-
-def split_processes() -> bool:
-    """Whether this checkout has the separate pages and streams processes."""
-    return (ROOT / "mspboard" / "serving" / "pages.py").exists()
 
 
 def free_port() -> int:
@@ -75,15 +66,11 @@ class Production:
 
     def start(self) -> Production:
         env = self.env()
-        if split_processes():
-            pages, streams = free_port(), free_port()
-            env["MSPBOARD_PAGES_BIND"] = f"127.0.0.1:{pages}"
-            env["MSPBOARD_STREAMS_BIND"] = f"127.0.0.1:{streams}"
-            self._spawn(PAGES, env)
-            self._spawn(STREAMS, env)
-        else:
-            pages = streams = free_port()
-            self._spawn([*SINGLE, "--bind", f"127.0.0.1:{pages}"], env)
+        pages, streams = free_port(), free_port()
+        env["MSPBOARD_PAGES_BIND"] = f"127.0.0.1:{pages}"
+        env["MSPBOARD_STREAMS_BIND"] = f"127.0.0.1:{streams}"
+        self._spawn(PAGES, env)
+        self._spawn(STREAMS, env)
         self.pages = f"http://127.0.0.1:{pages}"
         self.streams = f"http://127.0.0.1:{streams}"
         self._wait_for(f"{self.pages}/login")

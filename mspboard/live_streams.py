@@ -1,7 +1,7 @@
 """Open live-update streams within limits, and ended when their viewer loses access.
 
-Each open stream holds a server thread, so one person or one wall-TV link may hold at most
-STREAMS_PER_VIEWER of them at once (the board, the manager pages and every tab count
+Each open stream holds a connection of the streams process (mspboard.serving.streams), so
+one person or one wall-TV link may hold at most STREAMS_PER_VIEWER of them at once (the board, the manager pages and every tab count
 together). Past the cap the answer is a 503 with Retry-After and no stream; the page then
 polls for the same fragments every 15 seconds and tries its stream again later
 (static/js/live.js).
