@@ -19,6 +19,7 @@ from mspboard.models import (
     TimeEntry,
     User,
     db,
+    format_sr_number,
     parse_sr_number,
     utcnow,
 )
@@ -77,7 +78,7 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-@dataclass
+@dataclass(slots=True)
 class Card:
     """One SR as a card shows it. Every string the card prints is made here once, so drawing
     a board of hundreds of cards is only putting them in place."""
@@ -119,33 +120,34 @@ def make_card(
     number goes (one url_for for the whole board)."""
     stale = is_stale(sr, now, stale_after_days)
     overdue = is_overdue(sr, now)
-    number = sr.number
+    sr_id, priority, created_at, due_at = sr.id, sr.priority, sr.created_at, sr.due_at
+    number = format_sr_number(sr_id)
     assignee = sr.assignee
     due_flag = ""
     if overdue:
-        due_flag = f"⚠ Overdue since {wall_label(sr.due_at, '%d %b', zone)}"  # type: ignore[arg-type]
-    elif sr.due_at is not None and sr.status != SRStatus.DONE:
-        due_flag = f"Due {wall_label(sr.due_at, '%d %b', zone)}"
-    age = now - sr.created_at
+        due_flag = f"⚠ Overdue since {wall_label(due_at, '%d %b', zone)}"  # type: ignore[arg-type]
+    elif due_at is not None and sr.status != SRStatus.DONE:
+        due_flag = f"Due {wall_label(due_at, '%d %b', zone)}"
+    age = now - created_at
     return Card(
-        sr=sr,
-        age=age,
-        stale=stale,
-        overdue=overdue,
-        id=sr.id,
+        sr,
+        age,
+        stale,
+        overdue,
+        id=sr_id,
         version=sr.version,
-        priority=sr.priority,
+        priority=priority,
         title=sr.title,
         client_name=sr.client.name,
         href=sr_link.replace(SR_NUMBER, number),
         number=number,
         age_label=age_label(age),
-        opened=f"Opened {wall_label(sr.created_at, '%a %d %b %H:%M', zone)}",
-        priority_label=PRIORITY_LABELS[sr.priority],
+        opened=f"Opened {wall_label(created_at, '%a %d %b %H:%M', zone)}",
+        priority_label=PRIORITY_LABELS[priority],
         assignee_name=assignee.name if assignee else "",
         initials=assignee.initials if assignee else "",
         due_flag=due_flag,
-        classes=f"p{sr.priority}{' stale' if stale else ''}{' overdue' if overdue else ''}",
+        classes=f"p{priority}{' stale' if stale else ''}{' overdue' if overdue else ''}",
     )
 
 
