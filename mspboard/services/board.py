@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, func, or_, select
-from sqlalchemy.orm import joinedload
 
 from mspboard.inputs import id_or_none
 from mspboard.models import (
+    Client,
     Priority,
     ServiceRequest,
     SRStatus,
@@ -23,6 +23,7 @@ from mspboard.models import (
     parse_sr_number,
     utcnow,
 )
+from mspboard.models.people import initials_of
 from mspboard.services.local_time import wall_label
 from mspboard.services.shop_settings import current_settings, shop_zone
 from mspboard.services.sql_time import seconds_between
@@ -78,12 +79,45 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+@dataclass(frozen=True, slots=True)
+class Named:
+    """A client or a person as a card names them."""
+
+    name: str
+    initials: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CardSR:
+    """An SR's fields as the board reads them, in one plain query: what its card (and the
+    wall TV's) shows, without loading the whole SR, its client and its assignee."""
+
+    id: int
+    version: int
+    title: str
+    priority: int
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    due_at: datetime | None
+    client: Named
+    assignee: Named | None
+
+    @property
+    def number(self) -> str:
+        return format_sr_number(self.id)
+
+    @property
+    def status_enum(self) -> SRStatus:
+        return SRStatus(self.status)
+
+
 @dataclass(slots=True)
 class Card:
     """One SR as a card shows it. Every string the card prints is made here once, so drawing
     a board of hundreds of cards is only putting them in place."""
 
-    sr: ServiceRequest
+    sr: CardSR
     age: timedelta
     stale: bool
     overdue: bool
@@ -110,7 +144,7 @@ class Card:
 
 
 def make_card(
-    sr: ServiceRequest,
+    sr: CardSR | ServiceRequest,
     now: datetime,
     stale_after_days: int,
     zone: ZoneInfo,
@@ -226,10 +260,22 @@ def board_columns(
         .subquery()
     )
     query = (
-        select(ServiceRequest)
+        select(
+            ServiceRequest.id,
+            ServiceRequest.version,
+            ServiceRequest.title,
+            ServiceRequest.priority,
+            ServiceRequest.status,
+            ServiceRequest.created_at,
+            ServiceRequest.updated_at,
+            ServiceRequest.due_at,
+            Client.name,
+            User.name,
+        )
         .join(ranked, ranked.c.id == ServiceRequest.id)
+        .join(Client, Client.id == ServiceRequest.client_id)
+        .outerjoin(User, User.id == ServiceRequest.assignee_id)
         .where(ranked.c.rank <= limit)
-        .options(joinedload(ServiceRequest.client), joinedload(ServiceRequest.assignee))
         .order_by(*ServiceRequest.work_order())
     )
     columns = {status: Column(status) for status in (statuses or SRStatus)}
@@ -241,7 +287,18 @@ def board_columns(
     )
     for status, total in totals:
         columns[SRStatus(status)].count = total
-    cards = [make_card(sr, now, stale_after, zone, sr_link) for sr in db.session.scalars(query)]
+    clients: dict[str, Named] = {}
+    people: dict[str, Named] = {}
+    cards = []
+    for *fields, client_name, assignee_name in db.session.execute(query):
+        client = clients.get(client_name) or clients.setdefault(client_name, Named(client_name))
+        assignee = None
+        if assignee_name is not None:
+            assignee = people.get(assignee_name) or people.setdefault(
+                assignee_name, Named(assignee_name, initials_of(assignee_name))
+            )
+        sr = CardSR(*fields, client=client, assignee=assignee)
+        cards.append(make_card(sr, now, stale_after, zone, sr_link))
     if with_hours:
         logged = logged_seconds_by_sr([card.sr.id for card in cards])
         for card in cards:
