@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select, union_all
 
 from mspboard.inputs import id_or_none
 from mspboard.models import (
@@ -247,18 +247,24 @@ def board_columns(
     stale_after = current_settings().stale_after_days
     zone = shop_zone()
     conditions = [visible_on_board(now), *(board_filter or BoardFilter()).conditions()]
+    shown = [status for status in SRStatus if statuses is None or status in statuses]
     if statuses is not None:
-        conditions.append(ServiceRequest.status.in_([status.value for status in statuses]))
-    ranked = (
-        select(
-            ServiceRequest.id,
-            func.row_number()
-            .over(partition_by=ServiceRequest.status, order_by=ServiceRequest.work_order())
-            .label("rank"),
+        conditions.append(ServiceRequest.status.in_([status.value for status in shown]))
+    # Each column's first `limit` cards, read along the board-order index one column at a
+    # time: far cheaper than ranking every open SR.
+    firsts = union_all(
+        *(
+            select(first.c.id)
+            for first in (
+                select(ServiceRequest.id)
+                .where(*conditions, ServiceRequest.status == status.value)
+                .order_by(*ServiceRequest.work_order())
+                .limit(limit)
+                .subquery()
+                for status in shown
+            )
         )
-        .where(*conditions)
-        .subquery()
-    )
+    ).subquery()
     query = (
         select(
             ServiceRequest.id,
@@ -272,14 +278,12 @@ def board_columns(
             Client.name,
             User.name,
         )
-        .join(ranked, ranked.c.id == ServiceRequest.id)
+        .join(firsts, firsts.c.id == ServiceRequest.id)
         .join(Client, Client.id == ServiceRequest.client_id)
         .outerjoin(User, User.id == ServiceRequest.assignee_id)
-        .where(ranked.c.rank <= limit)
         .order_by(*ServiceRequest.work_order())
     )
-    columns = {status: Column(status) for status in (statuses or SRStatus)}
-    columns = {status: columns[status] for status in SRStatus if status in columns}
+    columns = {status: Column(status) for status in shown}
     totals = db.session.execute(
         select(ServiceRequest.status, func.count())
         .where(*conditions)
