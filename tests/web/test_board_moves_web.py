@@ -98,6 +98,40 @@ def test_a_card_moved_past_a_full_columns_limit_just_leaves(app, board):
     assert re.search(r'id="more-waiting" hx-swap-oob="true">2 more, less urgent', page)
 
 
+def test_a_move_between_full_columns_swaps_one_card_out_and_lets_one_in(app, board):
+    with app.app_context():
+        client = make_client()
+        now = utcnow()
+        moved = make_sr(client, "Server down", priority=1, status="new", created_at=now).id
+        queued = [
+            make_sr(client, f"Queued {n}", status="new", created_at=now - timedelta(hours=n)).id
+            for n in range(50)
+        ]
+        waiting = [
+            make_sr(client, f"Waiting {n}", status="waiting", created_at=now - timedelta(hours=n))
+            for n in range(50)
+        ]
+        db.session.commit()
+        # Oldest first: the last one shown in Waiting is its newest, the hidden one in New too.
+        first_waiting, last_waiting = waiting[-1].id, waiting[0].id
+    page = move(board, moved, "waiting").get_data(as_text=True)
+    assert f'hx-swap-oob="beforebegin:#sr-{first_waiting}"' in page
+    assert f'hx-swap-oob="delete:#sr-{last_waiting}"' in page
+    assert 'hx-swap-oob="beforebegin:#end-new"' in page
+    assert cards_in(page) == [str(moved), str(queued[0])]
+    assert re.search(r'id="more-waiting" hx-swap-oob="true">1 more', page)
+    assert re.search(r'id="more-new" hx-swap-oob="true" hidden>', page)
+
+
+def test_a_move_to_the_column_the_card_is_in_puts_it_back_in_its_place(app, board):
+    first = add(app, "Server down", priority=1)
+    add(app, "Printer offline", priority=3)
+    response = move(board, first, "new")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and cards_in(page) == [str(first)]
+    assert re.search(r'id="count-new"[^>]*>2</span>', page)
+
+
 def test_a_move_from_a_stale_card_still_answers_409_with_where_it_really_is(app, board):
     moved = add(app, "Printer offline")
     with app.app_context():
