@@ -26,7 +26,7 @@
 
   function refresh() {
     if (movesInFlight > 0 || dragging || dialog()?.open) {
-      refreshWanted = true;  // once the moves land, their own result is fetched
+      refreshWanted = true;  // fetched once the moves have landed and the menu is closed
       return;
     }
     refreshWanted = false;
