@@ -13,7 +13,7 @@ from mspboard.htmx import is_htmx, render
 from mspboard.models import Client, Role, ServiceRequest, SRStatus, TvLink, db
 from mspboard.services import service_requests, tv_links
 from mspboard.services.backlog import backlog_counts
-from mspboard.services.board import assignable_people, board_columns
+from mspboard.services.board import SR_NUMBER, assignable_people, board_columns, move_on_board
 from mspboard.services.edits import EditConflict, conflict_since
 from mspboard.services.stream_access import Viewer
 
@@ -30,9 +30,13 @@ def _filter_form(source) -> tuple[BoardFilterForm, bool]:
     return form, form.validate()
 
 
+def _sr_link() -> str:
+    return url_for("sr.detail", number=SR_NUMBER)
+
+
 def _board_context(source) -> tuple[dict, bool]:
     form, valid = _filter_form(source)
-    columns = board_columns(form.to_filter(current_user.id))
+    columns = board_columns(form.to_filter(current_user.id), sr_link=_sr_link())
     return {"filters": form, "columns": columns, "counts": backlog_counts()}, valid
 
 
@@ -76,10 +80,10 @@ def move(sr_id: int):
     if not is_htmx():
         kept = {name: request.form[name] for name in FILTER_FIELDS if request.form.get(name)}
         return redirect(url_for("board.index", **kept))
-    context, _valid = _board_context(request.form)
-    changed = {SRStatus(moved_from), SRStatus(sr.status)}
-    context["columns"] = [c for c in context["columns"] if c.status in changed]
-    return render("board/_moved.html", **context)
+    filters, _valid = _filter_form(request.form)
+    board_filter = filters.to_filter(current_user.id)
+    placed = move_on_board(sr, SRStatus(moved_from), board_filter, sr_link=_sr_link())
+    return render("board/_move.html", move=placed, counts=backlog_counts())
 
 
 @bp.get("/events")

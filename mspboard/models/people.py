@@ -43,6 +43,12 @@ class TechLevel(StrEnum):
 MANAGERS = frozenset({Role.SERVICE_MANAGER, Role.ADMIN})
 
 
+def initials_of(name: str) -> str:
+    """A person's initials as a card or a wall TV shows them: "Sofia Lindqvist" is "SL"."""
+    parts = name.split()
+    return "".join(part[0] for part in parts[:2]).upper() or "?"
+
+
 class User(UserMixin, db.Model):
     """Someone who signs in: a technician, a service manager or an admin."""
 
@@ -112,8 +118,7 @@ class User(UserMixin, db.Model):
 
     @property
     def initials(self) -> str:
-        parts = self.name.split()
-        return "".join(part[0] for part in parts[:2]).upper() or "?"
+        return initials_of(self.name)
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"

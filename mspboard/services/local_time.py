@@ -105,7 +105,9 @@ def wall_label(moment: datetime, fmt: str = "%H:%M", zone: ZoneInfo | None = Non
     carries its zone abbreviation so the two can be told apart."""
     shown = local(moment, zone)
     text = shown.strftime(fmt)
-    if "%H:%M" in fmt and is_repeated(shown.date(), shown.time(), shown.tzinfo):  # type: ignore[arg-type]
+    # A shown moment's wall time exists, so it is repeated exactly when the two folds differ
+    # (what `is_repeated` finds, without rebuilding the time: boards label hundreds).
+    if "%H:%M" in fmt and shown.replace(fold=0).utcoffset() != shown.replace(fold=1).utcoffset():
         text += f" {shown.tzname()}"
     return text
 

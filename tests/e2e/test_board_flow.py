@@ -30,6 +30,18 @@ def column(page: Page, status: str):
     return page.locator(f"#col-{status}")
 
 
+def move_button(page: Page, sr_id: int):
+    return card(page, sr_id).get_by_role("button", name=f"Move SR-{sr_id:06d}")
+
+
+def move_by_menu(page: Page, sr_id: int, status: str) -> None:
+    """Move a card through the board's one Move menu, as a mouse user does."""
+    move_button(page, sr_id).click()
+    menu = page.get_by_role("dialog", name=f"Move SR-{sr_id:06d}")
+    menu.get_by_label("Move to").select_option(status)
+    menu.get_by_role("button", name="Move", exact=True).click()
+
+
 def test_create_an_sr_and_find_it_on_the_board(page: Page, live_server, people, board_data):
     sign_in(page, live_server, people["service_manager"])
     page.get_by_role("link", name="New SR").click()
@@ -43,7 +55,7 @@ def test_create_an_sr_and_find_it_on_the_board(page: Page, live_server, people, 
     new = column(page, "new")
     expect(new.get_by_text("Replace failing UPS battery")).to_be_visible()
     # P1 first, then the new P2, then the P3.
-    titles = new.locator(".card-title").all_inner_texts()
+    titles = new.locator(".card h3").all_inner_texts()
     assert titles == [
         "Firewall firmware update",
         "Replace failing UPS battery",
@@ -63,18 +75,47 @@ def test_bad_sr_shows_messages_next_to_fields(page: Page, live_server, people, b
 def test_move_a_card_with_the_keyboard(page: Page, live_server, people, board_data):
     sign_in(page, live_server, people["technician"])
     page.goto(f"{live_server}/board")
-    firewall = card(page, board_data["firewall"])
-    firewall.locator("summary").focus()
+    firewall = board_data["firewall"]
+    menu = page.get_by_role("dialog", name=f"Move SR-{firewall:06d}")
+    move_button(page, firewall).focus()
     page.keyboard.press("Enter")  # opens the Move menu
-    page.keyboard.press("Tab")
-    expect(firewall.get_by_role("combobox")).to_be_focused()
+    expect(menu.get_by_label("Move to")).to_be_focused()
+    page.keyboard.press("Escape")  # closes it, back on the card
+    expect(menu).to_be_hidden()
+    expect(move_button(page, firewall)).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(menu.get_by_label("Move to")).to_have_value("new")
     page.keyboard.press("End")  # the last column: Done
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
-    expect(column(page, "done").locator(f"#sr-{board_data['firewall']}")).to_be_visible()
+    expect(column(page, "done").locator(f"#sr-{firewall}")).to_be_visible()
+    expect(menu).to_be_hidden()
+    expect(move_button(page, firewall)).to_be_focused()  # on the card, in its new place
     expect(column(page, "new").locator(".count")).to_have_text("1")
+    expect(column(page, "done").locator(".count")).to_have_text("1")
+    expect(column(page, "new").locator(f"#sr-{board_data['printer']}")).to_be_visible()
     page.reload()
-    expect(column(page, "done").locator(f"#sr-{board_data['firewall']}")).to_be_visible()
+    expect(column(page, "done").locator(f"#sr-{firewall}")).to_be_visible()
+
+
+def test_a_move_puts_the_card_in_its_place_in_the_new_column(
+    page: Page, live_server, people, board_data, app
+):
+    with app.app_context():
+        client = make_client("Harbor Dental")
+        urgent = make_sr(client, "Server down", priority=1, status="waiting").id
+        minor = make_sr(client, "Toner order", priority=4, status="waiting").id
+        db.session.commit()
+    sign_in(page, live_server, people["service_manager"])
+    page.goto(f"{live_server}/board")
+    move_by_menu(page, board_data["printer"], "waiting")  # a P3: between the P1 and the P4
+    waiting = column(page, "waiting").locator(".card")
+    expect(waiting).to_have_count(3)
+    ids = [f"sr-{urgent}", f"sr-{board_data['printer']}", f"sr-{minor}"]
+    expect(waiting.nth(0)).to_have_id(ids[0])
+    expect(waiting.nth(1)).to_have_id(ids[1])
+    expect(waiting.nth(2)).to_have_id(ids[2])
+    expect(column(page, "waiting").locator(".count")).to_have_text("3")
 
 
 def test_move_a_card_by_drag_and_drop(page: Page, live_server, people, board_data):
@@ -110,12 +151,8 @@ def test_every_open_board_shows_a_move_within_a_second_and_keeps_both_moves(
         expect(viewer.locator("#board-live")).to_have_attribute("data-live", "connected")
     expect(page.locator("#live-status")).to_be_hidden()
     # Both move a different card at about the same moment.
-    card(page, board_data["firewall"]).locator("summary").click()
-    card(page, board_data["firewall"]).locator("select").select_option("in_progress")
-    card(other, board_data["printer"]).locator("summary").click()
-    card(other, board_data["printer"]).locator("select").select_option("waiting")
-    card(page, board_data["firewall"]).get_by_role("button", name=re.compile("Move")).click()
-    card(other, board_data["printer"]).get_by_role("button", name=re.compile("Move")).click()
+    move_by_menu(page, board_data["firewall"], "in_progress")
+    move_by_menu(other, board_data["printer"], "waiting")
     for viewer in (page, other):
         expect(
             column(viewer, "in_progress").locator(f"#sr-{board_data['firewall']}")
@@ -137,9 +174,7 @@ def test_wall_tv_follows_the_board_and_stops_when_disconnected(
     assert tv.evaluate(no_scrollbars)
     sign_in(page, live_server, people["service_manager"])
     page.goto(f"{live_server}/board")
-    card(page, board_data["firewall"]).locator("summary").click()
-    card(page, board_data["firewall"]).locator("select").select_option("in_progress")
-    card(page, board_data["firewall"]).get_by_role("button", name=re.compile("Move")).click()
+    move_by_menu(page, board_data["firewall"], "in_progress")
     in_progress = tv.locator(".tv-column:has(#tv-col-in_progress)")
     expect(in_progress).to_contain_text("Firewall firmware update", timeout=2000)
     page.goto(f"{live_server}/board/screens")

@@ -68,9 +68,9 @@ def test_a_move_from_a_board_that_missed_a_change_says_who_moved_the_card(
         change_status(db.session.get(User, priya_id), stale, "done", expected_version=1)
         db.session.commit()
 
-    page.locator(f"#sr-{sr_id} summary").click()
-    page.locator(f"#move-{sr_id}").select_option("waiting")
-    page.locator(f"#sr-{sr_id} .move-form button").click()
+    page.locator(f"#sr-{sr_id}").get_by_role("button", name="Move SR-000001").click()
+    page.locator("#move-status").select_option("waiting")
+    page.locator("#move-dialog").get_by_role("button", name="Move", exact=True).click()
     notice = page.locator("#board-notice")
     expect(notice).to_contain_text(
         "SR-000001 was not moved to Waiting: Priya Shah changed the status to Done"

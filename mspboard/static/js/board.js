@@ -1,53 +1,105 @@
-// The office board's own behaviour: live refresh that never undoes a move in flight,
-// drag and drop between columns, and the "reconnecting" mark.
+// The office board's own behaviour: the one Move menu every card opens, drag and drop
+// through that same menu's form, live refresh that never undoes a move in flight, and the
+// "reconnecting" mark.
 (function () {
   "use strict";
 
   let movesInFlight = 0;
+  let refreshesInFlight = 0;
   let dragging = false;
   let refreshWanted = false;
+  let focusAfterMove = null;  // the SR whose Move button gets the focus back
 
   function columns() { return document.getElementById("board-columns"); }
+  function dialog() { return document.getElementById("move-dialog"); }
+  function moveForm() { return document.getElementById("move-form"); }
 
-  function isMove(event) {
-    // htmx fires a request's last events on document once its element has been swapped out
-    // (a move re-renders the card's own column), so ask the request for its source.
+  function sourceOf(event) {
+    // htmx fires a request's last events on document once its element has been swapped
+    // out, so ask the request for its source.
     const source = event.detail?.ctx?.sourceElement || event.target;
-    return source instanceof Element && source.closest(".move-form") !== null;
+    return source instanceof Element ? source : null;
   }
 
-  function choosingAMove() {
-    return document.querySelector(".card details.move[open]") !== null;
-  }
+  function isMove(event) { return sourceOf(event)?.id === "move-form"; }
+  function isRefresh(event) { return ["board-columns", "board-filters"].includes(sourceOf(event)?.id); }
 
   function refresh() {
-    if (movesInFlight > 0 || dragging || choosingAMove()) {
-      refreshWanted = true;  // once the moves land, their own result is fetched
+    if (movesInFlight > 0 || dragging || dialog()?.open) {
+      refreshWanted = true;  // fetched once the moves have landed and the menu is closed
       return;
     }
     refreshWanted = false;
     if (columns()) htmx.trigger(columns(), "board:refresh");
   }
 
+  // Points the one Move form at a card: its SR, the version the board shows, its column.
+  function aim(card, status) {
+    const form = moveForm();
+    form.action = moveUrl(card);
+    form.elements.version.value = card.dataset.v;
+    form.elements.status.value = status;
+    document.getElementById("move-number").textContent = card.querySelector("a").textContent;
+    return form;
+  }
+
+  function send(form) {
+    htmx.ajax("POST", form.action, { source: form, swap: "none" });
+  }
+
+  // Each card's address for a move, made here once rather than carried by every card.
+  function moveUrl(card) {
+    return moveForm().dataset.url.replace("/0/", `/${card.id.slice(3)}/`);
+  }
+
+  function cardOf(element) { return element instanceof Element ? element.closest(".card[id^='sr-']") : null; }
+
+  document.addEventListener("click", (event) => {
+    const button = event.target instanceof Element && event.target.closest(".card button");
+    if (button) {
+      const card = cardOf(button);
+      aim(card, card.closest(".board-column").dataset.status);
+      dialog().showModal();
+      return;
+    }
+    if (event.target instanceof Element && event.target.id === "move-cancel") dialog().close();
+  });
+
+  document.addEventListener("submit", (event) => {
+    if (event.target.id !== "move-form") return;
+    event.preventDefault();
+    const form = event.target;
+    focusAfterMove = form.action.match(/\/sr\/(\d+)\/move/)?.[1] || null;
+    dialog().close();
+    send(form);
+  });
+
+  document.addEventListener("close", (event) => {
+    if (event.target.id === "move-dialog" && refreshWanted && movesInFlight === 0) refresh();
+  }, true);
+
   document.addEventListener("htmx:before:request", (event) => {
+    if (isRefresh(event)) refreshesInFlight += 1;
     if (!isMove(event)) return;
     movesInFlight += 1;
     // A refresh already on its way may predate this move: cancel it rather than let it
     // put the card back where it was, and fetch again once the move has landed.
-    if (columns()) htmx.trigger(columns(), "htmx:abort");
-    refreshWanted = true;
+    if (refreshesInFlight > 0 && columns()) {
+      htmx.trigger(columns(), "htmx:abort");
+      refreshWanted = true;
+    }
   });
 
   document.addEventListener("htmx:finally:request", (event) => {
+    if (isRefresh(event)) refreshesInFlight = Math.max(0, refreshesInFlight - 1);
     if (!isMove(event)) return;
     movesInFlight = Math.max(0, movesInFlight - 1);
+    if (focusAfterMove) {
+      document.querySelector(`#sr-${focusAfterMove} button`)?.focus();
+      focusAfterMove = null;
+    }
     if (movesInFlight === 0 && refreshWanted) refresh();
   });
-
-  // A refresh would close the "Move" menu someone has open, so it waits until they close it.
-  document.addEventListener("toggle", (event) => {
-    if (event.target.matches?.("details.move") && !event.target.open && refreshWanted) refresh();
-  }, true);
 
   document.addEventListener("refresh", (event) => {
     if (event.target.id === "board-live") refresh();
@@ -58,10 +110,16 @@
     if (event.target.id === "board-live") refresh();
   });
 
-  // Drag and drop: dropping a card on a column moves it there through the card's own
-  // "Move to" form, so mouse, keyboard and phone all take the same path.
+  // Drag and drop: dropping a card on a column moves it there through the same Move form,
+  // so mouse, keyboard and phone all take one path.
+  // A card becomes draggable as the mouse takes it, rather than every card saying so.
+  document.addEventListener("pointerdown", (event) => {
+    const card = cardOf(event.target);
+    if (card && !card.draggable) card.draggable = true;
+  });
+
   document.addEventListener("dragstart", (event) => {
-    const card = event.target instanceof Element && event.target.closest(".card[data-sr]");
+    const card = cardOf(event.target);
     if (!card) return;
     dragging = true;
     event.dataTransfer.setData("text/plain", card.id);
@@ -73,7 +131,7 @@
     dragging = false;
     if (event.target instanceof Element) event.target.classList.remove("dragging");
     document.querySelectorAll(".board-column.drop-target").forEach((c) => c.classList.remove("drop-target"));
-    if (refreshWanted) refresh();
+    if (refreshWanted && movesInFlight === 0) refresh();
   });
 
   document.addEventListener("dragover", (event) => {
@@ -95,12 +153,9 @@
     column.classList.remove("drop-target");
     const card = document.getElementById(event.dataTransfer.getData("text/plain"));
     if (!card || card.closest(".board-column") === column) return;
-    const form = card.querySelector(".move-form");
-    form.querySelector("select[name=status]").value = column.dataset.status;
-    // Show the move at once; the server's answer then re-renders both columns in order.
-    const list = column.querySelector(".cards");
-    list.querySelector(".empty")?.remove();
-    list.prepend(card);
-    form.requestSubmit();
+    const form = aim(card, column.dataset.status);
+    // Show the move at once; the server's answer then puts the card in its ordered place.
+    column.querySelector(".cards").prepend(card);
+    send(form);
   });
 })();
