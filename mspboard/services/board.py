@@ -3,12 +3,12 @@ card carries (age, due, stale, hours logged) and the filters a person applied.""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, or_, select, union_all
+from sqlalchemy import ColumnElement, ScalarSelect, func, literal, or_, select, union_all
 
 from mspboard.inputs import id_or_none
 from mspboard.models import (
@@ -215,15 +215,14 @@ def is_overdue(sr: ServiceRequest, now: datetime) -> bool:
     return sr.status != SRStatus.DONE and sr.due_at is not None and sr.due_at < now
 
 
-def logged_seconds_by_sr(sr_ids: Sequence[int]) -> dict[int, int]:
-    if not sr_ids:
-        return {}
-    rows = db.session.execute(
-        select(TimeEntry.sr_id, func.sum(seconds_between(TimeEntry.started_at, TimeEntry.ended_at)))
-        .where(TimeEntry.sr_id.in_(sr_ids), TimeEntry.ended_at.is_not(None))
-        .group_by(TimeEntry.sr_id)
+def logged_seconds_of_sr() -> ScalarSelect:
+    """Finished time logged on the row's SR, in seconds, as a correlated subquery, so the
+    cards and their hours come in one query."""
+    return (
+        select(func.sum(seconds_between(TimeEntry.started_at, TimeEntry.ended_at)))
+        .where(TimeEntry.sr_id == ServiceRequest.id, TimeEntry.ended_at.is_not(None))
+        .scalar_subquery()
     )
-    return {sr_id: round(seconds or 0) for sr_id, seconds in rows}
 
 
 def visible_on_board(now: datetime) -> ColumnElement[bool]:
@@ -277,6 +276,7 @@ def board_columns(
             ServiceRequest.due_at,
             Client.name,
             User.name,
+            logged_seconds_of_sr() if with_hours else literal(0),
         )
         .join(firsts, firsts.c.id == ServiceRequest.id)
         .join(Client, Client.id == ServiceRequest.client_id)
@@ -294,7 +294,7 @@ def board_columns(
     clients: dict[str, Named] = {}
     people: dict[str, Named] = {}
     cards = []
-    for *fields, client_name, assignee_name in db.session.execute(query):
+    for *fields, client_name, assignee_name, logged in db.session.execute(query):
         client = clients.get(client_name) or clients.setdefault(client_name, Named(client_name))
         assignee = None
         if assignee_name is not None:
@@ -302,11 +302,9 @@ def board_columns(
                 assignee_name, Named(assignee_name, initials_of(assignee_name))
             )
         sr = CardSR(*fields, client=client, assignee=assignee)
-        cards.append(make_card(sr, now, stale_after, zone, sr_link))
-    if with_hours:
-        logged = logged_seconds_by_sr([card.sr.id for card in cards])
-        for card in cards:
-            card.logged_seconds = logged.get(card.sr.id, 0)
+        card = make_card(sr, now, stale_after, zone, sr_link)
+        card.logged_seconds = round(logged or 0)
+        cards.append(card)
     for card in cards:
         columns[card.sr.status_enum].cards.append(card)
     return list(columns.values())

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import exists, select
+from sqlalchemy.orm import contains_eager
 
 from mspboard.models import EndReason, SignIn, User, db, utcnow
 from mspboard.models.sign_ins import ADDRESS_LENGTH, DEVICE_LENGTH
@@ -74,12 +75,13 @@ def _live(now: datetime):
 
 
 def find_live(token: str, now: datetime | None = None) -> SignIn | None:
-    """The live sign-in with this token, its person loaded, or None."""
+    """The live sign-in with this token, its person loaded in the same query, or None."""
     if not token or len(token) > 100:
         return None
     return db.session.scalar(
         select(SignIn)
         .join(User, User.id == SignIn.user_id)
+        .options(contains_eager(SignIn.user))
         .where(SignIn.token_hash == hash_token(token), *_live(now or utcnow()))
     )
 
