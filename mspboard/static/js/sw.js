@@ -30,11 +30,11 @@ self.addEventListener("activate", (event) => {
   })());
 });
 
-const WARM_AT_ONCE = 4;
-
-/* Fetch the pages the signed-in tech works with (the server lists them: the main pages, the
+/* Keep the pages the signed-in tech works with (the server lists them: the main pages, the
    SRs in the queue and the week, the entry form, recent entries' edit forms) so they open
-   with no signal later. Pages no longer listed go, so an old form is not served as current. */
+   with no signal later. They come in one answer, each page as the tech would have fetched it,
+   and are kept one cache entry each. Pages no longer listed go, so an old form is not served
+   as current. */
 async function warmPages() {
   let pages;
   try {
@@ -51,19 +51,15 @@ async function warmPages() {
     return; // next time
   }
   const cache = await caches.open(PAGES_CACHE);
-  const wanted = new Set(pages.map((path) => new URL(path, self.location.origin).href));
+  const wanted = new Set(pages.map((page) => new URL(page.url, self.location.origin).href));
   for (const request of await cache.keys()) {
     if (!wanted.has(request.url)) await cache.delete(request);
   }
-  const queue = [...pages];
-  await Promise.all(Array.from({ length: WARM_AT_ONCE }, async () => {
-    while (queue.length) {
-      const url = queue.shift();
-      try {
-        const response = await fetch(url, { credentials: "same-origin", redirect: "manual" });
-        if (isCacheablePage(response)) await cache.put(url, response);
-      } catch (_offline) { return; }
-    }
+  await Promise.all(pages.map((page) => {
+    const headers = { "Content-Type": "text/html; charset=utf-8" };
+    if (page.etag) headers.ETag = page.etag;
+    return cache.put(new URL(page.url, self.location.origin).href,
+      new Response(page.body, { status: 200, headers }));
   }));
 }
 

@@ -1,0 +1,67 @@
+"""The offline bundle: every page the phone keeps for offline reading, in one answer, each page
+as the same tech would have fetched it, and only that tech's."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import brotli
+from flask import Flask
+
+from mspboard.models import User, db
+from tests.factories import make_client, make_sr, make_user
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def give_srs(app: Flask, email: str, titles: list[str]) -> list[int]:
+    with app.app_context():
+        tech = db.session.scalar(db.select(User).where(User.email == email))
+        client = make_client(name=f"Client of {email}")
+        ids = [make_sr(client=client, assignee=tech, title=title).id for title in titles]
+        db.session.commit()
+        return ids
+
+
+def test_the_bundle_holds_every_listed_page_as_the_tech_would_fetch_it(app, login_as, people):
+    give_srs(app, people["technician"], ["Printer jams", "VPN drops", "New laptop"])
+    client = login_as("technician")
+    listed = client.get("/m/offline-pages").get_json()["pages"]
+    bundle = client.get("/m/offline-bundle")
+    assert bundle.status_code == 200 and bundle.mimetype == "application/json"
+    pages = bundle.get_json()["pages"]
+    assert [page["url"] for page in pages] == listed
+    for page in pages:
+        fetched = client.get(page["url"])
+        # Each render of a form carries a fresh outbox key; everything else is the same page.
+        assert UUID.sub("", page["body"]) == UUID.sub("", fetched.get_data(as_text=True))
+        assert page["etag"] == f'"{hashlib.sha1(page["body"].encode()).hexdigest()}"'
+
+
+def test_a_techs_bundle_holds_their_own_srs_and_no_one_elses(app, login_as, people):
+    with app.app_context():
+        make_user(role="technician", email="other@example.test")
+        db.session.commit()
+    mine = give_srs(app, people["technician"], ["Mine: printer jams", "Mine: VPN drops"])
+    theirs = give_srs(app, "other@example.test", ["Theirs: server room alarm"])
+    pages = login_as("technician").get("/m/offline-bundle").get_json()["pages"]
+    kept = {int(p["url"].rsplit("/", 1)[1]) for p in pages if p["url"].startswith("/m/sr/")}
+    assert kept == set(mine)
+    assert not any(f"/m/sr/{theirs[0]}" in p["body"] for p in pages)
+    assert not any("Theirs:" in p["body"] for p in pages)
+
+
+def test_the_bundle_is_for_a_signed_in_tech_only(app, client, login_as):
+    anonymous = client.get("/m/offline-bundle", headers={"Accept": "application/json"})
+    assert anonymous.status_code in (302, 401)
+    assert login_as("service_manager").get("/m/offline-bundle").status_code == 403
+
+
+def test_the_bundle_travels_compressed(app, login_as, people):
+    give_srs(app, people["technician"], [f"Workstation {n} will not print" for n in range(10)])
+    bundle = login_as("technician").get("/m/offline-bundle", headers={"Accept-Encoding": "br"})
+    assert bundle.headers["Content-Encoding"] == "br"
+    plain = brotli.decompress(bundle.get_data())
+    assert len(bundle.get_data()) * 10 < len(plain)
+    assert "Accept-Encoding" in bundle.headers["Vary"]
