@@ -140,6 +140,9 @@ def _static_answer(response: Response) -> Response:
         return response
     response.close()  # the file send_file opened; what is sent is already in memory
     response.direct_passthrough = False
+    # The ETag does the work of Last-Modified; ranges of an in-memory answer are not offered.
+    for name in ("Content-Disposition", "Last-Modified", "Accept-Ranges"):
+        response.headers.pop(name, None)
     big_enough = len(found.plain) >= 500
     algorithm = next((a for a in ("br", "gzip") if big_enough and _accepted(a)), None)
     if algorithm:

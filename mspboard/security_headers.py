@@ -6,7 +6,9 @@ Only a document (and a worker, whose policy comes from its script's answer) obey
 Content-Security-Policy, X-Frame-Options, a Permissions-Policy or a Cross-Origin-Opener-
 Policy; on a stylesheet, a script, JSON or a PNG a browser ignores them, and they made most
 of each such answer's headers. With `nosniff` (kept everywhere) such an answer is never
-taken for a page either: a JSON or CSS file opened on its own is shown as text. Anything
+taken for a page either: a JSON or CSS file opened on its own is shown as text. A 204 and a
+304 go without them too (nothing to show; a 304 updates a kept copy, which keeps its own
+headers where the 304 is silent). Anything
 else, HTML, SVG (a document when opened), calendars, downloads, streams, redirects, keeps
 them all. Referrer-Policy stays everywhere too: it also governs what a stylesheet fetches.
 
@@ -92,7 +94,10 @@ def headers_for(behind_proxy: bool) -> dict[str, str]:
 
 
 def is_document(response: Response) -> bool:
-    """Whether a browser might show this answer as a page or run it as a worker."""
+    """Whether a browser might show this answer as a page or run it as a worker. A 204 has
+    nothing to show, and a 304 leaves the browser the headers its kept copy came with."""
+    if response.status_code in (204, 304):
+        return False
     return response.mimetype not in NEVER_DOCUMENTS or "Service-Worker-Allowed" in response.headers
 
 

@@ -16,6 +16,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import brotli
 from flask import (
     Blueprint,
     Flask,
@@ -71,6 +72,8 @@ def service_worker() -> Response:
         "version": cache_version(),
         "precache": [url_for("static", filename=name) for name in PRECACHED],
         "offlinePage": url_for("pwa.offline"),
+        # Carried here rather than fetched: one answer less when the worker installs.
+        "offlineHtml": render_template("field/offline.html"),
         "pagesUrl": url_for("pwa.offline_bundle"),
         "loginPath": url_for("auth.login"),
     }
@@ -79,6 +82,16 @@ def service_worker() -> Response:
     response = Response(body, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"
+    response.add_etag()  # the browser's update check is then a 304 until a deploy
+    return response.make_conditional(request)
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for it on pages that name no icon; the app's icon is the SVG the pages
+    name. Nothing, kept for a week, costs less than a 404 page each time."""
+    response = Response(status=204)
+    response.headers["Cache-Control"] = "public, max-age=604800"
     return response
 
 
@@ -163,6 +176,9 @@ def _kept_page(app: Flask, path: str) -> dict[str, str] | None:
             response.close()
 
 
+BUNDLE_BROTLI_QUALITY = 5
+
+
 @bp.get("/m/offline-bundle")
 @roles_required(Role.TECHNICIAN)
 def offline_bundle() -> Response:
@@ -173,8 +189,15 @@ def offline_bundle() -> Response:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     listed = json.loads(offline_pages().get_data())["pages"]
     pages = [page for page in (_kept_page(app, path) for path in listed) if page]
-    body = json.dumps({"pages": pages}, separators=(",", ":"))
+    body = json.dumps({"pages": pages}, separators=(",", ":")).encode()
     response = Response(body, mimetype="application/json")
     response.headers["Cache-Control"] = "private, no-cache"
-    response.add_etag()
+    tag = hashlib.sha1(body).hexdigest()
+    if request.accept_encodings["br"] > 0:
+        # A notch above the app's usual level: pages of one shape, a tenth smaller again.
+        response.set_data(brotli.compress(body, quality=BUNDLE_BROTLI_QUALITY))
+        response.headers["Content-Encoding"] = "br"
+        tag += ":br"
+    response.vary.add("Accept-Encoding")
+    response.set_etag(tag)
     return response.make_conditional(request)

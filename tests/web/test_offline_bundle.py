@@ -65,3 +65,20 @@ def test_the_bundle_travels_compressed(app, login_as, people):
     plain = brotli.decompress(bundle.get_data())
     assert len(bundle.get_data()) * 10 < len(plain)
     assert "Accept-Encoding" in bundle.headers["Vary"]
+
+
+def test_the_service_worker_script_is_answered_304_when_unchanged(client):
+    first = client.get("/sw.js")
+    again = client.get("/sw.js", headers={"If-None-Match": first.headers["ETag"]})
+    assert first.status_code == 200 and again.status_code == 304
+
+
+def test_the_worker_carries_the_page_it_shows_for_a_page_never_kept(client):
+    body = client.get("/sw.js").get_data(as_text=True)
+    assert "Not available offline" in body and '"offlinePage": "/offline"' in body
+
+
+def test_the_icon_browsers_ask_for_unbidden_is_nothing_kept_for_a_week(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 204 and not response.get_data()
+    assert response.headers["Cache-Control"] == "public, max-age=604800"

@@ -85,6 +85,8 @@ def breaches(response: TestResponse) -> list[str]:
 
 
 def is_document(response: TestResponse) -> bool:
+    if response.status_code in (204, 304):
+        return False
     return response.mimetype not in NOT_DOCUMENTS or "Service-Worker-Allowed" in response.headers
 
 

@@ -14,7 +14,11 @@ const PHONE_PREFIX = "/m/";
 self.addEventListener("install", (event) => {
   event.waitUntil(
     caches.open(STATIC_CACHE)
-      .then((cache) => cache.addAll([...(CONFIG.precache || []), CONFIG.offlinePage].filter(Boolean)))
+      .then((cache) => Promise.all([
+        cache.addAll(CONFIG.precache || []),
+        CONFIG.offlinePage && CONFIG.offlineHtml && cache.put(CONFIG.offlinePage, new Response(
+          CONFIG.offlineHtml, { headers: { "Content-Type": "text/html; charset=utf-8" } })),
+      ]))
       .then(() => self.skipWaiting())
   );
 });
