@@ -163,7 +163,10 @@ def _kept_page(app: Flask, path: str) -> dict[str, str] | None:
     # but this request's session, so a CSRF token it makes is the one the phone keeps.
     context = RequestContext(app, environ, session=session._get_current_object())  # type: ignore[attr-defined]
     with app.app_context(), context:
-        response = app.full_dispatch_request()
+        try:
+            response = app.full_dispatch_request()
+        except Exception as error:
+            response = app.handle_exception(error)  # logged, and a 500 as a fetch would get
         try:
             if response.status_code != 200 or response.mimetype != "text/html":
                 return None

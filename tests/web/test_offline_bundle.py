@@ -82,3 +82,17 @@ def test_the_icon_browsers_ask_for_unbidden_is_nothing_kept_for_a_week(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 204 and not response.get_data()
     assert response.headers["Cache-Control"] == "public, max-age=604800"
+
+
+def test_a_page_that_fails_is_left_out_and_the_others_are_kept(app, login_as, people):
+    give_srs(app, people["technician"], ["Printer jams"])
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def broken():
+        raise RuntimeError("a bug in one page")
+
+    app.view_functions["field.agenda_page"] = broken
+    bundle = login_as("technician").get("/m/offline-bundle")
+    assert bundle.status_code == 200
+    kept = [page["url"] for page in bundle.get_json()["pages"]]
+    assert "/m/agenda" not in kept and "/m/" in kept and "/m/queue" in kept
