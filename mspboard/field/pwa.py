@@ -170,11 +170,14 @@ def _kept_page(app: Flask, path: str) -> dict[str, str] | None:
         try:
             if response.status_code != 200 or response.mimetype != "text/html":
                 return None
-            return {
-                "url": path,
-                "etag": response.headers.get("ETag", ""),
-                "body": response.get_data(as_text=True),
-            }
+            data = response.get_data()
+            page = {"url": path, "body": data.decode()}
+            etag = response.headers.get("ETag", "")
+            # Most pages' tag is the SHA-1 of their body, which the worker works out itself:
+            # 40 hex digits a page that would not compress.
+            if etag != f'"{hashlib.sha1(data).hexdigest()}"':
+                page["etag"] = etag
+            return page
         finally:
             response.close()
 
@@ -186,7 +189,8 @@ BUNDLE_BROTLI_QUALITY = 5
 @roles_required(Role.TECHNICIAN)
 def offline_bundle() -> Response:
     """Every page `field.offline_pages` lists for this tech, in one answer the service worker
-    splits into its cache: {"pages": [{"url", "etag", "body"}, ...]}."""
+    splits into its cache: {"pages": [{"url", "body", "etag"?}, ...]}, "etag" only where
+    the page's tag is not the SHA-1 of its body (the usual tag of a page)."""
     from mspboard.field.routes import offline_pages
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]

@@ -59,12 +59,20 @@ async function warmPages() {
   for (const request of await cache.keys()) {
     if (!wanted.has(request.url)) await cache.delete(request);
   }
-  await Promise.all(pages.map((page) => {
+  await Promise.all(pages.map(async (page) => {
     const headers = { "Content-Type": "text/html; charset=utf-8" };
-    if (page.etag) headers.ETag = page.etag;
+    const etag = await etagOf(page);
+    if (etag) headers.ETag = etag;
     return cache.put(new URL(page.url, self.location.origin).href,
       new Response(page.body, { status: 200, headers }));
   }));
+}
+
+/* The page's tag as the server gave it; left out, it is the usual one: the SHA-1 of the body. */
+async function etagOf(page) {
+  if (page.etag !== undefined) return page.etag;
+  const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(page.body));
+  return '"' + Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("") + '"';
 }
 
 self.addEventListener("message", (event) => {
