@@ -128,14 +128,15 @@ def first_visit_urls(client: FlaskClient, page: str) -> list[str]:
     urls = [page, *ASSET.findall(html)]
     worker = client.get("/sw.js").get_data(as_text=True)
     urls.append("/sw.js")
-    config_at = worker.find("const CONFIG = ")
-    if config_at >= 0:
-        config, _end = json.JSONDecoder().raw_decode(worker, config_at + len("const CONFIG = "))
-        urls += [*config.get("precache", []), config.get("offlinePage", "")]
+    found = re.search(r"const CONFIG\s*=\s*", worker)  # the worker is sent minified
+    if found:
+        config, _end = json.JSONDecoder().raw_decode(worker, found.end())
+        urls += config.get("precache", [])
+        if not config.get("offlineHtml"):  # else the worker carries it
+            urls.append(config.get("offlinePage", ""))
         pages_url = config.get("pagesUrl")
         if pages_url:
-            urls.append(pages_url)
-            urls += json.loads(client.get(pages_url).get_data(as_text=True))["pages"]
+            urls.append(pages_url)  # one answer that holds every kept page
     return list(dict.fromkeys(u.split("#")[0] for u in urls if u))
 
 

@@ -6,8 +6,10 @@ versioned address, and pages answered 304 when the browser already has them.
   untouched and unbuffered; downloads (CSV, calendar) are not either.
 - Static files: every `url_for('static', ...)` carries `?v=<hash of the file>`. That exact
   address is cached `public, max-age=31536000, immutable`; any other (no hash, an old hash)
-  is still served, current, but revalidated each time. The files are compressed once, at
-  brotli's highest quality, and kept in memory: they are few and change only with a deploy.
+  is still served, current, but revalidated each time. Our own JavaScript and CSS are
+  minified (rjsmin, rcssmin: comments and spacing only, never names), then compressed once,
+  at brotli's highest quality, and kept in memory: they are few and change only with a
+  deploy. The hash in the address is that of what is sent.
 - Conditional GETs: a GET that answers HTML (pages, htmx fragments, the phone pages, the
   board's and TV's live fragments) carries a strong ETag, the hash of the body before
   compression, and a matching If-None-Match is answered 304. Flask-Compress appends the
@@ -25,10 +27,13 @@ import gzip
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, AnyStr
 
 import brotli
+import rcssmin
+import rjsmin
 from flask import Flask, Response, current_app, g, request, session
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_compress import Compress
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from werkzeug.security import safe_join
@@ -69,6 +74,18 @@ class StaticFile:
     encoded: dict[str, bytes]
 
 
+def minified(filename: str, plain: AnyStr) -> AnyStr:
+    """Our own scripts and stylesheets without their comments and spacing; vendored files
+    (already minified) and everything else as they are."""
+    if filename.startswith("vendor/") or filename.endswith((".min.js", ".min.css")):
+        return plain
+    if filename.endswith(".js"):
+        return rjsmin.jsmin(plain)
+    if filename.endswith(".css"):
+        return rcssmin.cssmin(plain)
+    return plain
+
+
 def _static_file(filename: str) -> StaticFile | None:
     """The file's content hash and its compressed forms, read once (every time in debug,
     so an edited file gets a new address at once)."""
@@ -78,7 +95,7 @@ def _static_file(filename: str) -> StaticFile | None:
     found: StaticFile | None = None
     path = safe_join(str(current_app.static_folder), filename)
     if path is not None and Path(path).is_file():
-        plain = Path(path).read_bytes()
+        plain = minified(filename, Path(path).read_bytes())
         found = StaticFile(hashlib.sha256(plain).hexdigest()[:12], plain, {})
     known[filename] = found
     return found
@@ -119,21 +136,35 @@ def _static_answer(response: Response) -> Response:
     response.vary.add("Accept-Encoding")
     if found is None or response.status_code != 200:
         return response
-    if response.mimetype in COMPRESSED_TYPES and len(found.plain) >= 500:
-        response.close()  # the file send_file opened; its bytes are already in memory
-        for algorithm in ("br", "gzip"):
-            if _accepted(algorithm):
-                response.direct_passthrough = False
-                response.set_data(_encoded(found, algorithm))
-                response.headers["Content-Encoding"] = algorithm
-                response.set_etag(f"{found.version}-{algorithm}")
-                break
-        else:
-            response.direct_passthrough = False
-            response.set_data(found.plain)
-            response.set_etag(found.version)
-        response.make_conditional(request)
+    if response.mimetype not in COMPRESSED_TYPES:
+        return response
+    response.close()  # the file send_file opened; what is sent is already in memory
+    response.direct_passthrough = False
+    # The ETag does the work of Last-Modified; ranges of an in-memory answer are not offered.
+    for name in ("Content-Disposition", "Last-Modified", "Accept-Ranges"):
+        response.headers.pop(name, None)
+    big_enough = len(found.plain) >= 500
+    algorithm = next((a for a in ("br", "gzip") if big_enough and _accepted(a)), None)
+    if algorithm:
+        response.set_data(_encoded(found, algorithm))
+        response.headers["Content-Encoding"] = algorithm
+        response.set_etag(f"{found.version}-{algorithm}")
+    else:
+        response.set_data(found.plain)
+        response.set_etag(found.version)
+    response.make_conditional(request)
     return response
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """A static file neither depends on the session nor changes it, yet Flask-Login looks at
+    the session after every answer, and Flask then says the answer varies on the cookie: a
+    browser whose cookie changed since (it signed in) asks again for files it already has."""
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if request.endpoint == "static" and not session.modified:
+            return
+        super().save_session(app, session, response)
 
 
 STEADY_TOKEN_SECONDS = 300
@@ -194,6 +225,8 @@ def register(app: Flask) -> None:
     for key, value in COMPRESSION.items():
         app.config.setdefault(key, value)
     compress.init_app(app)
+    if type(app.session_interface) is SecureCookieSessionInterface:
+        app.session_interface = _SessionInterface()
     app.url_defaults(_add_version)
     app.before_request(_steady_csrf_token)
     app.after_request(_conditional_page)

@@ -1,5 +1,16 @@
-"""The security headers every answer carries: pages, fragments, error pages, static files,
-the service worker, the calendar feed and the live streams alike.
+"""The security headers: the ones every answer carries (pages, fragments, error pages, static
+files, the service worker, the calendar feed and the live streams alike), and the ones that
+only a document or a worker obeys, left off the answers a browser never shows as a page.
+
+Only a document (and a worker, whose policy comes from its script's answer) obeys a
+Content-Security-Policy, X-Frame-Options, a Permissions-Policy or a Cross-Origin-Opener-
+Policy; on a stylesheet, a script, JSON or a PNG a browser ignores them, and they made most
+of each such answer's headers. With `nosniff` (kept everywhere) such an answer is never
+taken for a page either: a JSON or CSS file opened on its own is shown as text. A 204 and a
+304 go without them too (nothing to show; a 304 updates a kept copy, which keeps its own
+headers where the 304 is silent). Anything
+else, HTML, SVG (a document when opened), calendars, downloads, streams, redirects, keeps
+them all. Referrer-Policy stays everywhere too: it also governs what a stylesheet fetches.
 
 The Content-Security-Policy allows only this site's own files: no inline <script>, no
 eval (htmx is set up not to need it, see templates/_htmx_config.html), no style= attributes
@@ -47,14 +58,30 @@ DENIED_FEATURES = (
 )
 PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in DENIED_FEATURES)
 
-HEADERS = {
+DOCUMENT_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
     "Permissions-Policy": PERMISSIONS_POLICY,
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+EVERY_ANSWER_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+HEADERS = {**DOCUMENT_HEADERS, **EVERY_ANSWER_HEADERS}
+
+# Types a browser never shows as a page nor runs as a worker (the service worker's script is
+# the one script that is; its answer says so with Service-Worker-Allowed).
+NEVER_DOCUMENTS = frozenset(
+    {
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "application/manifest+json",
+        "image/png",
+    }
+)
 
 # One year; subdomains are left out, as the shop's other hosts are not ours to promise for.
 STRICT_TRANSPORT_SECURITY = "max-age=31536000"
@@ -62,8 +89,16 @@ STRICT_TRANSPORT_SECURITY = "max-age=31536000"
 
 def headers_for(behind_proxy: bool) -> dict[str, str]:
     if behind_proxy:
-        return {**HEADERS, "Strict-Transport-Security": STRICT_TRANSPORT_SECURITY}
-    return dict(HEADERS)
+        return {**EVERY_ANSWER_HEADERS, "Strict-Transport-Security": STRICT_TRANSPORT_SECURITY}
+    return dict(EVERY_ANSWER_HEADERS)
+
+
+def is_document(response: Response) -> bool:
+    """Whether a browser might show this answer as a page or run it as a worker. A 204 has
+    nothing to show, and a 304 leaves the browser the headers its kept copy came with."""
+    if response.status_code in (204, 304):
+        return False
+    return response.mimetype not in NEVER_DOCUMENTS or "Service-Worker-Allowed" in response.headers
 
 
 def register(app: Flask) -> None:
@@ -71,5 +106,7 @@ def register(app: Flask) -> None:
 
     @app.after_request
     def add_security_headers(response: Response) -> Response:
+        if is_document(response):
+            response.headers.update(DOCUMENT_HEADERS)
         response.headers.update(headers)
         return response

@@ -35,7 +35,9 @@ OPEN_WHILE_ENROLLING = {"static", "two_factor.settings", "auth.logout", "auth.lo
 
 @bp.before_app_request
 def _set_up_second_factor_first() -> Response | None:
-    if not current_user.is_authenticated or request.endpoint in OPEN_WHILE_ENROLLING:
+    # The endpoint first: a static file must not load the person (a query, and an answer
+    # that varies on the cookie, which a browser then revalidates).
+    if request.endpoint in OPEN_WHILE_ENROLLING or not current_user.is_authenticated:
         return None
     if not two_factor.must_enrol(current_user):
         return None

@@ -1,8 +1,9 @@
 """Every answer carries the security headers: every route of the URL map (so a new route is
 covered without touching this file), as every role, with CSRF on as in production; the
-error pages (400, 403, 404, 405, 413, 422, 500) and static files included. HTML pages also
-hold nothing the Content-Security-Policy would refuse (inline scripts, style attributes,
-event-handler attributes, htmx code)."""
+error pages (400, 403, 404, 405, 413, 422, 500) and static files included. The ones only a
+document or a worker obeys are left off stylesheets, scripts, JSON and PNGs (the service
+worker's script keeps them). HTML pages also hold nothing the Content-Security-Policy would
+refuse (inline scripts, style attributes, event-handler attributes, htmx code)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,16 @@ from mspboard.security_headers import CONTENT_SECURITY_POLICY, HEADERS, PERMISSI
 from tests.factories import PASSWORD, make_user
 from tests.web.test_hostile_input import ROLES, WEEKS, csrf_token_of, seed, sign_in
 
+# A browser never shows these as a page: they carry only what every answer carries.
+NOT_DOCUMENTS = {
+    "text/css",
+    "text/javascript",
+    "application/javascript",
+    "application/json",
+    "application/manifest+json",
+    "image/png",
+}
+EVERY_ANSWER = {"X-Content-Type-Options", "Referrer-Policy"}
 EXPECTED = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -73,14 +84,23 @@ def breaches(response: TestResponse) -> list[str]:
     return parser.found
 
 
+def is_document(response: TestResponse) -> bool:
+    if response.status_code in (204, 304):
+        return False
+    return response.mimetype not in NOT_DOCUMENTS or "Service-Worker-Allowed" in response.headers
+
+
 def problems_with(response: TestResponse, behind_proxy: bool = False) -> list[str]:
+    document = is_document(response)
+    expected = {
+        name: value if document or name in EVERY_ANSWER else None
+        for name, value in {**EXPECTED, "Permissions-Policy": PERMISSIONS_POLICY}.items()
+    }
     found = [
         f"{name}: {response.headers.get(name)!r}"
-        for name, value in EXPECTED.items()
+        for name, value in expected.items()
         if response.headers.get(name) != value
     ]
-    if response.headers.get("Permissions-Policy") != PERMISSIONS_POLICY:
-        found.append(f"Permissions-Policy: {response.headers.get('Permissions-Policy')!r}")
     hsts = response.headers.get("Strict-Transport-Security")
     if behind_proxy != (hsts is not None):
         found.append(f"Strict-Transport-Security: {hsts!r}")
@@ -179,6 +199,29 @@ def test_static_files_the_service_worker_and_the_feed_keep_their_types(app, clie
         assert problems_with(response) == [], kind
         response.close()
     assert answers["text/javascript"].headers["Service-Worker-Allowed"] == "/"
+
+
+def test_a_worker_keeps_the_policy_and_files_no_browser_shows_as_a_page_drop_it(app, client):
+    """A worker's Content-Security-Policy is the one its script came with; a stylesheet,
+    script, JSON answer or PNG is never a page, so the page-only headers would only weigh."""
+    seed(app)
+    worker = client.get("/sw.js")
+    assert worker.headers["Content-Security-Policy"] == EXPECTED["Content-Security-Policy"]
+    for path in (
+        "/static/css/app.css",
+        "/static/js/outbox.js",
+        "/static/icons/icon-192.png",
+        "/manifest.webmanifest",
+    ):
+        response = client.get(path)
+        assert response.headers["X-Content-Type-Options"] == "nosniff", path
+        assert response.headers["Referrer-Policy"] == "same-origin", path
+        for name in ("Content-Security-Policy", "X-Frame-Options", "Permissions-Policy"):
+            assert name not in response.headers, (path, name)
+        response.close()
+    svg = client.get("/static/icons/icon.svg")  # an SVG opened on its own is a document
+    assert svg.headers["Content-Security-Policy"] == EXPECTED["Content-Security-Policy"]
+    svg.close()
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,11 @@ const PHONE_PREFIX = "/m/";
 self.addEventListener("install", (event) => {
   event.waitUntil(
     caches.open(STATIC_CACHE)
-      .then((cache) => cache.addAll([...(CONFIG.precache || []), CONFIG.offlinePage].filter(Boolean)))
+      .then((cache) => Promise.all([
+        cache.addAll(CONFIG.precache || []),
+        CONFIG.offlinePage && CONFIG.offlineHtml && cache.put(CONFIG.offlinePage, new Response(
+          CONFIG.offlineHtml, { headers: { "Content-Type": "text/html; charset=utf-8" } })),
+      ]))
       .then(() => self.skipWaiting())
   );
 });
@@ -30,11 +34,11 @@ self.addEventListener("activate", (event) => {
   })());
 });
 
-const WARM_AT_ONCE = 4;
-
-/* Fetch the pages the signed-in tech works with (the server lists them: the main pages, the
+/* Keep the pages the signed-in tech works with (the server lists them: the main pages, the
    SRs in the queue and the week, the entry form, recent entries' edit forms) so they open
-   with no signal later. Pages no longer listed go, so an old form is not served as current. */
+   with no signal later. They come in one answer, each page as the tech would have fetched it,
+   and are kept one cache entry each. Pages no longer listed go, so an old form is not served
+   as current. */
 async function warmPages() {
   let pages;
   try {
@@ -51,20 +55,24 @@ async function warmPages() {
     return; // next time
   }
   const cache = await caches.open(PAGES_CACHE);
-  const wanted = new Set(pages.map((path) => new URL(path, self.location.origin).href));
+  const wanted = new Set(pages.map((page) => new URL(page.url, self.location.origin).href));
   for (const request of await cache.keys()) {
     if (!wanted.has(request.url)) await cache.delete(request);
   }
-  const queue = [...pages];
-  await Promise.all(Array.from({ length: WARM_AT_ONCE }, async () => {
-    while (queue.length) {
-      const url = queue.shift();
-      try {
-        const response = await fetch(url, { credentials: "same-origin", redirect: "manual" });
-        if (isCacheablePage(response)) await cache.put(url, response);
-      } catch (_offline) { return; }
-    }
+  await Promise.all(pages.map(async (page) => {
+    const headers = { "Content-Type": "text/html; charset=utf-8" };
+    const etag = await etagOf(page);
+    if (etag) headers.ETag = etag;
+    return cache.put(new URL(page.url, self.location.origin).href,
+      new Response(page.body, { status: 200, headers }));
   }));
+}
+
+/* The page's tag as the server gave it; left out, it is the usual one: the SHA-1 of the body. */
+async function etagOf(page) {
+  if (page.etag !== undefined) return page.etag;
+  const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(page.body));
+  return '"' + Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("") + '"';
 }
 
 self.addEventListener("message", (event) => {
