@@ -103,13 +103,22 @@ class Results:
             if len(self.error_samples) < 10:
                 self.error_samples.append(f"{kind}: {why}")
 
+    def morning(self) -> dict[str, list[float]]:
+        """Latencies of the morning itself, without the signing in that comes before it."""
+        return {k: v for k, v in self.latencies.items() if k not in BEFORE_THE_MORNING}
+
     @property
     def requests(self) -> int:
-        return sum(len(v) for v in self.latencies.values())
+        return sum(len(v) for v in self.morning().values())
 
     @property
     def worst_p99(self) -> float:
-        return max((percentile(v, 0.99) for v in self.latencies.values()), default=0.0)
+        return max((percentile(v, 0.99) for v in self.morning().values()), default=0.0)
+
+
+# Every client signs in, all at once, before the clock of the morning starts: shown, but
+# neither counted in its throughput nor held to its latency bar.
+BEFORE_THE_MORNING = frozenset({"sign-in form", "sign in", "phone token"})
 
 
 class TimeUp(Exception):
@@ -200,6 +209,8 @@ class Phone(Client):
     async def work(self, email: str, until: float) -> None:
         srs = self.plan.tech_srs.get(email) or [None]
         try:
+            # Techs come in over a few seconds, not in the same millisecond.
+            await self.think(until)
             await self._loop(email, until, srs)
         except TimeUp:
             return
@@ -315,6 +326,7 @@ class WallTv(Client):
             self.wanted.set()
 
     async def work(self, until: float) -> None:
+        await asyncio.sleep(random.uniform(*self.plan.think))  # screens switch on over a while
         await self.get("wall TV page", f"{self.plan.pages}/tv/{self.token}")
         stream = Stream(self, f"/tv/{self.token}/events", self.heard)
         fetcher = asyncio.create_task(self._refetch(until))
@@ -500,10 +512,11 @@ def report(results: Results, title: str) -> str:
         f"{'request':<24} {'count':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}"
     )
     lines.append("-" * 67)
-    for kind in sorted(results.latencies):
+    for kind in sorted(results.latencies, key=lambda kind: (kind in BEFORE_THE_MORNING, kind)):
         values = results.latencies[kind]
+        label = f"{kind} (before)" if kind in BEFORE_THE_MORNING else kind
         lines.append(
-            f"{kind:<24} {len(values):>7} {percentile(values, 0.5):>8.1f} "
+            f"{label:<24} {len(values):>7} {percentile(values, 0.5):>8.1f} "
             f"{percentile(values, 0.95):>8.1f} {percentile(values, 0.99):>8.1f} "
             f"{results.errors[kind]:>7}"
         )

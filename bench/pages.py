@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import brotli
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
@@ -104,7 +105,7 @@ def download(client: FlaskClient, url: str, **headers: str) -> Download:
     answer = client.get(url, headers={"Accept-Encoding": "gzip, br", **headers})
     sent = answer.get_data()
     encoding = answer.headers.get("Content-Encoding", "")
-    raw = gzip.decompress(sent) if encoding == "gzip" else sent
+    raw = {"gzip": gzip.decompress, "br": brotli.decompress}.get(encoding, bytes)(sent)
     validator = {}
     if answer.headers.get("ETag"):
         validator["If-None-Match"] = answer.headers["ETag"]
@@ -113,8 +114,8 @@ def download(client: FlaskClient, url: str, **headers: str) -> Download:
     answer.close()
     return Download(
         url,
-        len(raw) if encoding in ("", "gzip") else -1,
-        len(gzip.compress(raw, 6)) if encoding in ("", "gzip") else len(sent),
+        len(raw),
+        len(gzip.compress(raw, 6)),
         len(sent),
         answer.headers.get("Cache-Control", ""),
         validator,

@@ -25,10 +25,11 @@ column; a screen is woken only by what changes what it shows):
 A timer starting on an SR also moves the SR (board); one stopping announces timers and
 hours. The board is not woken by a timer starting or stopping as such.
 
-A stream passes on a topic heard after a quiet spell at once; topics heard within the app's
-LIVE_COALESCE_SECONDS (1 s unless the shop sets it) of the last refresh wait for its end and
-go out together in one "refresh" (see Coalescer). A busy shop's screens re-fetch at most once
-a second, and a lone change is on them without delay.
+A stream passes on a topic it has not sent in the app's LIVE_COALESCE_SECONDS (1 s unless the
+shop sets it) at once; a topic heard again sooner waits until that long after it was last
+sent, and whatever is due together goes in one "refresh" (see Coalescer). So each part of a
+busy shop's screens is fetched at most once a second, and a lone change is on them without
+delay, even while timers tick on the same screen.
 """
 
 from __future__ import annotations
@@ -239,39 +240,37 @@ def sse_message(event_name: str, data: str = "") -> str:
 
 
 class Coalescer:
-    """At most one refresh per `interval`, with its leading and trailing edges: a topic heard
-    after a quiet spell (no refresh in the last `interval` seconds) is due at once, so a lone
-    change reaches the screen without waiting; topics heard sooner wait until `interval` after
-    the last refresh and then go out together in one refresh, so a burst becomes one refresh
-    per interval and its last change is never dropped. Refreshes are always at least
-    `interval` apart. Times are whatever clock the caller reads."""
+    """At most one refresh per `interval` for each topic, with its leading and trailing
+    edges: a topic not sent in the last `interval` seconds is due at once, so a lone change
+    reaches the screen without waiting; a topic heard again sooner waits until `interval`
+    after it was last sent, however often it is heard meanwhile, so a burst of it becomes one
+    refresh per interval and its last change is never dropped. Topics due together go in one
+    refresh. Each topic keeps its own pace, so a rare change (an SR moved) is never held
+    behind a frequent one (timers ticking) on the same screen; each part of a page is still
+    fetched at most once per interval. Times are whatever clock the caller reads."""
 
     def __init__(self, interval: float) -> None:
         self.interval = interval
-        self._pending: set[str] = set()
-        self._due: float | None = None
-        self._last_sent: float | None = None
+        self._pending: dict[str, float] = {}  # topic: when it is due
+        self._last_sent: dict[str, float] = {}
 
     @property
     def due(self) -> float | None:
-        """When the gathered topics are to be sent; None while nothing waits."""
-        return self._due
+        """When the next gathered topic is to be sent; None while nothing waits."""
+        return min(self._pending.values(), default=None)
 
     def heard(self, topics: Iterable[str], now: float) -> None:
-        topics = set(topics)
-        if not topics:
-            return
-        if self._due is None:
-            quiet_from = now if self._last_sent is None else self._last_sent + self.interval
-            self._due = max(now, quiet_from)
-        self._pending |= topics
+        for topic in topics:
+            if topic not in self._pending:
+                last = self._last_sent.get(topic)
+                self._pending[topic] = now if last is None else max(now, last + self.interval)
 
     def take_due(self, now: float) -> set[str]:
         """The topics due at `now` (and forget them), else nothing."""
-        if self._due is None or now < self._due:
-            return set()
-        sent, self._pending, self._due = self._pending, set(), None
-        self._last_sent = now
+        sent = {topic for topic, due in self._pending.items() if due <= now}
+        for topic in sent:
+            del self._pending[topic]
+            self._last_sent[topic] = now
         return sent
 
 
