@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, AnyStr
@@ -35,6 +36,7 @@ import rjsmin
 from flask import Flask, Response, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_compress import Compress
+from flask_login import current_user
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from werkzeug.security import safe_join
 
@@ -182,14 +184,22 @@ def _steady_signer(step: int) -> type[TimestampSigner]:
 def _steady_csrf_token() -> None:
     """Flask-WTF signs the session's token afresh each second, and a page carrying it would
     never be the same twice; it takes the signed token from `g` when there is one. The step
-    is at most a twelfth of the token's time limit, so a token is never issued stale."""
+    is at most a twelfth of the token's time limit, so a token is never issued stale. A
+    signed-in person's first page after signing in (a new session) is signed the same way,
+    so it matches the pages after it."""
     field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     if request.method != "GET" or request.endpoint == "static":
         return
     limit = current_app.config.get("WTF_CSRF_TIME_LIMIT", 3600)
     step = STEADY_TOKEN_SECONDS if limit is None else min(STEADY_TOKEN_SECONDS, limit // 12)
-    if step < 1 or field not in session or field in g:
+    if step < 1 or field in g:
         return
+    if field not in session:
+        if not current_user.is_authenticated:
+            return  # a sign-in page makes its own; no session is started for a screen or feed
+        # As Flask-WTF makes it (signing in starts a new session), but signed steadily from
+        # this first page on.
+        session[field] = hashlib.sha1(os.urandom(64)).hexdigest()
     secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
     signer = _steady_signer(step)
     signed = URLSafeTimedSerializer(secret, salt="wtf-csrf-token", signer=signer)

@@ -109,18 +109,19 @@ def _week(day: date) -> str:
 
 
 # (who, address, bound): the address may name the shop's SR, TV, feed or weeks. Each bound
-# is the page's count today, so a query added anywhere shows here.
+# is the most the page costs today at any of the suite's instants (the planner and a past
+# time card read a little more at the turn of a week), so a query added anywhere shows here.
 _PAGES = [
     ("technician", "/m/", 9),
     ("technician", "/m/week", 8),
     ("technician", "/m/queue", 5),
     ("technician", "/m/timecard", 6),
-    ("technician", "/m/timecard/{last_week}", 4),
+    ("technician", "/m/timecard/{last_week}", 6),
     ("technician", "/m/sr/{sr_id}", 6),
     ("service_manager", "/sr/{sr_number}", 13),
     ("service_manager", "/manage/today", 22),
     ("service_manager", "/manage/approvals", 14),
-    ("service_manager", "/manage/planner", 8),
+    ("service_manager", "/manage/planner", 9),
     ("service_manager", "/manage/backlog", 12),
     ("service_manager", "/manage/timecards/{last_week}", 8),
     ("service_manager", "/manage/invoices/{two_weeks_ago}", 25),
