@@ -240,10 +240,10 @@ class _HeldStream:
             self._slot.give_back()
 
 
-def refused() -> Response:
+def refused(why: str = "Too many live connections are open") -> Response:
+    """No stream: the page polls every RETRY_AFTER_SECONDS instead (static/js/live.js)."""
     return Response(
-        "Too many live connections are open; this page checks for changes every "
-        f"{RETRY_AFTER_SECONDS} seconds instead.",
+        f"{why}; this page checks for changes every {RETRY_AFTER_SECONDS} seconds instead.",
         status=503,
         mimetype="text/plain",
         headers={"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"},

@@ -6,14 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 
 from mspboard.models import ScheduleItem, SRStatus, TimeCard, TimeOffRequest, db
 from mspboard.services.local_time import wall_label
 from mspboard.services.shop_settings import shop_zone
 from mspboard.services.time_cards import LONG_DAY, CardView, card_view_of, week_entries
 from mspboard.services.time_off import approved_between
-from mspboard.services.time_weeks import week_bounds
+from mspboard.services.time_weeks import in_tech_weeks, week_bounds
 from mspboard.services.worked_time import overlapping_pairs
 from mspboard.workweek import from_mask
 
@@ -98,23 +98,17 @@ def _in_week(item: ScheduleItem, week_start: date) -> bool:
 
 def _published_items(cards: list[TimeCard]) -> list[ScheduleItem]:
     """Published schedule items in the cards' weeks, of their techs, in time order."""
-    weeks: dict[date, set[int]] = {}
-    for card in cards:
-        weeks.setdefault(card.week_start, set()).add(card.tech_id)
-    conditions = []
-    for week_start, tech_ids in weeks.items():
-        start, end = week_bounds(week_start)
-        conditions.append(
-            and_(
-                ScheduleItem.tech_id.in_(tech_ids),
-                ScheduleItem.starts_at >= start,
-                ScheduleItem.starts_at < end,
-            )
-        )
     return list(
         db.session.scalars(
             select(ScheduleItem)
-            .where(ScheduleItem.published_at.is_not(None), or_(*conditions))
+            .where(
+                ScheduleItem.published_at.is_not(None),
+                in_tech_weeks(
+                    ScheduleItem.tech_id,
+                    ScheduleItem.starts_at,
+                    [(card.tech_id, card.week_start) for card in cards],
+                ),
+            )
             .order_by(ScheduleItem.starts_at)
         )
     )

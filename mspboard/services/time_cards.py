@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from mspboard import events
@@ -15,7 +15,13 @@ from mspboard.services.audit import record_event
 from mspboard.services.errors import RuleViolation
 from mspboard.services.local_time import at_wall, wall_label
 from mspboard.services.shop_settings import current_settings
-from mspboard.services.time_weeks import card_for, local_date, week_bounds, week_label
+from mspboard.services.time_weeks import (
+    card_for,
+    in_tech_weeks,
+    local_date,
+    week_bounds,
+    week_label,
+)
 from mspboard.services.worked_time import Worked, overlapping_pairs, worked_in_day
 from mspboard.workweek import from_mask
 
@@ -135,26 +141,13 @@ def week_entries(pairs: list[tuple[int, date]]) -> dict[tuple[int, date], list[T
     found: dict[tuple[int, date], list[TimeEntry]] = {pair: [] for pair in pairs}
     if not pairs:
         return found
-    weeks: dict[date, set[int]] = {}
-    for tech_id, week_start in pairs:
-        weeks.setdefault(week_start, set()).add(tech_id)
-    conditions = []
-    for week_start, tech_ids in weeks.items():
-        start, end = week_bounds(week_start)
-        conditions.append(
-            and_(
-                TimeEntry.tech_id.in_(tech_ids),
-                TimeEntry.started_at >= start,
-                TimeEntry.started_at < end,
-            )
-        )
     entries = db.session.scalars(
         select(TimeEntry)
-        .where(or_(*conditions))
+        .where(in_tech_weeks(TimeEntry.tech_id, TimeEntry.started_at, pairs))
         .options(selectinload(TimeEntry.service_request), selectinload(TimeEntry.client))
         .order_by(TimeEntry.started_at)
     ).all()
-    starts = {week_start: week_bounds(week_start) for week_start in weeks}
+    starts = {week_start: week_bounds(week_start) for _tech_id, week_start in pairs}
     for entry in entries:
         for week_start, (start, end) in starts.items():
             if start <= entry.started_at < end and (entry.tech_id, week_start) in found:

@@ -3,9 +3,10 @@ time card that may lock one."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 
 from mspboard.inputs import EARLIEST_DAY, LATEST_DAY
 from mspboard.models import TimeCard, User, db, utcnow
@@ -50,6 +51,25 @@ def local_midnight(day: date) -> datetime:
 
 def week_bounds(week_start: date) -> tuple[datetime, datetime]:
     return local_midnight(week_start), local_midnight(week_start + timedelta(days=7))
+
+
+def in_tech_weeks(
+    tech_column: ColumnElement[int],
+    moment_column: ColumnElement[datetime],
+    pairs: Iterable[tuple[int, date]],
+) -> ColumnElement[bool]:
+    """Rows of each (tech id, week start) pair's tech within that week: one condition per
+    week, so a page of cards is read in one query."""
+    weeks: dict[date, set[int]] = {}
+    for tech_id, week_start in pairs:
+        weeks.setdefault(week_start, set()).add(tech_id)
+    conditions = []
+    for week_start, tech_ids in weeks.items():
+        start, end = week_bounds(week_start)
+        conditions.append(
+            and_(tech_column.in_(tech_ids), moment_column >= start, moment_column < end)
+        )
+    return or_(*conditions)
 
 
 def week_label(week_start: date) -> str:

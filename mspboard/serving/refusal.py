@@ -18,14 +18,8 @@ def register(app: Flask) -> None:
 
 
 def _refuse_streams() -> Response | None:
-    from mspboard.live_streams import RETRY_AFTER_SECONDS, TOPICS
+    from mspboard.live_streams import TOPICS, refused
 
     if request.endpoint not in TOPICS:
         return None
-    return Response(
-        "Live updates are served by the streams process; this page checks for changes every "
-        f"{RETRY_AFTER_SECONDS} seconds instead.",
-        status=503,
-        mimetype="text/plain",
-        headers={"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"},
-    )
+    return refused("Live updates are served by the streams process")
