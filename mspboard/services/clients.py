@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from mspboard.models import Client, User, db
 from mspboard.services import edits
@@ -14,7 +14,10 @@ def _check(name: str, rate_cents: int | None, existing: Client | None = None) ->
     name = name.strip()
     if not name:
         raise RuleViolation("Enter the client's name.", "name")
-    other = db.session.scalar(select(Client).where(func.lower(Client.name) == name.lower()))
+    # The exact name too: SQLite's lower() folds only ASCII, so "Ý" would slip past it.
+    other = db.session.scalar(
+        select(Client).where(or_(Client.name == name, func.lower(Client.name) == name.lower()))
+    )
     if other is not None and other is not existing:
         raise RuleViolation("A client with this name already exists.", "name")
     if rate_cents is not None and rate_cents < 0:

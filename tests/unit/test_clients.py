@@ -14,6 +14,13 @@ def test_client_names_are_unique_ignoring_case():
     assert refused.value.field == "name"
 
 
+@pytest.mark.parametrize("name", ["Ýmir Café", "Łódź Dental", "Ünal & Öztürk"])
+def test_a_name_beyond_ascii_is_refused_a_second_time_not_a_server_error(name):
+    clients.create_client(None, name, None)
+    with pytest.raises(RuleViolation, match="already exists"):
+        clients.create_client(None, name, None)
+
+
 def test_negative_rate_is_refused():
     with pytest.raises(RuleViolation) as refused:
         clients.create_client(None, "Elm Street Bakery", -1)
