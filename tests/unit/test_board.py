@@ -146,7 +146,7 @@ def test_a_card_carries_every_string_it_shows_made_once():
     assert card.classes == "p1 stale overdue"
 
 
-def test_a_card_says_due_only_while_open_and_shows_no_one_when_unassigned():
+def test_a_card_says_due_only_while_open_and_shows_no_one_when_unassigned(stopped):
     zone = ZoneInfo("UTC")
     now = utcnow()
     sr = make_sr(priority=4)

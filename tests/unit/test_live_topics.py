@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+import pytest
+
 from mspboard import events
 from mspboard.live_streams import TOPICS, topics_asked
 from mspboard.models import db, utcnow
@@ -9,6 +11,11 @@ from mspboard.services import time_cards, time_entries
 from mspboard.services.time_weeks import week_start_of
 from tests.factories import make_client, make_sr, make_user
 from tests.field_factories import new_uuid
+
+
+@pytest.fixture(autouse=True)
+def _held_still(stopped):
+    """Timers start, stop and the week is taken at one still moment, at any --at."""
 
 
 def heard_by(endpoint: str, change) -> set[str]:

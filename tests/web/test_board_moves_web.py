@@ -13,6 +13,11 @@ from tests.factories import PASSWORD, make_client, make_sr, make_user
 CARD_BYTES = 600
 
 
+@pytest.fixture(autouse=True)
+def _held_still(stopped):
+    """The SRs' ages and the pages' "now" come from one still moment, at any --at."""
+
+
 @pytest.fixture
 def app_config():
     return {"WTF_CSRF_ENABLED": True}

@@ -26,6 +26,11 @@ from tests.factories import make_client, make_sr
 STATIC_URL = re.compile(r"""["'](/static/[^"'?]+)(\?v=([0-9a-f]+))?["']""")
 
 
+@pytest.fixture(autouse=True)
+def _held_still(stopped):
+    """The SRs' ages and the pages' "now" come from one still moment, at any --at."""
+
+
 @pytest.fixture
 def server(app: Flask) -> Iterator[tuple[str, int]]:
     httpd = make_server("127.0.0.1", 0, app, threaded=True)

@@ -72,7 +72,7 @@ def test_rolled_back_change_sends_nothing(app, login_as):
         assert listener.drain() == set()
 
 
-def test_tv_stream_hears_a_timer_start_and_an_sr_moving_but_not_logged_hours(app, client):
+def test_tv_stream_hears_a_timer_start_and_an_sr_moving_but_not_logged_hours(app, client, stopped):
     with app.app_context():
         token = tv_links.create_link(None, "Office TV").token
         tech_id, client_id = make_user().id, make_client().id

@@ -99,6 +99,11 @@ class Shop:
         make_entry(colleague, at_local(last_week + timedelta(days=3), 9), minutes=30, sr=shared)
 
 
+@pytest.fixture(autouse=True)
+def _held_still(stopped):
+    """The SRs' ages and the pages' "now" come from one still moment, at any --at."""
+
+
 @pytest.fixture
 def shop(app: Flask, people: dict[str, str]) -> Shop:
     return Shop(app)
