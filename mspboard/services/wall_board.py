@@ -61,22 +61,22 @@ class WallTech:
 
 
 def _card(card: Card, compact: bool) -> WallCard:
-    sr = card.sr
-    priority = f"p{sr.priority}"
+    """The board card's own strings (made once in services.board), set out for the TV."""
+    priority = f"p{card.priority}"
     flag = "⚠ overdue" if card.overdue else "stale" if card.stale else ""
     marks = [mark for mark, on in (("stale", card.stale), ("overdue", card.overdue)) if on]
     css = " ".join(["tv-card", priority, *marks])
     return WallCard(
-        dom_id=f"tv-sr-{sr.id}",
+        dom_id=f"tv-sr-{card.id}",
         css=css,
         priority=priority,
-        badge=f"P{sr.priority}",
-        number=sr.number,
+        badge=f"P{card.priority}",
+        number=card.number,
         age=card.age_label,
         flag=flag,
-        who=sr.assignee.initials if sr.assignee else UNASSIGNED,
-        title=sr.title,
-        client="" if compact else sr.client.name,
+        who=card.initials if card.assignee_name else UNASSIGNED,
+        title=card.title,
+        client="" if compact else card.client_name,
     )
 
 
@@ -102,7 +102,7 @@ def wall_columns(now: datetime | None = None) -> WallColumns:
         for column in columns
         if column.status != SRStatus.DONE
         and column.cards
-        and column.cards[0].sr.priority == Priority.P1
+        and column.cards[0].priority == Priority.P1
     ]
     return WallColumns(
         columns=[fit_column(column) for column in columns],
