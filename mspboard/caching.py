@@ -145,7 +145,7 @@ def _static_answer(response: Response) -> Response:
     # The ETag does the work of Last-Modified; ranges of an in-memory answer are not offered.
     for name in ("Content-Disposition", "Last-Modified", "Accept-Ranges"):
         response.headers.pop(name, None)
-    big_enough = len(found.plain) >= 500
+    big_enough = len(found.plain) >= COMPRESSION["COMPRESS_MIN_SIZE"]
     algorithm = next((a for a in ("br", "gzip") if big_enough and _accepted(a)), None)
     if algorithm:
         response.set_data(_encoded(found, algorithm))

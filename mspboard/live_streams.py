@@ -4,8 +4,7 @@ Each open stream holds a connection of the streams process (mspboard.serving.str
 one person or one wall-TV link may hold at most STREAMS_PER_VIEWER of them at once (the
 board, the manager pages and every tab count together). Past the cap the answer is a 503
 with Retry-After and no stream; the page then polls for the same fragments every 15
-seconds and tries its stream again later
-(static/js/live.js).
+seconds and tries its stream again later (static/js/live.js).
 
 The count holds across server processes: with MSPBOARD_REDIS_URL set it is kept in Redis,
 one sorted set per viewer and database whose members are the open streams, each with an

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import selectinload
 
 from mspboard.inputs import id_or_none
@@ -48,16 +48,22 @@ class Day:
         return next((sr for sr in self.queue if sr.id != timing), None)
 
 
+def _mine_open(tech: User) -> tuple[ColumnElement[bool], ...]:
+    return (ServiceRequest.assignee_id == tech.id, ServiceRequest.status != SRStatus.DONE)
+
+
+def _my_queue_in_order(tech: User) -> Select[tuple[ServiceRequest]]:
+    return (
+        select(ServiceRequest)
+        .where(*_mine_open(tech))
+        .options(selectinload(ServiceRequest.client))
+        .order_by(*ServiceRequest.work_order())
+    )
+
+
 def my_queue(tech: User) -> list[ServiceRequest]:
     """My assigned open SRs in work order (P1 first, then oldest), with their clients."""
-    return list(
-        db.session.scalars(
-            select(ServiceRequest)
-            .where(ServiceRequest.assignee_id == tech.id, ServiceRequest.status != SRStatus.DONE)
-            .options(selectinload(ServiceRequest.client))
-            .order_by(*ServiceRequest.work_order())
-        )
-    )
+    return list(db.session.scalars(_my_queue_in_order(tech)))
 
 
 # The phone's queue comes a page at a time, so a tech with hundreds of SRs still gets a
@@ -82,15 +88,12 @@ class QueuePage:
 
 def my_queue_page(tech: User, number: int = 1) -> QueuePage:
     """One page of my queue, in the same order as the whole of it."""
-    mine = (ServiceRequest.assignee_id == tech.id, ServiceRequest.status != SRStatus.DONE)
-    total = db.session.scalar(select(func.count()).select_from(ServiceRequest).where(*mine)) or 0
+    total = (
+        db.session.scalar(select(func.count()).select_from(ServiceRequest).where(*_mine_open(tech)))
+        or 0
+    )
     srs = db.session.scalars(
-        select(ServiceRequest)
-        .where(*mine)
-        .options(selectinload(ServiceRequest.client))
-        .order_by(*ServiceRequest.work_order())
-        .limit(QUEUE_PAGE_SIZE)
-        .offset((number - 1) * QUEUE_PAGE_SIZE)
+        _my_queue_in_order(tech).limit(QUEUE_PAGE_SIZE).offset((number - 1) * QUEUE_PAGE_SIZE)
     )
     return QueuePage(list(srs), number, total)
 
