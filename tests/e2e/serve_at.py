@@ -7,10 +7,18 @@ workers out on the monotonic clock, which the travel leaves alone.)"""
 
 from __future__ import annotations
 
+import socket
 import sys
 from datetime import datetime
 
 import time_machine
+
+
+def free_port() -> int:
+    """A port nothing listens on now, for a server process a test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def main(instant: str, port: str, *server: str) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -32,6 +31,7 @@ from mspboard.models import AgendaItem, CheckIn, CheckInIssue, IdempotencyKey, T
 from tests.conftest import _migrate, postgres_url, throwaway_postgres_database
 from tests.e2e.conftest import PHONE, new_context, sign_in
 from tests.e2e.field_helpers import outbox_items, wait_until_pages_kept
+from tests.e2e.serve_at import free_port
 from tests.factories import make_sr, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,9 +53,7 @@ class Production:
 
     def __init__(self, database_url: str) -> None:
         self.database_url = database_url
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()
         self.process: subprocess.Popen | None = None
         self.kills = 0
 

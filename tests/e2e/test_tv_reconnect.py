@@ -19,15 +19,10 @@ from mspboard.models import ServiceRequest, db
 from mspboard.services import tv_links
 from mspboard.services.service_requests import change_status
 from tests.e2e.conftest import new_context
+from tests.e2e.serve_at import free_port
 from tests.factories import make_client, make_sr
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class ServerProcess:

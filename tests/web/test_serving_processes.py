@@ -28,6 +28,7 @@ import pytest
 
 from mspboard.models import db
 from tests.conftest import REDIS_URL
+from tests.e2e.serve_at import free_port
 from tests.factories import PASSWORD, make_sr
 
 pytestmark = pytest.mark.redis
@@ -38,12 +39,6 @@ SECRET = "serving-secret-key"
 START_SECONDS = 60
 READ_SECONDS = 30
 EXIT_SECONDS = 30
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Process:
