@@ -11,6 +11,7 @@ from mspboard import demo
 from mspboard.models import Role, TechLevel, db
 from mspboard.services import accounts, idempotency, tv_links
 from mspboard.services.errors import RuleViolation
+from mspboard.services.maintenance import months as maintenance_months
 
 
 def print_demo_logins() -> None:
@@ -109,3 +110,31 @@ def register(app: Flask) -> None:
         removed = idempotency.prune(timedelta(days=older_than_days))
         db.session.commit()
         click.echo(f"Removed {removed} stored answers older than {older_than_days} days.")
+
+    @app.cli.group("checklists")
+    def checklists() -> None:
+        """Monthly maintenance checklists."""
+
+    @checklists.command("open-month")
+    @click.argument("month", required=False)
+    def checklists_open_month(month: str | None) -> None:
+        """Open MONTH (YYYY-MM; this month when left out): a run per active client.
+        Safe to run again: runs already there are left as they are."""
+        chosen = maintenance_months.this_month()
+        if month is not None:
+            parsed = maintenance_months.month_from_text(month)
+            if parsed is None:
+                raise click.BadParameter(
+                    "give the month as YYYY-MM, near this one", param_hint="MONTH"
+                )
+            chosen = parsed
+        try:
+            opened = maintenance_months.open_month(None, chosen)
+        except RuleViolation as violation:
+            raise click.ClickException(violation.message) from None
+        db.session.commit()
+        label = maintenance_months.month_label(chosen)
+        if opened.already_open:
+            click.echo(f"{label} was already open; {opened.created} new runs.")
+        else:
+            click.echo(f"Opened {label}: {opened.created} runs.")

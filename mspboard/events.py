@@ -54,6 +54,7 @@ TV_LINKS = "tv_links"
 APPROVALS = "approvals"
 SCHEDULE = "schedule"
 HOURS = "hours"
+MAINTENANCE = "maintenance"
 
 _PENDING_KEY = "mspboard_announced_topics"
 REDIS_CHANNEL_PREFIX = "mspboard:events:"

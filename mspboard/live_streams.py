@@ -38,7 +38,13 @@ from mspboard.services.stream_access import Viewer, may_still_watch
 # A page that shows less asks for less: ?topics=schedule streams only that.
 TOPICS: dict[str, tuple[str, ...]] = {
     "board.live": (events.BOARD, events.HOURS),
-    "manage.live": (events.APPROVALS, events.TIMERS, events.HOURS, events.SCHEDULE),
+    "manage.live": (
+        events.APPROVALS,
+        events.TIMERS,
+        events.HOURS,
+        events.SCHEDULE,
+        events.MAINTENANCE,
+    ),
     "tv.live": (events.BOARD, events.TIMERS),
 }
 RETRY_AFTER_SECONDS = 15

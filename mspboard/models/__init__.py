@@ -7,6 +7,17 @@ from mspboard.models.billing import CalendarFeed, InvoiceLine, InvoiceStatus, Pr
 from mspboard.models.checkins import CheckIn, CheckInIssue
 from mspboard.models.clients import Client
 from mspboard.models.idempotency import IdempotencyKey
+from mspboard.models.maintenance import (
+    Cadence,
+    ChecklistExclusion,
+    ChecklistItem,
+    ChecklistProposal,
+    ChecklistRun,
+    ChecklistRunItem,
+    MaintenanceMonth,
+    Outcome,
+    ProposalStatus,
+)
 from mspboard.models.people import MANAGERS, Role, TechLevel, User
 from mspboard.models.schedule import ScheduleItem
 from mspboard.models.service_requests import (
@@ -29,15 +40,24 @@ __all__ = [
     "AgendaItem",
     "AuditEvent",
     "Base",
+    "Cadence",
     "CalendarFeed",
     "CheckIn",
     "CheckInIssue",
+    "ChecklistExclusion",
+    "ChecklistItem",
+    "ChecklistProposal",
+    "ChecklistRun",
+    "ChecklistRunItem",
     "Client",
     "EndReason",
     "IdempotencyKey",
     "InvoiceLine",
     "InvoiceStatus",
+    "MaintenanceMonth",
+    "Outcome",
     "Priority",
+    "ProposalStatus",
     "ProposedInvoice",
     "RecoveryCode",
     "Role",

@@ -101,6 +101,8 @@ class InvoiceLine(db.Model):
     __table_args__ = (
         CheckConstraint("version >= 1", name="version_positive"),
         UniqueConstraint("invoice_id", "sr_id"),
+        UniqueConstraint("invoice_id", "checklist_run_id"),
+        CheckConstraint("sr_id IS NULL OR checklist_run_id IS NULL", name="one_kind_of_work"),
         CheckConstraint("logged_minutes >= 0", name="logged_not_negative"),
         CheckConstraint(
             "billed_minutes IS NULL OR billed_minutes >= 0", name="billed_not_negative"
@@ -116,6 +118,8 @@ class InvoiceLine(db.Model):
         ForeignKey("proposed_invoices.id", ondelete="CASCADE"), index=True
     )
     sr_id: Mapped[int | None] = mapped_column(ForeignKey("service_requests.id"))
+    # A month's maintenance run billed as one line, its ticked items as the description.
+    checklist_run_id: Mapped[int | None] = mapped_column(ForeignKey("checklist_runs.id"))
     description: Mapped[str] = mapped_column(String(240))
     # Minutes of approved billable time after the shop's rounding and minimum charge.
     logged_minutes: Mapped[int] = mapped_column(Integer, default=0)

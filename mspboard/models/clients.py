@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mspboard.models.base import UTCDateTime, db, edit_version_column, edit_versioned, utcnow
@@ -27,6 +27,9 @@ class Client(db.Model):
     # Hourly rate in cents; NULL means the shop's default rate applies.
     billing_rate_cents: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Who works the client's monthly maintenance checklist (empty: last month's owner, or
+    # the technician with the fewest runs that month).
+    maintenance_owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     def __repr__(self) -> str:
         return f"<Client {self.name}>"

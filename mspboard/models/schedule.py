@@ -7,6 +7,7 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Intege
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mspboard.models.base import UTCDateTime, db, edit_version_column, edit_versioned, utcnow
+from mspboard.models.maintenance import ChecklistRun
 from mspboard.models.people import User
 from mspboard.models.service_requests import ServiceRequest
 
@@ -42,6 +43,10 @@ class ScheduleItem(db.Model):
     sr_id: Mapped[int | None] = mapped_column(
         ForeignKey("service_requests.id", ondelete="SET NULL"), index=True
     )
+    # A month's maintenance checklist run this block of time is for.
+    checklist_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("checklist_runs.id", ondelete="SET NULL"), index=True
+    )
     title: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -59,6 +64,7 @@ class ScheduleItem(db.Model):
 
     tech: Mapped[User] = relationship(foreign_keys=[tech_id])
     service_request: Mapped[ServiceRequest | None] = relationship()
+    checklist_run: Mapped[ChecklistRun | None] = relationship()
 
     @property
     def is_published(self) -> bool:

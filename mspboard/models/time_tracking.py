@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mspboard.models.base import UTCDateTime, db, one_of, utcnow
 from mspboard.models.clients import Client
+from mspboard.models.maintenance import ChecklistRun
 from mspboard.models.people import User
 from mspboard.models.service_requests import ServiceRequest
 
@@ -45,6 +46,10 @@ class TimeEntry(db.Model):
     uuid: Mapped[str] = mapped_column(String(36), unique=True)
     tech_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     sr_id: Mapped[int | None] = mapped_column(ForeignKey("service_requests.id"), index=True)
+    # Time spent on a month's maintenance checklist run (the client is the run's).
+    checklist_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("checklist_runs.id"), index=True
+    )
     # Always set (taken from the SR when there is one) so billing groups by client directly.
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -59,6 +64,7 @@ class TimeEntry(db.Model):
     tech: Mapped[User] = relationship()
     service_request: Mapped[ServiceRequest | None] = relationship()
     client: Mapped[Client] = relationship()
+    checklist_run: Mapped[ChecklistRun | None] = relationship()
 
     @property
     def is_running(self) -> bool:
