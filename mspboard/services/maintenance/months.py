@@ -139,7 +139,7 @@ def find_month(month: date) -> MaintenanceMonth | None:
     return db.session.scalar(select(MaintenanceMonth).where(MaintenanceMonth.month == month))
 
 
-def _technicians() -> list[User]:
+def active_technicians() -> list[User]:
     return list(
         db.session.scalars(
             select(User)
@@ -165,7 +165,7 @@ def choose_owners(
     """An owner per client: the client's named maintenance owner, else last month's owner,
     else the technician with the fewest runs this month so far (by name on a tie). Only
     active technicians own runs."""
-    technicians = _technicians()
+    technicians = active_technicians()
     if not technicians:
         raise RuleViolation("There is no active technician to own the maintenance runs.")
     active = {tech.id for tech in technicians}
