@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from mspboard.models import SRStatus
 from mspboard.services.local_time import wall_label
+from mspboard.services.maintenance.templates import cadence_words
 from mspboard.services.money import shown
 from mspboard.services.shop_settings import current_settings
 
@@ -53,6 +54,11 @@ def sentence(text: str | None) -> str:
     return text if not text or text.endswith((".", "!", "?", "…")) else text + "."
 
 
+def cadence(item: Any) -> str:
+    """A checklist item's (or proposal's) cadence in words: "Quarterly, 2nd month"."""
+    return cadence_words(item.cadence, item.cadence_month)
+
+
 def hhmm(value: time | None) -> str:
     return value.strftime("%H:%M") if value else ""
 
@@ -85,6 +91,7 @@ def navigation() -> list[NavItem]:
         items.append(NavItem("manage.backlog", "Backlog", "manage.backlog"))
         items.append(NavItem("manage.invoices_default", "Invoices", "manage.invoice"))
         items.append(NavItem("manage.planner", "Planner", "manage.planner"))
+        items.append(NavItem("manage.checklist_templates", "Checklists", "manage.checklist_"))
         items.append(NavItem("admin.clients_list", "Clients", "admin.client"))
         items.append(NavItem("manage.audit", "Audit", "manage.audit"))
     if current_user.is_admin:
@@ -108,6 +115,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(hhmm, "hhmm")
     app.add_template_filter(sentence, "sentence")
     app.add_template_filter(short_date, "short_date")
+    app.add_template_filter(cadence, "cadence")
     app.jinja_env.globals["sr_statuses"] = list(SRStatus)
     from mspboard.live_streams import TOPICS
 

@@ -33,7 +33,7 @@ bp = Blueprint("auth", __name__)
 def ask_to_sign_in() -> Response:
     """Send the browser to sign in, and back to where it was going afterwards."""
     back_to = request.headers.get("HX-Current-URL") if is_htmx() else request.full_path
-    return send_to(url_for("auth.login", next=_safe_next(_path_of(back_to))))
+    return send_to(url_for("auth.login", next=safe_next(_path_of(back_to))))
 
 
 def _path_of(url: str | None) -> str | None:
@@ -68,7 +68,7 @@ def _note_sign_in_used() -> None:
         db.session.commit()
 
 
-def _safe_next(target: str | None) -> str | None:
+def safe_next(target: str | None) -> str | None:
     """Only same-site paths, so a crafted link cannot send someone elsewhere after sign-in."""
     if not target or not target.isprintable():
         return None  # a line break or other control character would break the Location header
@@ -97,7 +97,7 @@ def login() -> Response | tuple[str, int] | str:
             return locked_out(form, lock, "auth/login.html")
         user = accounts.authenticate(email, form.password.data or "")
         if user is not None:
-            next_target = _safe_next(request.args.get("next"))
+            next_target = safe_next(request.args.get("next"))
             if two_factor.is_on(user):
                 second_step.begin(user, bool(form.remember.data), next_target)
                 return redirect(url_for("two_factor.sign_in_code"))

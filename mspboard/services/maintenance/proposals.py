@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from mspboard import events, inputs
@@ -24,7 +24,7 @@ from mspboard.models import (
     utcnow,
 )
 from mspboard.services.audit import record_event, snapshot
-from mspboard.services.edits import bump_version, expect_version
+from mspboard.services.edits import bump_version, conflict_since, expect_version
 from mspboard.services.errors import RuleViolation
 from mspboard.services.local_time import wall_label
 from mspboard.services.maintenance.months import add_months
@@ -73,6 +73,24 @@ def pending(month: date | None = None) -> list[ChecklistProposal]:
             )
         )
     return list(db.session.scalars(query).unique())
+
+
+def waiting_count() -> int:
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(ChecklistProposal)
+            .where(ChecklistProposal.status == ProposalStatus.PROPOSED.value)
+        )
+        or 0
+    )
+
+
+def why_refused(proposal: ChecklistProposal, version: int | None) -> str:
+    """Why a decision from a page that showed `version` was not taken."""
+    if proposal.status != ProposalStatus.PROPOSED:
+        return already_decided(proposal).message
+    return conflict_since(proposal, version).message
 
 
 def already_decided(proposal: ChecklistProposal) -> AlreadyDecided:

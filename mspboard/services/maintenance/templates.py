@@ -362,9 +362,29 @@ def open_runs_affected(change: Change, now: datetime | None = None) -> Affected:
 
 @dataclass
 class Applied:
+    change: Change
     item: ChecklistItem
-    affected: Affected  # what it did to open runs (nothing unless applied now)
+    affected: Affected  # what it did to open runs (nothing unless applied to them)
     apply_now: bool
+
+    @property
+    def message(self) -> str:
+        title, client = self.item.title, self.change.client
+        done = {
+            ChangeKind.ADD: f"Added “{title}”",
+            ChangeKind.EDIT: f"Saved “{title}”",
+            ChangeKind.RETIRE: f"Retired “{title}”",
+            ChangeKind.DROP: f"Dropped “{title}” from {client and client.name}'s checklist",
+            ChangeKind.RESTORE: f"Put “{title}” back on {client and client.name}'s checklist",
+        }[self.change.kind]
+        if self.affected:
+            months = in_words([month_label(record.month) for record in self.affected.months])
+            count = len(self.affected.client_names)
+            runs = f"{count} client{'s' if count != 1 else ''}"
+            return f"{done}, and changed the open {months} runs of {runs} with it."
+        if self.apply_now:
+            return f"{done}. No open run needed changing."
+        return f"{done}. Runs already open stay as they are; it shows from the next month opened."
 
 
 def _next_position(client_id: int | None) -> int:
@@ -507,7 +527,21 @@ def apply(actor: User, change: Change, apply_now: bool, now: datetime | None = N
                 },
             )
     events.announce(db.session, events.MAINTENANCE)
-    return Applied(item, affected, apply_now)
+    return Applied(change, item, affected, apply_now)
+
+
+def make_change(
+    actor: User, change: Change, apply_now: bool | None, now: datetime | None = None
+) -> Applied | Affected:
+    """A manager's change, as the pages make it. Before the manager has chosen (`apply_now`
+    None), a change that would alter open runs is not made: the runs it would alter come
+    back, for the manager to choose between them too and from next month only. A change
+    that alters no open run is made at once."""
+    if apply_now is None:
+        affected = open_runs_affected(change, now)
+        if affected:
+            return affected
+    return apply(actor, change, bool(apply_now), now)
 
 
 # ---- order, and who owns a client's runs ----------------------------------------------------
