@@ -51,11 +51,13 @@ from werkzeug.routing import Rule
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from mspboard.board.forms import BoardFilterForm
-from mspboard.models import Client, User, db
+from mspboard.models import ChecklistProposal, Client, User, db
 from mspboard.services import calendar_feeds, checkins, invoicing, tv_links
 from mspboard.services.checkins import IssueNote
+from mspboard.services.maintenance import months as maintenance_months
 from tests.factories import PASSWORD, make_client, make_sr, make_user
 from tests.field_factories import make_card, make_entry, make_schedule_item, make_time_off
+from tests.maintenance_factories import make_item
 
 FUZZ_CASES = int(os.environ.get("FUZZ_CASES", "2400"))
 ROLES = ("anonymous", "technician", "service_manager", "admin")
@@ -73,6 +75,14 @@ PHONE = {"idempotency_keys", AUDIT}
 INVOICES = {"proposed_invoices", "invoice_lines", "invoice_line_entries", AUDIT}
 SRS = {"service_requests", "sr_activities", AUDIT}
 TWO_FACTOR = {"two_factors", "recovery_codes", AUDIT}
+# A template change, and the open runs it reaches when applied to them too.
+CHECKLISTS = {
+    "checklist_items",
+    "checklist_exclusions",
+    "checklist_runs",
+    "checklist_run_items",
+    AUDIT,
+}
 # What each endpoint may change when it answers 2xx or 3xx. A new endpoint that writes must
 # be added here (test_every_writing_endpoint_declares_its_tables says so); GETs write nothing
 # unless listed.
@@ -129,6 +139,14 @@ WRITES: dict[str, set[str]] = {
     "manage.planner_delete": {"schedule_items", AUDIT},
     "manage.planner_move": {"schedule_items", *SRS},  # a new SR moves to Scheduled
     "manage.planner_publish": {"schedule_items", AUDIT},
+    "manage.checklist_item_add": CHECKLISTS,
+    "manage.checklist_item_edit": CHECKLISTS,
+    "manage.checklist_item_retire": CHECKLISTS,
+    "manage.checklist_item_move": {"checklist_items", AUDIT},
+    "manage.checklist_client_item_add": CHECKLISTS,
+    "manage.checklist_client_drop": CHECKLISTS,
+    "manage.checklist_client_owner": {"clients", AUDIT},
+    "manage.checklist_proposal_decide": {"checklist_proposals", *CHECKLISTS},
     "sr.new": SRS,
     "sr.detail": SRS,
     # Signing in with a second factor spends the code's step or a recovery code.
@@ -144,7 +162,7 @@ WRITES_WHEN_REFUSED: dict[str, set[str]] = {"auth.login": {AUDIT}}
 
 # Keys routes read from request.form or request.args themselves, outside a form class.
 RAW_KEYS = {"active", "card", "billed_hours", "note", "reason", "confirm", "next", "sr", "tech"}
-RAW_KEYS |= {"back"}
+RAW_KEYS |= {"back", "apply"}
 RAW_KEYS |= {"day", "q", "assignee", "client", "priority", "mine", "items", "uuid", "at"}
 # The query-string keys routes and forms read (the board's filters, the planner's prefill,
 # the sign-in's way back); other keys are drawn too, less often.
@@ -234,6 +252,13 @@ BASELINE = {
     "q": "printer",
     "active": "1",
     "confirm": "again",
+    "instruction": "Open the backup console",
+    "estimate_minutes": "15",
+    "cadence": "quarterly",
+    "cadence_month": "2",
+    "direction": "up",
+    "owner_id": "1",
+    "apply": "now",
 }
 
 HOSTILE = [
@@ -561,6 +586,10 @@ def seed(app: Flask) -> dict[str, str]:
         tv = tv_links.create_link(manager, "Office TV")
         feed = calendar_feeds.turn_on(tech)
         invoicing.week_review(monday)
+        make_item("Backups verified")
+        make_item("Plotter service", client=clients[0])
+        maintenance_months.open_month(None, maintenance_months.this_month())
+        db.session.add(ChecklistProposal(title="Check the NAS", proposed_by_id=tech.id))
         db.session.commit()
         assert [u.id for u in (tech, other, manager, admin)] == [1, 2, 3, 4]
         assert db.session.scalar(select(Client.id).order_by(Client.id)) == 1

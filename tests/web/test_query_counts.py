@@ -17,7 +17,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from mspboard.models import ServiceRequest, User, db, utcnow
+from mspboard.models import ChecklistProposal, ServiceRequest, User, db, utcnow
 from mspboard.models.service_requests import format_sr_number
 from mspboard.services import agenda, approvals, calendar_feeds, invoicing, time_cards, tv_links
 from mspboard.services.checkins import IssueNote, submit_checkin
@@ -25,6 +25,7 @@ from mspboard.services.time_weeks import monday_of
 from tests.conftest import count_queries, login
 from tests.factories import make_client, make_sr, make_user
 from tests.field_factories import make_entry, make_schedule_item, make_time_off
+from tests.maintenance_factories import exclude, make_item
 from tests.shop_time import at_local, today_local
 
 SHARED_SR = "The shared SR"
@@ -38,6 +39,7 @@ class Shop:
     sr_id: int = 0
     tv_token: str = ""
     feed_token: str = ""
+    client_id: int = 0
     rows: int = 0
 
     def _weeks(self) -> tuple[date, date, date]:
@@ -56,6 +58,7 @@ class Shop:
             if first:
                 shared = make_sr(title=SHARED_SR, status="in_progress", assignee=tech)
                 self.sr_id = shared.id
+                self.client_id = shared.client_id
                 self.tv_token = tv_links.create_link(None, "Office TV").token
                 self.feed_token = calendar_feeds.turn_on(manager).token
             shared = db.session.get(ServiceRequest, self.sr_id)
@@ -97,6 +100,13 @@ class Shop:
         calendar_feeds.turn_on(colleague)
         tv_links.create_link(None, f"Screen {n}")
         make_entry(colleague, at_local(last_week + timedelta(days=3), 9), minutes=30, sr=shared)
+        base = make_item(f"Check {n}", position=n)
+        make_item(f"Only for client {n}", client=client)
+        make_item(f"Shared client's check {n}", client=shared.client)
+        exclude(client, base)
+        db.session.add(
+            ChecklistProposal(title=f"Proposed {n}", client=client, proposed_by_id=colleague.id)
+        )
 
 
 @pytest.fixture(autouse=True)
@@ -133,6 +143,9 @@ _PAGES = [
     ("service_manager", "/manage/audit", 13),
     ("service_manager", "/calendar/team", 5),
     ("service_manager", "/board", 8),
+    ("service_manager", "/manage/maintenance/templates", 6),
+    ("service_manager", "/manage/maintenance/templates/clients/{client_id}", 7),
+    ("service_manager", "/manage/maintenance/proposals", 4),
     ("admin", "/admin/users", 4),
     (None, "/calendar/{feed_token}.ics", 9),
     (None, "/tv/{tv_token}", 6),
@@ -145,6 +158,7 @@ def _address(shop: Shop, template: str) -> str:
     this_week, last_week, two_weeks_ago = shop.weeks()
     return template.format(
         sr_id=shop.sr_id,
+        client_id=shop.client_id,
         sr_number=format_sr_number(shop.sr_id),
         tv_token=shop.tv_token,
         feed_token=shop.feed_token,
