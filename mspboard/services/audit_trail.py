@@ -71,6 +71,12 @@ VERBS = {
     "recovery_code_used": "signed in with a recovery code to",
     "locked": "locked sign-in to",
     "unlocked": "unlocked sign-in to",
+    "retired": "retired",
+    "accepted": "accepted",
+    "applied_to_open_runs": "brought the open runs in line with",
+    "checklist_item_dropped": "dropped a checklist item for",
+    "checklist_item_restored": "put a checklist item back for",
+    "maintenance_owner_changed": "changed the maintenance owner of",
 }
 
 RECORD_TYPES = {
@@ -88,6 +94,8 @@ RECORD_TYPES = {
     "calendar_feeds": "Calendar feed",
     "checkin_issues": "Check-in issue",
     "client_addresses": "Client address",
+    "checklist_items": "Checklist item",
+    "checklist_proposals": "Proposed checklist item",
 }
 
 # Wall-clock times of day, stored as "HH:MM:SS".
@@ -400,6 +408,9 @@ def _subject(event: AuditEvent, records: dict[tuple[str, int], Any]) -> str:
         return "the shop settings"
     if kind == "client_addresses":
         return f"the address {snap.get('address')}"
+    if kind in ("checklist_items", "checklist_proposals"):
+        title = record.title if record else snap.get("title")
+        return f"the {record_type_label(kind).lower()} “{title}”"
     return f"{record_type_label(kind).lower()} #{event.entity_id}"
 
 

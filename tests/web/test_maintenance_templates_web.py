@@ -300,3 +300,12 @@ def test_a_technician_gets_403_and_changes_nothing(app, shop):
 def test_signed_out_is_sent_to_sign_in(app, shop):
     for path in READS:
         assert app.test_client().get(path).status_code == 302
+
+
+def test_an_items_history_tells_who_changed_it_in_words(app, shop, priya):
+    edit = f"{TEMPLATES}/items/{shop['backups']}"
+    form = form_data(priya.get(edit).get_data(as_text=True))
+    priya.post(edit, data={**form, "title": "Backups restored", "apply": "now"})
+    page = priya.get(edit).get_data(as_text=True)
+    assert "Priya Shah changed the checklist item “Backups restored”." in page
+    assert "Priya Shah brought the open runs in line with the checklist item" in page
