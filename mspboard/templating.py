@@ -85,6 +85,7 @@ def navigation() -> list[NavItem]:
         items.append(NavItem("manage.backlog", "Backlog", "manage.backlog"))
         items.append(NavItem("manage.invoices_default", "Invoices", "manage.invoice"))
         items.append(NavItem("manage.planner", "Planner", "manage.planner"))
+        items.append(NavItem("manage.maintenance", "Maintenance", "manage.maintenance"))
         items.append(NavItem("admin.clients_list", "Clients", "admin.client"))
         items.append(NavItem("manage.audit", "Audit", "manage.audit"))
     if current_user.is_admin:
