@@ -75,7 +75,7 @@ def _posted_month() -> tuple[date | None, str]:
     """The month a button posted, or None and why not."""
     form = MonthForm()
     if not form.validate_on_submit():
-        return None, UNREADABLE
+        return None, " ".join(form.month.errors) or UNREADABLE
     month = months.month_from_text(form.month.data)
     if month is None:
         return None, "Name the month as YYYY-MM, within five years of this one."

@@ -54,8 +54,10 @@ from mspboard.board.forms import BoardFilterForm
 from mspboard.models import Client, User, db
 from mspboard.services import calendar_feeds, checkins, invoicing, tv_links
 from mspboard.services.checkins import IssueNote
+from mspboard.services.maintenance import months
 from tests.factories import PASSWORD, make_client, make_sr, make_user
 from tests.field_factories import make_card, make_entry, make_schedule_item, make_time_off
+from tests.maintenance_factories import make_item
 
 FUZZ_CASES = int(os.environ.get("FUZZ_CASES", "2400"))
 ROLES = ("anonymous", "technician", "service_manager", "admin")
@@ -129,6 +131,14 @@ WRITES: dict[str, set[str]] = {
     "manage.planner_delete": {"schedule_items", AUDIT},
     "manage.planner_move": {"schedule_items", *SRS},  # a new SR moves to Scheduled
     "manage.planner_publish": {"schedule_items", AUDIT},
+    "manage.maintenance_open": {
+        "maintenance_months",
+        "checklist_runs",
+        "checklist_run_items",
+        AUDIT,
+    },
+    "manage.maintenance_close": {"maintenance_months", AUDIT},
+    "manage.maintenance_run_owner": {"checklist_runs", AUDIT},
     "sr.new": SRS,
     "sr.detail": SRS,
     # Signing in with a second factor spends the code's step or a recovery code.
@@ -144,11 +154,12 @@ WRITES_WHEN_REFUSED: dict[str, set[str]] = {"auth.login": {AUDIT}}
 
 # Keys routes read from request.form or request.args themselves, outside a form class.
 RAW_KEYS = {"active", "card", "billed_hours", "note", "reason", "confirm", "next", "sr", "tech"}
-RAW_KEYS |= {"back"}
+RAW_KEYS |= {"back", "sort", "owner", "state", "month"}
 RAW_KEYS |= {"day", "q", "assignee", "client", "priority", "mine", "items", "uuid", "at"}
 # The query-string keys routes and forms read (the board's filters, the planner's prefill,
 # the sign-in's way back); other keys are drawn too, less often.
 QUERY_KEYS = sorted({"next", "q", "assignee", "client", "priority", "mine", "sr", "tech", "day"})
+QUERY_KEYS = sorted({*QUERY_KEYS, "month", "sort", "owner", "state"})  # the maintenance sheet
 
 
 def _form_classes() -> list[type]:
@@ -234,6 +245,8 @@ BASELINE = {
     "q": "printer",
     "active": "1",
     "confirm": "again",
+    "month": "2026-12",
+    "owner_id": "2",
 }
 
 HOSTILE = [
@@ -561,6 +574,8 @@ def seed(app: Flask) -> dict[str, str]:
         tv = tv_links.create_link(manager, "Office TV")
         feed = calendar_feeds.turn_on(tech)
         invoicing.week_review(monday)
+        make_item("Backups verified")
+        months.open_month(None, date(2026, 11, 1), now=datetime(2026, 11, 2, 15, tzinfo=UTC))
         db.session.commit()
         assert [u.id for u in (tech, other, manager, admin)] == [1, 2, 3, 4]
         assert db.session.scalar(select(Client.id).order_by(Client.id)) == 1

@@ -81,8 +81,6 @@ class SheetRow:
         return local_date(self.scheduled_at) if self.scheduled_at else None
 
 
-# The sheet's sort keys: each sorts one way, ties broken by the client's name.
-SORTS = ("client", "owner", "progress", "scheduled", "due", "problems")
 DEFAULT_SORT = "client"
 # "overdue" filters across states: a run in progress or not started may be overdue.
 STATE_FILTERS = (*(state.value for state in RunState), "overdue")
@@ -92,7 +90,8 @@ def _by_client(row: SheetRow) -> tuple[str, int]:
     return row.run.client.name.casefold(), row.run.client_id
 
 
-_SORT_KEYS = {
+# The sheet's sorts, each one way (the most problems first), ties broken by the client.
+SORTS = {
     "client": _by_client,
     "owner": lambda row: (row.run.owner.name.casefold(), *_by_client(row)),
     "progress": lambda row: (row.share_done, *_by_client(row)),
@@ -226,7 +225,7 @@ def tracking_sheet(
         if (owner_id is None or row.run.owner_id == owner_id)
         and (state is None or (row.overdue if state == "overdue" else row.state == state))
     ]
-    rows.sort(key=_SORT_KEYS[sort])
+    rows.sort(key=SORTS[sort])
     filtered = owner_id is not None or state is not None
     can_close = not record.is_closed and months.has_ended(month, now)
     return Sheet(
