@@ -83,7 +83,7 @@ def test_the_sheet_shows_each_run_with_owner_progress_and_due_date(app, shop, mo
     assert "Not on the planner" in acme_row and "Mon 30 Nov" in acme_row
     assert "In progress" in acme_row
     assert "Runs done <strong>0/2</strong>" in page and "Problems <strong>1</strong>" in page
-    assert 'data-live-refresh="maintenance"' in page
+    assert 'data-live-refresh="maintenance schedule"' in page
     assert ">Maintenance</a>" in page  # in the manager's menu
 
 
