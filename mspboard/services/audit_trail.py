@@ -71,6 +71,7 @@ VERBS = {
     "recovery_code_used": "signed in with a recovery code to",
     "locked": "locked sign-in to",
     "unlocked": "unlocked sign-in to",
+    "owner_changed": "changed the owner of",
 }
 
 RECORD_TYPES = {
@@ -88,6 +89,8 @@ RECORD_TYPES = {
     "calendar_feeds": "Calendar feed",
     "checkin_issues": "Check-in issue",
     "client_addresses": "Client address",
+    "maintenance_months": "Maintenance month",
+    "checklist_runs": "Maintenance run",
 }
 
 # Wall-clock times of day, stored as "HH:MM:SS".

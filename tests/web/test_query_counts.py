@@ -151,7 +151,7 @@ _PAGES = [
     ("service_manager", "/manage/backlog", 12),
     ("service_manager", "/manage/timecards/{last_week}", 8),
     ("service_manager", "/manage/invoices/{two_weeks_ago}", 25),
-    ("service_manager", "/manage/audit", 13),
+    ("service_manager", "/manage/audit", 14),  # a query per kind of record it names
     ("service_manager", "/manage/maintenance", 6),
     ("service_manager", "/manage/maintenance?sort=scheduled&state=in_progress", 6),
     ("service_manager", "/manage/maintenance/next", 10),
