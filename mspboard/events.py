@@ -19,8 +19,13 @@ column; a screen is woken only by what changes what it shows):
     hours      finished time changes: a timer stops, an entry   board (hours per card),
                is added, edited or deleted                      manager's Today
     approvals  a time card or time off is submitted or decided  manager's approval queue
-    schedule   schedule items are planned or acknowledged       manager's planner
+    schedule   schedule items are planned or acknowledged       manager's planner,
+                                                                maintenance sheet (its
+                                                                scheduled days)
     tv_links   a wall-TV link is revoked                        wall TV (ends its stream)
+    maintenance
+               a month is opened or closed, a run's item is     maintenance sheet
+               ticked, a run changes owner
 
 A timer starting on an SR also moves the SR (board); one stopping announces timers and
 hours. The board is not woken by a timer starting or stopping as such.

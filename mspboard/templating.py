@@ -70,7 +70,8 @@ def short_date(value: date | None) -> str:
 class NavItem(NamedTuple):
     endpoint: str
     label: str
-    section: str  # endpoints starting with this mark the item as the current page
+    # Endpoints starting with this (or with any of these) mark the item as the current page.
+    section: str | tuple[str, ...]
 
     @property
     def current(self) -> bool:
@@ -91,7 +92,11 @@ def navigation() -> list[NavItem]:
         items.append(NavItem("manage.backlog", "Backlog", "manage.backlog"))
         items.append(NavItem("manage.invoices_default", "Invoices", "manage.invoice"))
         items.append(NavItem("manage.planner", "Planner", "manage.planner"))
-        items.append(NavItem("manage.checklist_templates", "Checklists", "manage.checklist_"))
+        items.append(
+            NavItem(
+                "manage.maintenance", "Maintenance", ("manage.maintenance", "manage.checklist_")
+            )
+        )
         items.append(NavItem("admin.clients_list", "Clients", "admin.client"))
         items.append(NavItem("manage.audit", "Audit", "manage.audit"))
     if current_user.is_admin:

@@ -5,6 +5,7 @@ from mspboard.manage import (  # noqa: F401  (each module adds its routes to bp)
     audit_routes,
     backlog_routes,
     invoice_routes,
+    maintenance_routes,
     maintenance_template_routes,
     planner_routes,
     today_routes,

@@ -25,7 +25,7 @@ def _week(week: str) -> date:
     return day_from_text(week) or abort(404)
 
 
-def _csv_download(body: str, filename: str) -> Response:
+def csv_download(body: str, filename: str) -> Response:
     return Response(
         body,
         mimetype="text/csv",
@@ -246,10 +246,10 @@ def export_invoices(week: str):
     invoicing.mark_exported(current_user, plan.invoices)
     body = exports.invoices_csv(plan.invoices, local_date(utcnow()))
     db.session.commit()
-    return _csv_download(body, f"invoices-{week_start.isoformat()}.csv")
+    return csv_download(body, f"invoices-{week_start.isoformat()}.csv")
 
 
 @bp.get("/payroll/<week>.csv")
 def payroll(week: str):
     week_start = _week(week)
-    return _csv_download(exports.payroll_csv(week_start), f"payroll-{week_start.isoformat()}.csv")
+    return csv_download(exports.payroll_csv(week_start), f"payroll-{week_start.isoformat()}.csv")

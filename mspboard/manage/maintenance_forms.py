@@ -1,4 +1,5 @@
-"""The forms of the checklist templates and of the decisions on proposed items."""
+"""The forms of the maintenance pages: the checklist templates, the decisions on proposed
+items, and the tracking sheet's month buttons and run owner."""
 
 from __future__ import annotations
 
@@ -93,3 +94,21 @@ class ProposalDecisionForm(InputForm):
     reason = StringField("Note (optional)", validators=[Length(max=1000)])
     # The page to go back to once decided (the tracking sheet, next month's review).
     next = HiddenField(validators=[Length(max=500)])
+
+
+class MonthForm(InputForm):
+    """The month a button opens or closes, as YYYY-MM."""
+
+    month = StringField("Month", validators=[InputRequired("Say which month."), Length(max=7)])
+
+
+class RunOwnerForm(VersionedForm):
+    owner_id = SelectField(
+        "Owner",
+        coerce=optional_id,
+        validate_choice=False,
+        validators=[InputRequired("Pick a technician.")],
+    )
+
+    def fill_choices(self, technicians: list[User]) -> None:
+        self.owner_id.choices = [SelectChoice(str(tech.id), tech.name) for tech in technicians]

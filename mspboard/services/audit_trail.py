@@ -77,6 +77,7 @@ VERBS = {
     "checklist_item_dropped": "dropped a checklist item for",
     "checklist_item_restored": "put a checklist item back for",
     "maintenance_owner_changed": "changed the maintenance owner of",
+    "owner_changed": "changed the owner of",
 }
 
 RECORD_TYPES = {
@@ -96,6 +97,8 @@ RECORD_TYPES = {
     "client_addresses": "Client address",
     "checklist_items": "Checklist item",
     "checklist_proposals": "Proposed checklist item",
+    "maintenance_months": "Maintenance month",
+    "checklist_runs": "Maintenance run",
 }
 
 # Wall-clock times of day, stored as "HH:MM:SS".

@@ -25,7 +25,7 @@ def inert(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def _csv(header: list[str], rows: list[list[object]]) -> str:
+def csv_text(header: list[str], rows: list[list[object]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
@@ -68,7 +68,7 @@ def invoices_csv(invoices: list[ProposedInvoice], invoice_date: date) -> str:
                     money.plain(line_amount(line)),
                 ]
             )
-    return _csv(INVOICE_HEADER, rows)
+    return csv_text(INVOICE_HEADER, rows)
 
 
 PAYROLL_HEADER = [
@@ -115,4 +115,4 @@ def payroll_csv(week_start: date) -> str:
         worked = worked_in_day(entries)
         minutes = [worked.minutes, worked.billable, worked.non_billable]
         rows.append([name, email, day.isoformat(), *minutes, *map(_hours, minutes)])
-    return _csv(PAYROLL_HEADER, rows)
+    return csv_text(PAYROLL_HEADER, rows)

@@ -147,6 +147,14 @@ WRITES: dict[str, set[str]] = {
     "manage.checklist_client_drop": CHECKLISTS,
     "manage.checklist_client_owner": {"clients", AUDIT},
     "manage.checklist_proposal_decide": {"checklist_proposals", *CHECKLISTS},
+    "manage.maintenance_open": {
+        "maintenance_months",
+        "checklist_runs",
+        "checklist_run_items",
+        AUDIT,
+    },
+    "manage.maintenance_close": {"maintenance_months", AUDIT},
+    "manage.maintenance_run_owner": {"checklist_runs", AUDIT},
     "sr.new": SRS,
     "sr.detail": SRS,
     # Signing in with a second factor spends the code's step or a recovery code.
@@ -162,11 +170,12 @@ WRITES_WHEN_REFUSED: dict[str, set[str]] = {"auth.login": {AUDIT}}
 
 # Keys routes read from request.form or request.args themselves, outside a form class.
 RAW_KEYS = {"active", "card", "billed_hours", "note", "reason", "confirm", "next", "sr", "tech"}
-RAW_KEYS |= {"back", "apply"}
+RAW_KEYS |= {"back", "apply", "sort", "owner", "state", "month"}
 RAW_KEYS |= {"day", "q", "assignee", "client", "priority", "mine", "items", "uuid", "at"}
 # The query-string keys routes and forms read (the board's filters, the planner's prefill,
 # the sign-in's way back); other keys are drawn too, less often.
 QUERY_KEYS = sorted({"next", "q", "assignee", "client", "priority", "mine", "sr", "tech", "day"})
+QUERY_KEYS = sorted({*QUERY_KEYS, "month", "sort", "owner", "state"})  # the maintenance sheet
 
 
 def _form_classes() -> list[type]:
@@ -257,8 +266,9 @@ BASELINE = {
     "cadence": "quarterly",
     "cadence_month": "2",
     "direction": "up",
-    "owner_id": "1",
+    "owner_id": "2",
     "apply": "now",
+    "month": "2026-12",
 }
 
 HOSTILE = [
@@ -590,6 +600,9 @@ def seed(app: Flask) -> dict[str, str]:
         make_item("Plotter service", client=clients[0])
         maintenance_months.open_month(None, maintenance_months.this_month())
         db.session.add(ChecklistProposal(title="Check the NAS", proposed_by_id=tech.id))
+        maintenance_months.open_month(
+            None, date(2026, 11, 1), now=datetime(2026, 11, 2, 15, tzinfo=UTC)
+        )
         db.session.commit()
         assert [u.id for u in (tech, other, manager, admin)] == [1, 2, 3, 4]
         assert db.session.scalar(select(Client.id).order_by(Client.id)) == 1

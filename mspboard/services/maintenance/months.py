@@ -189,15 +189,68 @@ def choose_owners(
 
 
 @dataclass
+class PlannedRun:
+    """A run opening the month would create: the client, its owner-to-be and its items."""
+
+    client: Client
+    owner_id: int
+    items: list[ChecklistItem]
+
+
+def plan_runs(month: date, record: MaintenanceMonth | None) -> list[PlannedRun]:
+    """The runs opening `month` would create now, without writing anything: one per active
+    client that has no run in it yet and has anything due, with the owner it would get."""
+    have_run: set[int] = set()
+    existing_load: Counter[int] = Counter()
+    if record is not None:
+        have_run = set(
+            db.session.scalars(
+                select(ChecklistRun.client_id).where(ChecklistRun.month_id == record.id)
+            )
+        )
+    clients = [
+        client
+        for client in db.session.scalars(
+            select(Client).where(Client.active).order_by(Client.name, Client.id)
+        )
+        if client.id not in have_run
+    ]
+    templates = load_templates()
+    checklists = {client.id: templates.checklist(client.id, month) for client in clients}
+    clients = [client for client in clients if checklists[client.id]]
+    if not clients:
+        return []
+    if record is not None:
+        for owner_id, count in db.session.execute(
+            select(ChecklistRun.owner_id, func.count())
+            .where(ChecklistRun.month_id == record.id)
+            .group_by(ChecklistRun.owner_id)
+        ):
+            existing_load[owner_id] = count
+    owners = choose_owners(clients, month, existing_load)
+    return [PlannedRun(client, owners[client.id], checklists[client.id]) for client in clients]
+
+
+@dataclass
 class Opened:
     month: MaintenanceMonth
     created: int
     already_open: bool
 
 
-def _openable(month: date, now: datetime) -> None:
+def is_openable(month: date, now: datetime | None = None) -> bool:
+    """Only this month or next month can be opened."""
     current = this_month(now)
-    if month not in (current, add_months(current, 1)):
+    return month in (current, add_months(current, 1))
+
+
+def has_ended(month: date, now: datetime | None = None) -> bool:
+    return this_month(now) > month
+
+
+def _openable(month: date, now: datetime) -> None:
+    if not is_openable(month, now):
+        current = this_month(now)
         raise RuleViolation(
             f"Only this month ({month_label(current)}) or next month can be opened; "
             f"{month_label(month)} cannot.",
@@ -219,29 +272,9 @@ def open_month(actor: User | None, month: date, now: datetime | None = None) -> 
         record = MaintenanceMonth(month=month, opened_at=now, opened_by=actor)
         db.session.add(record)
         db.session.flush()
-    have_run = set(
-        db.session.scalars(select(ChecklistRun.client_id).where(ChecklistRun.month_id == record.id))
-    )
-    clients = [
-        client
-        for client in db.session.scalars(
-            select(Client).where(Client.active).order_by(Client.name, Client.id)
-        )
-        if client.id not in have_run
-    ]
-    templates = load_templates()
-    checklists = {client.id: templates.checklist(client.id, month) for client in clients}
-    clients = [client for client in clients if checklists[client.id]]
+    planned = plan_runs(month, record)
     created = 0
-    if clients:
-        existing_load: Counter[int] = Counter()
-        for owner_id, count in db.session.execute(
-            select(ChecklistRun.owner_id, func.count())
-            .where(ChecklistRun.month_id == record.id)
-            .group_by(ChecklistRun.owner_id)
-        ):
-            existing_load[owner_id] = count
-        owners = choose_owners(clients, month, existing_load)
+    if planned:
         due_on = last_workday(month)
         run_ids = db.session.execute(
             insert(ChecklistRun).returning(ChecklistRun.id, ChecklistRun.client_id),
@@ -249,14 +282,15 @@ def open_month(actor: User | None, month: date, now: datetime | None = None) -> 
                 {
                     "version": 1,
                     "month_id": record.id,
-                    "client_id": client.id,
-                    "owner_id": owners[client.id],
+                    "client_id": plan.client.id,
+                    "owner_id": plan.owner_id,
                     "due_on": due_on,
                     "created_at": now,
                 }
-                for client in clients
+                for plan in planned
             ],
         ).all()
+        checklists = {plan.client.id: plan.items for plan in planned}
         db.session.execute(
             insert(ChecklistRunItem),
             [
@@ -292,7 +326,7 @@ def close_month(actor: User, record: MaintenanceMonth, now: datetime | None = No
     now = now or utcnow()
     if record.is_closed:
         raise RuleViolation(f"{month_label(record.month)} is already closed.")
-    if this_month(now) <= record.month:
+    if not has_ended(record.month, now):
         raise RuleViolation(f"{month_label(record.month)} can be closed once it has ended.")
     record.closed_at = now
     record.closed_by = actor
