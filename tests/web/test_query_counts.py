@@ -169,9 +169,9 @@ _PAGES = [
     ("service_manager", "/manage/timecards/{last_week}", 8),
     ("service_manager", "/manage/invoices/{two_weeks_ago}", 25),
     ("service_manager", "/manage/audit", 14),  # a query per kind of record it names
-    ("service_manager", "/manage/maintenance", 6),
-    ("service_manager", "/manage/maintenance?sort=scheduled&state=in_progress", 6),
-    ("service_manager", "/manage/maintenance/next", 10),
+    ("service_manager", "/manage/maintenance", 7),
+    ("service_manager", "/manage/maintenance?sort=scheduled&state=in_progress", 7),
+    ("service_manager", "/manage/maintenance/next", 11),
     ("service_manager", "/manage/maintenance/{this_month}.csv", 4),
     ("service_manager", "/calendar/team", 5),
     ("service_manager", "/board", 8),
