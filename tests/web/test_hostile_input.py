@@ -54,8 +54,10 @@ from mspboard.board.forms import BoardFilterForm
 from mspboard.models import Client, User, db
 from mspboard.services import calendar_feeds, checkins, invoicing, tv_links
 from mspboard.services.checkins import IssueNote
+from mspboard.services.maintenance import months
 from tests.factories import PASSWORD, make_client, make_sr, make_user
 from tests.field_factories import make_card, make_entry, make_schedule_item, make_time_off
+from tests.maintenance_factories import make_item
 
 FUZZ_CASES = int(os.environ.get("FUZZ_CASES", "2400"))
 ROLES = ("anonymous", "technician", "service_manager", "admin")
@@ -144,11 +146,13 @@ WRITES_WHEN_REFUSED: dict[str, set[str]] = {"auth.login": {AUDIT}}
 
 # Keys routes read from request.form or request.args themselves, outside a form class.
 RAW_KEYS = {"active", "card", "billed_hours", "note", "reason", "confirm", "next", "sr", "tech"}
-RAW_KEYS |= {"back"}
+RAW_KEYS |= {"back", "run"}
 RAW_KEYS |= {"day", "q", "assignee", "client", "priority", "mine", "items", "uuid", "at"}
 # The query-string keys routes and forms read (the board's filters, the planner's prefill,
 # the sign-in's way back); other keys are drawn too, less often.
-QUERY_KEYS = sorted({"next", "q", "assignee", "client", "priority", "mine", "sr", "tech", "day"})
+QUERY_KEYS = sorted(
+    {"next", "q", "assignee", "client", "priority", "mine", "sr", "tech", "day", "run"}
+)
 
 
 def _form_classes() -> list[type]:
@@ -209,6 +213,7 @@ BASELINE = {
     "start": "09:00",
     "end": "10:30",
     "sr_id": "1",
+    "checklist_run_id": "",
     "travel_notes": "",
     "out_of_town": "",
     "version": "1",
@@ -558,6 +563,8 @@ def seed(app: Flask) -> dict[str, str]:
             issues=[IssueNote("Switch dying", True), IssueNote("Toner low")],
             at=datetime(2026, 11, 25, 9, tzinfo=UTC),
         )
+        make_item("Backups verified")
+        months.open_month(manager, months.this_month(), None)  # runs to place on the planner
         tv = tv_links.create_link(manager, "Office TV")
         feed = calendar_feeds.turn_on(tech)
         invoicing.week_review(monday)

@@ -2,7 +2,8 @@
 as with 50: nothing is loaded once per row (no N+1), and each page stays under a stated bound.
 
 One shop grows in steps of "rows": each row adds, for the signed-in technician, an SR, an
-entry on it, a schedule item and a time-off request; and a colleague with an SR, entries
+entry on it, a schedule item and a time-off request; a client with this month's maintenance
+run, every other one placed on next week's planner; and a colleague with an SR, entries
 in the last two weeks, an approved card (so an invoice) and a submitted one, a pending
 time-off request, a schedule item today, a check-in with an urgent issue, an agenda note,
 a calendar feed, and an entry on one shared SR. The audit trail grows with all of that.
@@ -17,14 +18,16 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from mspboard.models import ServiceRequest, User, db, utcnow
+from mspboard.models import ChecklistRun, ScheduleItem, ServiceRequest, User, db, utcnow
 from mspboard.models.service_requests import format_sr_number
 from mspboard.services import agenda, approvals, calendar_feeds, invoicing, time_cards, tv_links
 from mspboard.services.checkins import IssueNote, submit_checkin
+from mspboard.services.maintenance import months
 from mspboard.services.time_weeks import monday_of
 from tests.conftest import count_queries, login
 from tests.factories import make_client, make_sr, make_user
 from tests.field_factories import make_entry, make_schedule_item, make_time_off
+from tests.maintenance_factories import make_item
 from tests.shop_time import at_local, today_local
 
 SHARED_SR = "The shared SR"
@@ -63,9 +66,33 @@ class Shop:
             _, last_week, two_weeks_ago = self._weeks()
             for n in range(self.rows, to):
                 self._add_row(n, tech, manager, shared, now, today, last_week, two_weeks_ago)
+            self._maintenance(first, now)
             invoicing.regenerate(two_weeks_ago)
             db.session.commit()
             self.rows = to
+
+    def _maintenance(self, first: bool, now) -> None:
+        """This month's runs for the new clients; every other one on next week's planner."""
+        if first:
+            for position, title in enumerate(("Backups verified", "Patches", "UPS self-test")):
+                make_item(title, position=position)
+        opened = months.open_month(None, months.this_month(now), now)
+        new_runs = db.session.scalars(
+            select(ChecklistRun)
+            .where(ChecklistRun.month_id == opened.month.id)
+            .where(
+                ~ChecklistRun.id.in_(
+                    select(ScheduleItem.checklist_run_id).where(
+                        ScheduleItem.checklist_run_id.is_not(None)
+                    )
+                )
+            )
+            .order_by(ChecklistRun.id)
+        ).all()
+        next_monday = monday_of(today_local()) + timedelta(days=7)
+        for run in new_runs[::2]:
+            item = make_schedule_item(run.owner, at_local(next_monday, 7), title="Maintenance")
+            item.checklist_run_id = run.id
 
     def _add_row(self, n, tech, manager, shared, now, today, last_week, two_weeks_ago) -> None:
         client = make_client(rate_cents=12_000)
@@ -127,14 +154,14 @@ _PAGES = [
     ("service_manager", "/manage/today", 22),
     ("service_manager", "/manage/approvals", 14),
     ("service_manager", "/manage/planner", 9),
-    ("service_manager", "/manage/backlog", 12),
+    ("service_manager", "/manage/backlog", 13),
     ("service_manager", "/manage/timecards/{last_week}", 8),
     ("service_manager", "/manage/invoices/{two_weeks_ago}", 25),
-    ("service_manager", "/manage/audit", 13),
+    ("service_manager", "/manage/audit", 14),
     ("service_manager", "/calendar/team", 5),
     ("service_manager", "/board", 8),
     ("admin", "/admin/users", 4),
-    (None, "/calendar/{feed_token}.ics", 9),
+    (None, "/calendar/{feed_token}.ics", 10),
     (None, "/tv/{tv_token}", 6),
 ]
 

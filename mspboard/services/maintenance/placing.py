@@ -26,7 +26,7 @@ from mspboard.models import (
 )
 from mspboard.services.errors import RuleViolation
 from mspboard.services.maintenance.months import add_months, month_label, this_month
-from mspboard.services.time_weeks import local_date
+from mspboard.services.time_weeks import local_date, week_start_of
 
 # The planner books in quarter hours, and no site visit is shorter than half an hour.
 BOOKING_STEP_MINUTES = 15
@@ -150,16 +150,23 @@ class OwnerRuns:
 @dataclass
 class UnplacedThisMonth:
     month: date
+    # The planner week to place them from: this one.
+    week: date
     by_owner: list[OwnerRuns]
 
     @property
     def total(self) -> int:
         return sum(owner.runs for owner in self.by_owner)
 
+    @property
+    def next_week(self) -> date:
+        return self.week + timedelta(days=7)
+
 
 def unplaced_this_month(now: datetime | None = None) -> UnplacedThisMonth:
     """This month's unfinished runs not on the planner, counted per owner, in one query."""
-    current = this_month(now or utcnow())
+    now = now or utcnow()
+    current = this_month(now)
     rows = _unplaced([current]).subquery()
     counted = db.session.execute(
         select(rows.c.owner_name, func.count(), func.min(rows.c.due_on))
@@ -167,8 +174,35 @@ def unplaced_this_month(now: datetime | None = None) -> UnplacedThisMonth:
         .order_by(rows.c.owner_name, rows.c.owner_id)
     )
     return UnplacedThisMonth(
-        current, [OwnerRuns(name, runs, first_due) for name, runs, first_due in counted]
+        current,
+        week_start_of(now),
+        [OwnerRuns(name, runs, first_due) for name, runs, first_due in counted],
     )
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    client_name: str
+    items: int
+
+    @property
+    def description(self) -> str:
+        checks = f"{self.items} check{'s' if self.items != 1 else ''}"
+        return f"Monthly maintenance for {self.client_name}: {checks} on its checklist."
+
+
+def run_summaries(run_ids: set[int]) -> dict[int, RunSummary]:
+    """Each run's client and how many items it has, in one query (none for no runs)."""
+    if not run_ids:
+        return {}
+    rows = db.session.execute(
+        select(ChecklistRun.id, Client.name, func.count(ChecklistRunItem.id))
+        .join(Client, ChecklistRun.client_id == Client.id)
+        .outerjoin(ChecklistRunItem, ChecklistRunItem.run_id == ChecklistRun.id)
+        .where(ChecklistRun.id.in_(run_ids))
+        .group_by(ChecklistRun.id, Client.name)
+    )
+    return {run_id: RunSummary(name, items) for run_id, name, items in rows}
 
 
 def placeable_run(run_id: int, kept_run_id: int | None = None) -> ChecklistRun:
