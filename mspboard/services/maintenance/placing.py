@@ -60,7 +60,7 @@ class RunToPlace:
 
     @property
     def label(self) -> str:
-        return f"{self.client_name} · {month_label(self.month)} · {self.owner_name}"
+        return f"{self.client_name} · {self.month:%b %Y} · {self.owner_name}"
 
     @property
     def hours(self) -> str:
@@ -243,7 +243,7 @@ def run_minutes(run: ChecklistRun) -> int:
 
 
 def run_label(run: ChecklistRun) -> str:
-    return f"{run.client.name} · {month_label(run.month.month)} · {run.owner.name}"
+    return f"{run.client.name} · {run.month.month:%b %Y} · {run.owner.name}"
 
 
 def run_choices(also: set[int], now: datetime | None = None) -> list[tuple[int, str]]:
