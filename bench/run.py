@@ -8,10 +8,11 @@ Server-side, with the Flask test client: the board at 200 and 2,000 open SRs (me
 ms, queries, cards drawn, HTML bytes per card, and the cost of one rendered card: the board
 full minus the board filtered to nothing, over the cards drawn), the wall TV, and a phone
 tech with 30 SRs (page bytes raw and gzipped, the first visit with the service worker's
-precache, and a repeat visit). Then over HTTP against the production processes
-(bench/servers.py) on PostgreSQL and Redis: the board's requests per second with 8 keep-alive
-connections, whether both pages workers carried that load, and card moves and timer
-starts/stops from 8 clients at once."""
+precache, and a repeat visit), and opening a maintenance month for 400 clients x 15 items
+(bench/maintenance.py, which also runs alone: python -m bench.maintenance). Then over HTTP
+against the production processes (bench/servers.py) on PostgreSQL and Redis: the board's
+requests per second with 8 keep-alive connections, whether both pages workers carried that
+load, and card moves and timer starts/stops from 8 clients at once."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import loadgen, pages, shop, throughput
+from bench import loadgen, maintenance, pages, shop, throughput
 from bench.servers import Production
 from mspboard.models import Client, Role, ServiceRequest, db
 from mspboard.services import tv_links
@@ -200,6 +201,22 @@ def writes(production: Production, url: str, the_shop) -> list[Row]:
     return rows
 
 
+def opening_rows(opening: maintenance.Opening, kind: str) -> list[Row]:
+    """Opening a month for 400 clients x 15 items: its bar holds on PostgreSQL."""
+    size = f"{maintenance.CLIENTS} clients x {maintenance.ITEMS} items"
+    return [
+        Row(
+            f"open a month: {size}",
+            opening.median_ms / 1000,
+            "s",
+            2 if kind == "postgresql" else None,
+            note=f"slowest {opening.slowest_ms / 1000:.2f} s; {opening.runs_created} runs, "
+            f"{opening.items_created:,} items",
+        ),
+        Row(f"open a month: {size}: queries", opening.queries, ""),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -232,6 +249,7 @@ def main() -> None:
             rows += phone_side(app, phone_tech)
             if production:
                 rows += writes(production, url, the_shop)
+            rows += opening_rows(maintenance.opening_figures(kind, 5), kind)
         finally:
             if production:
                 production.stop()

@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import delete, func, select
 
+from mspboard.demo_maintenance import DemoMaintenance
 from mspboard.models import (
     AgendaItem,
     CheckIn,
@@ -151,6 +152,7 @@ def wipe() -> None:
 class DemoShop:
     def __init__(self, now: datetime | None = None, seed: int = 2026) -> None:
         self.now = now or utcnow()
+        self.seed = seed
         self.rng = random.Random(seed)
         self.zone = None
 
@@ -170,7 +172,10 @@ class DemoShop:
         self.techs = [u for u in self.users.values() if u.role == Role.TECHNICIAN]
         self.clients = [clients.create_client(None, name, rate) for name, rate in CLIENTS]
         self.srs = self._service_requests()
-        self._schedule()
+        maintenance = DemoMaintenance(self)
+        maintenance.build()
+        self._schedule(maintenance.reserved())
+        maintenance.place_visits()
         self._time_entries()
         self._time_off()
         self._checkins_and_agenda()
@@ -258,7 +263,7 @@ class DemoShop:
             if sr.assignee is tech and sr.status in (SRStatus.SCHEDULED, SRStatus.IN_PROGRESS)
         ] or [sr for sr in self.srs if sr.assignee is tech and sr.status != SRStatus.DONE]
 
-    def _schedule(self) -> None:
+    def _schedule(self, maintenance_afternoons: set[tuple[int, date]]) -> None:
         for week_offset in (0, 1):
             monday = self.this_monday + timedelta(weeks=week_offset)
             published = self.local(monday - timedelta(days=3), time(15, 0))
@@ -267,6 +272,8 @@ class DemoShop:
                 for day_offset in range(5):
                     day = monday + timedelta(days=day_offset)
                     for start, end in ((time(9, 0), time(12, 0)), (time(13, 0), time(16, 0))):
+                        if start.hour >= 12 and (tech.id, day) in maintenance_afternoons:
+                            continue
                         sr = self.rng.choice(work) if work and self.rng.random() < 0.8 else None
                         item = ScheduleItem(
                             tech=tech,
@@ -275,7 +282,7 @@ class DemoShop:
                             if sr
                             else self.rng.choice(
                                 [
-                                    "Site visit: monthly maintenance",
+                                    "Site visit: follow-ups",
                                     "Remote monitoring review",
                                     "Documentation catch-up",
                                 ]

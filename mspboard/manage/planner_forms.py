@@ -18,6 +18,7 @@ from mspboard.forms import VersionedForm, VersionField, chosen_fold, offer_folds
 from mspboard.inputs import InputForm, optional_id
 from mspboard.models import ScheduleItem, ServiceRequest, User
 from mspboard.services.local_time import AmbiguousLocalTime
+from mspboard.services.maintenance.placing import item_title
 from mspboard.services.planner import ItemFields, item_times
 
 
@@ -39,15 +40,25 @@ class PlannerItemForm(VersionedForm):
     sr_id = SelectField(
         "Service request", coerce=optional_id, validate_choice=False, validators=[Optional()]
     )
+    checklist_run_id = SelectField(
+        "Maintenance run", coerce=optional_id, validate_choice=False, validators=[Optional()]
+    )
     title = StringField("Title", validators=[Length(max=200)])
     out_of_town = BooleanField("Out of town")
     travel_notes = TextAreaField("Travel notes", validators=[Length(max=2000)])
 
-    def fill_choices(self, techs: list[User], srs: list[ServiceRequest]) -> None:
+    def fill_choices(
+        self, techs: list[User], srs: list[ServiceRequest], runs: list[tuple[int, str]]
+    ) -> None:
+        """The techs, the SRs and the maintenance runs (id, label) the editor offers."""
         self.tech_id.choices = [SelectChoice(str(tech.id), tech.name) for tech in techs]
         self.sr_id.choices = [
             SelectChoice("", "None: a task (write its title)"),
             *(SelectChoice(str(sr.id), f"{sr.number} · P{sr.priority} · {sr.title}") for sr in srs),
+        ]
+        self.checklist_run_id.choices = [
+            SelectChoice("", "None"),
+            *(SelectChoice(str(run_id), label) for run_id, label in runs),
         ]
 
     def focus(self, preferred: str) -> None:
@@ -64,8 +75,16 @@ class PlannerItemForm(VersionedForm):
         prefill_fold(self, "start", item.starts_at)
         prefill_fold(self, "end", item.ends_at)
         self.sr_id.data = item.sr_id
-        same_as_sr = item.service_request is not None and item.title == item.service_request.title
-        self.title.data = "" if same_as_sr else item.title
+        self.checklist_run_id.data = item.checklist_run_id
+        run = item.checklist_run
+        default_title = (
+            item.service_request.title
+            if item.service_request is not None
+            else item_title(run.client.name)
+            if run is not None
+            else None
+        )
+        self.title.data = "" if item.title == default_title else item.title
         self.out_of_town.data = item.out_of_town
         self.travel_notes.data = item.travel_notes
 
@@ -89,6 +108,7 @@ class PlannerItemForm(VersionedForm):
             title=self.title.data or "",
             out_of_town=bool(self.out_of_town.data),
             travel_notes=self.travel_notes.data or "",
+            checklist_run_id=self.checklist_run_id.data,
         )
 
 

@@ -16,11 +16,12 @@ from mspboard.htmx import is_partial, render
 from mspboard.inputs import db_id
 from mspboard.manage.blueprint import bp
 from mspboard.manage.planner_forms import PlannerItemForm, PlannerMoveForm
-from mspboard.models import ScheduleItem, db
+from mspboard.models import ChecklistRun, ScheduleItem, db
 from mspboard.services import planner as rules
 from mspboard.services.edits import EditConflict, conflict_since
 from mspboard.services.errors import RuleViolation
 from mspboard.services.local_time import wall_label
+from mspboard.services.maintenance import placing
 from mspboard.services.shop_settings import shop_zone
 from mspboard.services.time_weeks import day_from_text, local_date, monday_of
 
@@ -41,15 +42,25 @@ def _form(
     view: rules.PlannerWeek,
     item: ScheduleItem | None = None,
     sr_id: int | None = None,
+    run_id: int | None = None,
     **formdata: Any,
 ) -> PlannerItemForm:
     form = PlannerItemForm(**formdata)
     srs = rules.sr_choices(view, {i for i in (sr_id, item.sr_id if item else None) if i})
+    runs = placing.run_choices({i for i in (run_id, item.checklist_run_id if item else None) if i})
     techs = [row.tech for row in view.rows]
     if item is not None and item.tech not in techs:
         techs.append(item.tech)
-    form.fill_choices(techs, srs)
+    form.fill_choices(techs, srs, runs)
     return form
+
+
+def _posted_ids() -> dict[str, int | None]:
+    """The SR and run a posted editor names, for its choices."""
+    return {
+        "sr_id": request.form.get("sr_id", type=db_id),
+        "run_id": request.form.get("checklist_run_id", type=db_id),
+    }
 
 
 def _page(view: rules.PlannerWeek, status: int = 200, **editor) -> Response:
@@ -60,6 +71,7 @@ def _page(view: rules.PlannerWeek, status: int = 200, **editor) -> Response:
         status=status,
         view=view,
         backlog=rules.unscheduled_srs(),
+        runs=placing.runs_to_place(),
         **editor,
     )
 
@@ -93,11 +105,17 @@ def planner_editor(week: str):
 def planner_new(week: str):
     view = rules.planner_week(_week_or_404(week))
     sr_id = request.args.get("sr", type=db_id)
-    form = _form(view, sr_id=sr_id)
+    run_id = request.args.get("run", type=db_id)
+    form = _form(view, sr_id=sr_id, run_id=run_id)
     form.tech_id.data = request.args.get("tech", type=db_id)
     form.day.data = _arg_day(view)
     form.sr_id.data = sr_id
-    form.focus("start" if form.tech_id.data else "tech_id")
+    run = db.session.get(ChecklistRun, run_id) if run_id is not None else None
+    if run is not None:
+        form.checklist_run_id.data = run.id
+        form.tech_id.data = run.owner_id
+        form.start.data, form.end.data = placing.suggested_visit(run)
+    form.focus("day" if run else "start" if form.tech_id.data else "tech_id")
     return _page(view, form=form)
 
 
@@ -111,7 +129,7 @@ def _arg_day(view: rules.PlannerWeek) -> date:
 @bp.post("/planner/<week>/items")
 def planner_create(week: str):
     view = rules.planner_week(_week_or_404(week))
-    form = _form(view, sr_id=request.form.get("sr_id", type=db_id))
+    form = _form(view, **_posted_ids())
     if form.validate_on_submit():
         try:
             saved = rules.add_item(current_user, form.to_fields())
@@ -143,7 +161,7 @@ def planner_edit(week: str, item_id: int):
 def planner_update(week: str, item_id: int):
     view = rules.planner_week(_week_or_404(week))
     item = _item_or_404(item_id)
-    form = _form(view, item=item, sr_id=request.form.get("sr_id", type=db_id))
+    form = _form(view, item=item, **_posted_ids())
     if form.validate_on_submit():
         was = (item.tech_id, local_date(item.starts_at), item.sr_id)
         try:
@@ -273,6 +291,7 @@ def _changed(
         cells=cells,
         rows=rows,
         backlog=rules.unscheduled_srs(),
+        runs=placing.runs_to_place(),
         form=None,
         message=message,
         warnings=warnings,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from mspboard.models import ScheduleItem, ServiceRequest, SRStatus, User, db, utcnow
 from mspboard.services import service_requests
+from mspboard.services.maintenance.placing import UnplacedThisMonth, unplaced_this_month
 from mspboard.services.shop_settings import current_settings
 
 SCHEDULE_HORIZON = timedelta(days=14)
@@ -78,6 +79,7 @@ def backlog_counts(now: datetime | None = None) -> dict[BacklogList, int]:
 class Backlog:
     lists: dict[BacklogList, list[ServiceRequest]]
     counts: dict[BacklogList, int]
+    maintenance: UnplacedThisMonth
 
     def count(self, name: BacklogList) -> int:
         return self.counts[name]
@@ -100,7 +102,7 @@ def backlog(now: datetime | None = None, limit: int = LIST_LIMIT) -> Backlog:
                 .limit(limit)
             )
         )
-    return Backlog(lists, backlog_counts(now))
+    return Backlog(lists, backlog_counts(now), unplaced_this_month(now))
 
 
 def bulk_update(

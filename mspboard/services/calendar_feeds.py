@@ -33,6 +33,7 @@ from mspboard.models import (
 from mspboard.models.tv_links import hash_token
 from mspboard.services.audit import record_event
 from mspboard.services.local_time import MIDDAY
+from mspboard.services.maintenance import placing
 from mspboard.services.shop_settings import current_settings, shop_zone
 from mspboard.services.time_off import approved_between
 
@@ -231,7 +232,13 @@ def item_summary(item: ScheduleItem) -> str:
     return item.title
 
 
-def _item_event(item: ScheduleItem, zone: ZoneInfo, team: bool, names: dict[int, str]) -> Event:
+def _item_event(
+    item: ScheduleItem,
+    zone: ZoneInfo,
+    team: bool,
+    names: dict[int, str],
+    runs: dict[int, placing.RunSummary],
+) -> Event:
     summary = item_summary(item)
     event = Event()
     event.add("uid", f"schedule-{item.id}@{UID_DOMAIN}")
@@ -242,12 +249,21 @@ def _item_event(item: ScheduleItem, zone: ZoneInfo, team: bool, names: dict[int,
     event.add("dtend", item.ends_at.astimezone(zone))
     event.add("summary", f"{names[item.tech_id]}: {summary}" if team else summary)
     event.add("status", "CONFIRMED")
-    client = item.service_request.client.name if item.service_request is not None else ""
+    run = runs.get(item.checklist_run_id) if item.checklist_run_id else None
+    client = (
+        item.service_request.client.name
+        if item.service_request is not None
+        else run.client_name
+        if run is not None
+        else ""
+    )
     if item.out_of_town:
         event.add("location", f"Out of town: {client}" if client else "Out of town")
     elif client:
         event.add("location", client)
     lines = []
+    if run is not None:
+        lines.append(run.description)
     if item.out_of_town:
         lines.append("Out of town.")
     if item.travel_notes:
@@ -352,8 +368,10 @@ def build_calendar(feed: CalendarFeed, now: datetime | None = None) -> Calendar:
             last_date=window.last_day + timedelta(days=7),
         )
     )
-    for item in published_items(tech_ids, window):
-        calendar.add_component(_item_event(item, zone, team, names))
+    items = published_items(tech_ids, window)
+    runs = placing.run_summaries({item.checklist_run_id for item in items if item.checklist_run_id})
+    for item in items:
+        calendar.add_component(_item_event(item, zone, team, names, runs))
     for request in approved_between(tech_ids, window.first_day, window.last_day):
         for event in _time_off_events(request, by_id[request.tech_id], zone, team):
             calendar.add_component(event)

@@ -15,7 +15,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from mspboard import events
 from mspboard.models import (
+    ChecklistRun,
     Role,
     ScheduleItem,
     ServiceRequest,
@@ -30,6 +32,7 @@ from mspboard.services.audit import record_event
 from mspboard.services.backlog import BacklogList, list_conditions
 from mspboard.services.errors import RuleViolation
 from mspboard.services.local_time import MIDDAY, at_wall, typed_instant
+from mspboard.services.maintenance import placing
 from mspboard.services.shop_settings import current_settings, shop_zone
 from mspboard.services.time_off import approved_between
 from mspboard.services.time_weeks import local_date, local_midnight, monday_of, week_bounds
@@ -50,6 +53,8 @@ class ItemFields:
     title: str = ""
     out_of_town: bool = False
     travel_notes: str = ""
+    # The month's maintenance run this visit is for.
+    checklist_run_id: int | None = None
 
 
 @dataclass
@@ -354,11 +359,21 @@ def sr_choices(week: PlannerWeek, also: set[int]) -> list[ServiceRequest]:
 # ---- rules ---------------------------------------------------------------------------------
 
 
+@dataclass
+class Checked:
+    tech: User
+    sr: ServiceRequest | None
+    run: ChecklistRun | None
+    title: str
+    travel_notes: str
+
+
 def _check(
-    fields: ItemFields, kept_sr_id: int | None = None
-) -> tuple[User, ServiceRequest | None, str, str]:
-    """The tech, SR, title and travel notes to store, or a refusal. An item may keep the SR
-    it already has after that SR closed; a closed SR cannot be newly scheduled."""
+    fields: ItemFields, kept_sr_id: int | None = None, kept_run_id: int | None = None
+) -> Checked:
+    """The tech, SR, maintenance run, title and travel notes to store, or a refusal. An item
+    may keep the SR or run it already has after the SR closed or the run's month did; a
+    closed SR or a run that cannot be placed (placing.placeable_run) is refused."""
     tech = db.session.get(User, fields.tech_id) if fields.tech_id is not None else None
     if tech is None or not tech.active or tech.role != Role.TECHNICIAN.value:
         raise RuleViolation("Pick an active technician.", "tech_id")
@@ -376,7 +391,16 @@ def _check(
             raise RuleViolation("That service request does not exist.", "sr_id")
         if sr.status == SRStatus.DONE and sr.id != kept_sr_id:
             raise RuleViolation(f"{sr.number} is closed; reopen it to schedule it.", "sr_id")
-    title = fields.title.strip() or (sr.title if sr else "")
+    run = None
+    if fields.checklist_run_id is not None:
+        if sr is not None:
+            raise RuleViolation(
+                "A visit is for a service request or a maintenance run, not both.",
+                placing.FIELD,
+            )
+        run = placing.placeable_run(fields.checklist_run_id, kept_run_id)
+    default_title = sr.title if sr else placing.item_title(run.client.name) if run else ""
+    title = fields.title.strip() or default_title
     if not title:
         raise RuleViolation("Give the task a title, or pick a service request.", "title")
     if len(title) > TITLE_MAX:
@@ -386,7 +410,7 @@ def _check(
         raise RuleViolation(
             f"Keep the travel notes under {TRAVEL_NOTES_MAX} characters.", "travel_notes"
         )
-    return tech, sr, title, notes
+    return Checked(tech, sr, run, title, notes)
 
 
 def warnings_for(item: ScheduleItem) -> list[str]:
@@ -424,6 +448,7 @@ def _seen(item: ScheduleItem) -> dict[str, Any]:
     return {
         "tech_id": item.tech_id,
         "sr_id": item.sr_id,
+        "checklist_run_id": item.checklist_run_id,
         "title": item.title,
         "starts_at": item.starts_at.astimezone(UTC).isoformat(),
         "ends_at": item.ends_at.astimezone(UTC).isoformat(),
@@ -434,6 +459,12 @@ def _seen(item: ScheduleItem) -> dict[str, Any]:
     }
 
 
+def _announce_run(*run_ids: int | None) -> None:
+    """The tracking sheet shows when each run is scheduled; tell it when that changes."""
+    if any(run_ids):
+        events.announce(db.session, events.MAINTENANCE)
+
+
 def _mark_scheduled(actor: User, sr: ServiceRequest | None) -> None:
     """A new SR that gets time on someone's schedule moves to the board's Scheduled column."""
     if sr is not None and sr.status == SRStatus.NEW:
@@ -441,23 +472,26 @@ def _mark_scheduled(actor: User, sr: ServiceRequest | None) -> None:
 
 
 def add_item(actor: User, fields: ItemFields) -> Saved:
-    tech, sr, title, notes = _check(fields)
-    _mark_scheduled(actor, sr)
+    checked = _check(fields)
+    _mark_scheduled(actor, checked.sr)
     item = ScheduleItem(
-        tech_id=tech.id,
-        tech=tech,
-        sr_id=sr.id if sr else None,
-        service_request=sr,
-        title=title,
+        tech_id=checked.tech.id,
+        tech=checked.tech,
+        sr_id=checked.sr.id if checked.sr else None,
+        service_request=checked.sr,
+        checklist_run_id=checked.run.id if checked.run else None,
+        checklist_run=checked.run,
+        title=checked.title,
         starts_at=fields.starts_at,
         ends_at=fields.ends_at,
         out_of_town=fields.out_of_town,
-        travel_notes=notes,
+        travel_notes=checked.travel_notes,
         version=1,
         created_by_id=actor.id,
     )
     db.session.add(item)
     db.session.flush()
+    _announce_run(item.checklist_run_id)
     return Saved(item, warnings_for(item))
 
 
@@ -468,16 +502,18 @@ def update_item(
     EditConflict). Only what changes is written and audited. Once published, a change the
     tech can see is a new version that the tech acknowledges again; moved to another tech,
     it is new to that tech, who has never acknowledged it."""
-    tech, sr, title, notes = _check(fields, kept_sr_id=item.sr_id)
+    checked = _check(fields, kept_sr_id=item.sr_id, kept_run_id=item.checklist_run_id)
+    tech, sr, run = checked.tech, checked.sr, checked.run
     edits.expect_version(item, expected_version)
     wanted: dict[str, Any] = {
         "tech_id": tech.id,
         "sr_id": sr.id if sr else None,
-        "title": title,
+        "checklist_run_id": run.id if run else None,
+        "title": checked.title,
         "starts_at": fields.starts_at,
         "ends_at": fields.ends_at,
         "out_of_town": fields.out_of_town,
-        "travel_notes": notes,
+        "travel_notes": checked.travel_notes,
     }
     changed = edits.changed_values(item, wanted)
     if not changed:
@@ -493,8 +529,9 @@ def update_item(
             action = "schedule_item.reassigned"
     with db.session.no_autoflush:
         edits.write_changes(actor, item, wanted, action)
-        item.tech, item.service_request = tech, sr
+        item.tech, item.service_request, item.checklist_run = tech, sr, run
     db.session.flush()
+    _announce_run(*changed.get("checklist_run_id", (item.checklist_run_id,)))
     return Saved(item, warnings_for(item))
 
 
@@ -515,6 +552,7 @@ def move_item(
             title=item.title,
             out_of_town=item.out_of_town,
             travel_notes=item.travel_notes,
+            checklist_run_id=item.checklist_run_id,
         ),
         expected_version=expected_version,
     )
@@ -524,8 +562,10 @@ def delete_item(actor: User, item: ScheduleItem, *, expected_version: int | None
     edits.expect_version(item, expected_version)
     if item.is_published:
         record_event(actor, "schedule_item.deleted", item, _seen(item), None)
+    run_id = item.checklist_run_id
     db.session.delete(item)
     db.session.flush()
+    _announce_run(run_id)
 
 
 def publish_week(actor: User, week_start: date, now: datetime | None = None) -> list[ScheduleItem]:

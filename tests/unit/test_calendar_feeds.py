@@ -11,10 +11,12 @@ import pytest
 import vobject
 from sqlalchemy import select
 
-from mspboard.models import AuditEvent, CalendarFeed, User, db
-from mspboard.services import calendar_feeds
+from mspboard.models import AuditEvent, CalendarFeed, ChecklistRun, User, db
+from mspboard.services import calendar_feeds, planner
+from mspboard.services.maintenance import months
 from tests.factories import make_client, make_sr, make_user
 from tests.field_factories import make_schedule_item, make_time_off
+from tests.maintenance_factories import make_item
 
 CHICAGO = ZoneInfo("America/Chicago")
 # A Wednesday, a few days before daylight saving time ends in Chicago (Sun 1 Nov 2026).
@@ -179,6 +181,35 @@ def test_sr_items_name_the_sr_and_the_client():
     event = events_of(calendar_feeds.feed_ics(feed_for(tech), NOW))[f"schedule-{item.id}@mspboard"]
     assert str(event["SUMMARY"]) == f"{sr.number} Firewall update"
     assert str(event["LOCATION"]) == "Oakridge Dental"
+
+
+def test_a_maintenance_visit_names_its_client_and_checks_and_links_nothing():
+    tech = make_user(name="Tess Tech")
+    manager = make_user(role="service_manager")
+    for position, title in enumerate(("Backups verified", "Patches", "UPS self-test")):
+        make_item(title, position=position)
+    make_client("Kestrel Architects")
+    months.open_month(None, date(2026, 10, 1), now=NOW)
+    run = db.session.scalar(select(ChecklistRun))
+    fields = planner.ItemFields(
+        tech_id=tech.id,
+        starts_at=chicago(date(2026, 10, 29), 9),
+        ends_at=chicago(date(2026, 10, 29), 10),
+        checklist_run_id=run.id,
+    )
+    item = planner.add_item(manager, fields).item
+    item.published_at = NOW
+    db.session.flush()
+    ics = calendar_feeds.feed_ics(feed_for(tech), NOW)
+    uid = f"schedule-{item.id}@mspboard"
+    event = events_of(ics)[uid]
+    assert str(event["SUMMARY"]) == "Monthly maintenance: Kestrel Architects"
+    assert str(event["LOCATION"]) == "Kestrel Architects"
+    assert str(event["DESCRIPTION"]) == (
+        "Monthly maintenance for Kestrel Architects: 3 checks on its checklist."
+    )
+    assert "http" not in ics.decode() and "/m/" not in ics.decode()
+    assert vobject_events(ics)[uid].description.value == str(event["DESCRIPTION"])
 
 
 def test_out_of_town_work_carries_its_travel_notes():

@@ -1,10 +1,15 @@
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import func, select
 
 from mspboard import demo
 from mspboard.models import (
+    ChecklistExclusion,
+    ChecklistItem,
+    ChecklistRun,
     Client,
     ScheduleItem,
     ServiceRequest,
@@ -16,6 +21,8 @@ from mspboard.models import (
     utcnow,
 )
 from mspboard.services import accounts
+from mspboard.services.maintenance import months
+from mspboard.services.shop_settings import shop_zone
 from mspboard.services.time_weeks import local_date, week_start_of
 
 
@@ -94,3 +101,85 @@ def test_create_user_command_reports_a_refusal(app):
         input="short\nshort\n",
     )
     assert result.exit_code != 0 and "at least 12" in result.output
+
+
+def _this_and_last_month(now):
+    this = months.this_month(now)
+    return months.find_month(this), months.find_month(months.add_months(this, -1))
+
+
+def _state(run: ChecklistRun) -> str:
+    ticked = sum(1 for item in run.items if item.is_ticked)
+    return "done" if ticked == len(run.items) else "in progress" if ticked else "not started"
+
+
+# Awkward moments for a month-relative demo, on the shop's clocks: the first minutes of a
+# month (its first workday still ahead), the last minutes of one, a Sunday, and the night
+# the clocks go back.
+SEED_MOMENTS = [
+    ("America/New_York", datetime(2026, 11, 1, 1, 30, fold=1)),
+    ("America/New_York", datetime(2027, 5, 1, 0, 5)),
+    ("UTC", datetime(2026, 12, 31, 23, 55)),
+    ("Australia/Sydney", datetime(2026, 11, 29, 12, 0)),
+]
+
+
+@pytest.mark.parametrize(("shop_zone_name", "wall"), SEED_MOMENTS, ids=str)
+def test_the_demo_has_this_months_runs_in_every_state_and_last_month_done_and_closed(
+    clock, shop_zone_name, wall
+):
+    assert shop_zone().key == shop_zone_name
+    now = wall.replace(tzinfo=ZoneInfo(shop_zone_name))
+    clock.move_to(now)
+    demo.seed_demo(now)
+    db.session.commit()
+    this, last = _this_and_last_month(now)
+
+    assert last.is_closed and not this.is_closed
+    last_runs = db.session.scalars(select(ChecklistRun).where(ChecklistRun.month_id == last.id))
+    last_runs = list(last_runs)
+    assert len(last_runs) == 25 and {_state(run) for run in last_runs} == {"done"}
+    for run in last_runs:
+        for item in run.items:
+            assert item.ticked_by_id == run.owner_id and item.note
+            assert local_date(item.ticked_at).replace(day=1) == last.month
+
+    runs = list(db.session.scalars(select(ChecklistRun).where(ChecklistRun.month_id == this.id)))
+    states = Counter(_state(run) for run in runs)
+    assert states.keys() == {"done", "in progress", "not started"}, states
+    ticks = [item for run in runs for item in run.items if item.is_ticked]
+    assert all(this.opened_at <= item.ticked_at <= now for item in ticks)
+    problems = [item for item in ticks if item.outcome == "problem"]
+    assert problems and all(item.note for item in problems)
+    [raised] = [item for item in problems if item.sr_id]
+    assert raised.service_request.client_id == raised.run.client_id
+
+    visits = list(
+        db.session.scalars(select(ScheduleItem).where(ScheduleItem.checklist_run_id.is_not(None)))
+    )
+    placed = {item.checklist_run_id for item in visits}
+    open_runs = [run for run in runs if _state(run) != "done"]
+    assert len(placed) >= len(open_runs) - 3 and len(placed) < len(open_runs)
+    assert all(item.is_published for item in visits)
+    assert any(item.is_acknowledged for item in visits)
+    for item in visits:
+        assert item.tech_id == item.checklist_run.owner_id
+        assert item.title == f"Monthly maintenance: {item.checklist_run.client.name}"
+    this_week = week_start_of(now)
+    assert {item.tech_id for item in visits if week_start_of(item.starts_at) == this_week} == {
+        user.id for user in db.session.scalars(select(User).where(User.role == "technician"))
+    }
+
+
+def test_the_demo_checklist_has_twelve_base_items_additions_and_a_client_without_a_ups():
+    demo.seed_demo()
+    base = db.session.scalars(select(ChecklistItem).where(ChecklistItem.client_id.is_(None)))
+    base = list(base)
+    assert len(base) == 12 and all(item.instruction and item.estimate_minutes for item in base)
+    assert {item.cadence for item in base} == {"monthly", "quarterly", "yearly"}
+    assert any(not item.billable for item in base)
+    additions = db.session.scalars(
+        select(ChecklistItem).where(ChecklistItem.client_id.is_not(None))
+    )
+    assert "Plotter service" in {item.title for item in additions}
+    assert count(ChecklistExclusion) >= 1

@@ -170,12 +170,12 @@ WRITES_WHEN_REFUSED: dict[str, set[str]] = {"auth.login": {AUDIT}}
 
 # Keys routes read from request.form or request.args themselves, outside a form class.
 RAW_KEYS = {"active", "card", "billed_hours", "note", "reason", "confirm", "next", "sr", "tech"}
-RAW_KEYS |= {"back", "apply", "sort", "owner", "state", "month"}
+RAW_KEYS |= {"back", "apply", "sort", "owner", "state", "month", "run"}
 RAW_KEYS |= {"day", "q", "assignee", "client", "priority", "mine", "items", "uuid", "at"}
 # The query-string keys routes and forms read (the board's filters, the planner's prefill,
 # the sign-in's way back); other keys are drawn too, less often.
 QUERY_KEYS = sorted({"next", "q", "assignee", "client", "priority", "mine", "sr", "tech", "day"})
-QUERY_KEYS = sorted({*QUERY_KEYS, "month", "sort", "owner", "state"})  # the maintenance sheet
+QUERY_KEYS = sorted({*QUERY_KEYS, "month", "sort", "owner", "state", "run"})  # maintenance
 
 
 def _form_classes() -> list[type]:
@@ -236,6 +236,7 @@ BASELINE = {
     "start": "09:00",
     "end": "10:30",
     "sr_id": "1",
+    "checklist_run_id": "",
     "travel_notes": "",
     "out_of_town": "",
     "version": "1",
@@ -598,6 +599,7 @@ def seed(app: Flask) -> dict[str, str]:
         invoicing.week_review(monday)
         make_item("Backups verified")
         make_item("Plotter service", client=clients[0])
+        # This month's runs, to place on the planner and tick; November's, to close.
         maintenance_months.open_month(None, maintenance_months.this_month())
         db.session.add(ChecklistProposal(title="Check the NAS", proposed_by_id=tech.id))
         maintenance_months.open_month(

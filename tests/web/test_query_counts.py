@@ -2,7 +2,8 @@
 as with 50: nothing is loaded once per row (no N+1), and each page stays under a stated bound.
 
 One shop grows in steps of "rows": each row adds, for the signed-in technician, an SR, an
-entry on it, a schedule item and a time-off request; and a colleague with an SR, entries
+entry on it, a schedule item and a time-off request; a client with this month's maintenance
+run, every other one placed on next week's planner; and a colleague with an SR, entries
 in the last two weeks, an approved card (so an invoice) and a submitted one, a pending
 time-off request, a schedule item today, a check-in with an urgent issue, an agenda note,
 a calendar feed, and an entry on one shared SR; and the client's maintenance run of this
@@ -23,6 +24,7 @@ from mspboard.models import (
     ChecklistProposal,
     ChecklistRun,
     Client,
+    ScheduleItem,
     ServiceRequest,
     User,
     db,
@@ -80,23 +82,40 @@ class Shop:
             _, last_week, two_weeks_ago = self._weeks()
             for n in range(self.rows, to):
                 self._add_row(n, tech, manager, shared, now, today, last_week, two_weeks_ago)
+            self._maintenance(now)
+            self._tick_new_runs(tech, shared, now)
             invoicing.regenerate(two_weeks_ago)
-            self._work_new_runs(tech, shared, now, today)
             db.session.commit()
             self.rows = to
 
-    def _work_new_runs(self, tech, shared, now, today) -> None:
-        """Open this month for the clients added, then tick and schedule their runs."""
-        months.open_month(None, months.this_month(now), now=now)
+    def _tick_new_runs(self, tech, shared, now) -> None:
+        """A Problem on the first item of each run opened since the last growth."""
         worked = db.session.scalars(
             select(ChecklistRun).order_by(ChecklistRun.id).offset(self.runs)
         ).all()
         for run in worked:
             ticked(run.items[0], tech, now, "problem", "Backups failing", sr=shared)
-            make_schedule_item(
-                tech, at_local(today, 7), title="Maintenance"
-            ).checklist_run_id = run.id
         self.runs += len(worked)
+
+    def _maintenance(self, now) -> None:
+        """This month's runs for the new clients; every other one on next week's planner."""
+        opened = months.open_month(None, months.this_month(now), now)
+        new_runs = db.session.scalars(
+            select(ChecklistRun)
+            .where(ChecklistRun.month_id == opened.month.id)
+            .where(
+                ~ChecklistRun.id.in_(
+                    select(ScheduleItem.checklist_run_id).where(
+                        ScheduleItem.checklist_run_id.is_not(None)
+                    )
+                )
+            )
+            .order_by(ChecklistRun.id)
+        ).all()
+        next_monday = monday_of(today_local()) + timedelta(days=7)
+        for run in new_runs[::2]:
+            item = make_schedule_item(run.owner, at_local(next_monday, 7), title="Maintenance")
+            item.checklist_run_id = run.id
 
     def _add_row(self, n, tech, manager, shared, now, today, last_week, two_weeks_ago) -> None:
         client = make_client(rate_cents=12_000)
@@ -165,7 +184,7 @@ _PAGES = [
     ("service_manager", "/manage/today", 22),
     ("service_manager", "/manage/approvals", 14),
     ("service_manager", "/manage/planner", 9),
-    ("service_manager", "/manage/backlog", 12),
+    ("service_manager", "/manage/backlog", 13),
     ("service_manager", "/manage/timecards/{last_week}", 8),
     ("service_manager", "/manage/invoices/{two_weeks_ago}", 25),
     ("service_manager", "/manage/audit", 14),  # a query per kind of record it names
@@ -179,7 +198,7 @@ _PAGES = [
     ("service_manager", "/manage/maintenance/templates/clients/{client_id}", 7),
     ("service_manager", "/manage/maintenance/proposals", 4),
     ("admin", "/admin/users", 4),
-    (None, "/calendar/{feed_token}.ics", 9),
+    (None, "/calendar/{feed_token}.ics", 10),
     (None, "/tv/{tv_token}", 6),
 ]
 
