@@ -14,6 +14,7 @@ from mspboard.models import (
     AgendaItem,
     CheckIn,
     CheckInIssue,
+    ChecklistRun,
     Client,
     Role,
     ScheduleItem,
@@ -176,7 +177,7 @@ class DemoShop:
         maintenance.build()
         self._schedule(maintenance.reserved())
         maintenance.place_visits()
-        self._time_entries()
+        self._time_entries(maintenance.worked_afternoons())
         self._time_off()
         self._checkins_and_agenda()
         db.session.flush()
@@ -307,7 +308,7 @@ class DemoShop:
                                 item.version = 2  # edited after the tech acknowledged it
                         db.session.add(item)
 
-    def _time_entries(self) -> None:
+    def _time_entries(self, visits: dict[tuple[int, date], tuple[ChecklistRun, datetime]]) -> None:
         last_monday = self.this_monday - timedelta(weeks=1)
         days = [last_monday + timedelta(days=n) for n in range(5)]
         days += [
@@ -319,8 +320,11 @@ class DemoShop:
             work = [sr for sr in self.srs if sr.assignee is tech] or self.srs
             for day in days:
                 cursor = self.local(day, time(8, self.rng.choice([0, 15, 30])))
+                visit = visits.get((tech.id, day))
                 for _ in range(self.rng.randint(3, 5)):
                     minutes = self.rng.choice([30, 45, 60, 90, 105, 120, 150])
+                    if visit and cursor + timedelta(minutes=minutes) > self.local(day, time(13)):
+                        break
                     sr = self.rng.choice(work) if self.rng.random() < 0.85 else None
                     client = sr.client if sr else self.rng.choice(self.clients)
                     end = cursor + timedelta(minutes=minutes)
@@ -341,6 +345,8 @@ class DemoShop:
                         )
                     )
                     cursor = end + timedelta(minutes=self.rng.choice([0, 0, 15, 30]))
+                if visit:
+                    self._visit_entry(tech, *visit)
         if self.today.weekday() < 5:
             tech = self.techs[1]
             sr = self._open_srs_for(tech)[0]
@@ -355,6 +361,26 @@ class DemoShop:
                 )
             )
         self._time_cards(last_monday)
+
+    def _visit_entry(self, tech: User, run: ChecklistRun, last_tick: datetime) -> None:
+        """The afternoon's maintenance visit, logged against its run until just after the
+        last item was ticked."""
+        started = last_tick.astimezone(self.zone).replace(hour=13, minute=0)
+        ended = last_tick + timedelta(minutes=5)
+        db.session.add(
+            TimeEntry(
+                uuid=str(uuid.UUID(int=self.rng.getrandbits(128), version=4)),
+                tech=tech,
+                client_id=run.client_id,
+                checklist_run_id=run.id,
+                started_at=started,
+                ended_at=ended,
+                billable=True,
+                notes="Monthly maintenance visit.",
+                created_at=ended,
+                synced_at=ended + timedelta(minutes=self.rng.randint(0, 20)),
+            )
+        )
 
     def _time_cards(self, last_monday: date) -> None:
         friday_evening = self.local(last_monday + timedelta(days=4), time(16, 45))

@@ -18,6 +18,7 @@ from mspboard.models import (
     Cadence,
     ChecklistExclusion,
     ChecklistItem,
+    ChecklistProposal,
     ChecklistRun,
     ChecklistRunItem,
     Outcome,
@@ -30,7 +31,7 @@ from mspboard.models import (
 from mspboard.services import planner
 from mspboard.services import schedule_acknowledgements as acknowledgements
 from mspboard.services.maintenance import months, placing
-from mspboard.services.time_weeks import local_midnight, week_start_of
+from mspboard.services.time_weeks import local_date, local_midnight, week_start_of
 
 if TYPE_CHECKING:
     from mspboard.demo import DemoShop
@@ -189,8 +190,9 @@ WITHOUT_UPS = ["Zephyr Travel", "Union Square Florists"]
 DONE_THIS_MONTH = 6
 IN_PROGRESS = 6
 LEFT_UNPLACED = 2
-# Next week's Friday afternoon is a tech's time off; visits go Monday to Thursday.
-NEXT_WEEK_DAYS = 4
+# Visits are afternoons; next week's Friday afternoon is a tech's time off, so the last
+# day a visit is planned on is next week's Thursday.
+VISIT_HOUR = 13
 
 
 class DemoMaintenance:
@@ -224,14 +226,55 @@ class DemoMaintenance:
             runs[DONE_THIS_MONTH + IN_PROGRESS :],
         )
         for run in done:
-            self._tick_all(run, self._visit_so_far(opening))
+            self._tick_all(run, self._worked_visit(run, opening))
         for index, run in enumerate(working):
-            self._tick_some(run, self._visit_so_far(opening), problem=index % 2 == 1, sr=index == 1)
-        self._plan_visits(working + waiting[:-LEFT_UNPLACED])
+            start = self._worked_visit(run, opening)
+            self._tick_some(run, start, problem=index % 2 == 1, sr=index == 1)
+        self._plan_visits(waiting[:-LEFT_UNPLACED])
+        self._proposals(working)
+
+    def _proposals(self, working: list[ChecklistRun]) -> None:
+        """What two techs proposed while working their runs: one check for their client, one
+        for every client."""
+        for run, for_everyone, title, instruction in (
+            (
+                working[0],
+                False,
+                "Wi-Fi controller firmware",
+                "Compare the access points' firmware with the vendor's current release.",
+            ),
+            (
+                working[-1],
+                True,
+                "Test a mailbox restore",
+                "Restore one mailbox folder from the Microsoft 365 backup to prove it works.",
+            ),
+        ):
+            ticks = [item.ticked_at for item in run.items if item.ticked_at]
+            db.session.add(
+                ChecklistProposal(
+                    run_id=run.id,
+                    client_id=None if for_everyone else run.client_id,
+                    title=title,
+                    instruction=instruction,
+                    proposed_by_id=run.owner_id,
+                    proposed_at=max(ticks) if ticks else self.shop.now,
+                )
+            )
 
     def reserved(self) -> set[tuple[int, date]]:
         """(tech, day) afternoons that hold a maintenance visit."""
-        return {(run.owner_id, day) for run, day in self.visits}
+        return {(run.owner_id, local_date(start)) for run, start in self.visits}
+
+    def worked_afternoons(self) -> dict[tuple[int, date], tuple[ChecklistRun, datetime]]:
+        """(tech, day) -> the run worked on a visit that afternoon and when its last item
+        was ticked: the demo's time sheets log the visit as time on the run."""
+        worked = {}
+        for run, start in self.visits:
+            ticks = [item.ticked_at for item in run.items if item.ticked_at]
+            if ticks and start < self.shop.now:
+                worked[(run.owner_id, local_date(start))] = (run, max(ticks))
+        return worked
 
     # ---- templates and months --------------------------------------------------------------
 
@@ -298,10 +341,28 @@ class DemoMaintenance:
         ]
         return self._at(self.rng.choice(days), self.rng.randint(9, 14), self.rng.choice([0, 30]))
 
-    def _visit_so_far(self, since: datetime) -> datetime:
-        """A moment between `since` and now, early enough for a visit's ticks to fit."""
-        span = self.shop.now - since
-        return since + span * self.rng.uniform(0.05, 0.5)
+    def _worked_visit(self, run: ChecklistRun, since: datetime) -> datetime:
+        """When the owner began working `run` since the month opened: an afternoon visit on
+        a past workday without another visit, put on the planner; on the month's first
+        morning, before any afternoon has passed, a moment between `since` and now."""
+        days = [
+            since.astimezone(self.shop.zone).date() + timedelta(days=n)
+            for n in range((self.shop.today - since.astimezone(self.shop.zone).date()).days + 1)
+        ]
+        taken = self.reserved()
+        free = [
+            day
+            for day in days
+            if day.weekday() < 5
+            and (run.owner_id, day) not in taken
+            and since <= self._at(day, VISIT_HOUR)
+            and self._at(day, VISIT_HOUR + 3) <= self.shop.now
+        ]
+        if not free:
+            return since + (self.shop.now - since) * self.rng.uniform(0.05, 0.5)
+        start = self._at(self.rng.choice(free), VISIT_HOUR)
+        self.visits.append((run, start))
+        return start
 
     def _ticks(self, start: datetime, count: int) -> list[datetime]:
         """When the first `count` items were ticked, a few minutes apart and never later
@@ -366,27 +427,30 @@ class DemoMaintenance:
     # ---- the planner ------------------------------------------------------------------------
 
     def _plan_visits(self, runs: list[ChecklistRun]) -> None:
-        """Each tech's first open run this week, the rest next week, one a day."""
-        this_monday = self.shop.this_monday
-        next_monday = this_monday + timedelta(weeks=1)
-        by_owner: dict[int, list[ChecklistRun]] = {}
+        """Runs not started yet go on their owners' free afternoons from tomorrow to the end
+        of next week, within the month, one a day; those that do not fit stay unplaced."""
+        last_day = min(
+            self.shop.this_monday + timedelta(days=10), months.last_workday(self.this_month)
+        )
+        days = [
+            self.shop.today + timedelta(days=n)
+            for n in range(1, (last_day - self.shop.today).days + 1)
+            if (self.shop.today + timedelta(days=n)).weekday() < 5
+        ]
+        taken = self.reserved()
         for run in runs:
-            by_owner.setdefault(run.owner_id, []).append(run)
-        for index, tech in enumerate(self.shop.techs):
-            mine = by_owner.get(tech.id, [])
-            if mine:
-                self.visits.append((mine[0], this_monday + timedelta(days=index % 5)))
-            for offset, run in enumerate(mine[1 : 1 + NEXT_WEEK_DAYS]):
-                day = next_monday + timedelta(days=(index + offset) % NEXT_WEEK_DAYS)
-                self.visits.append((run, day))
+            free = [day for day in days if (run.owner_id, day) not in taken]
+            if free:
+                day = free[0]
+                taken.add((run.owner_id, day))
+                self.visits.append((run, self._at(day, VISIT_HOUR)))
 
     def place_visits(self) -> None:
-        """Put the planned visits on the planner, publish them and have the techs
-        acknowledge all of this week's and about half of next week's."""
+        """Put the visits on the planner and publish each week on the Friday before; the
+        techs have acknowledged every visit up to this week and about half of next week's."""
         manager, now = self.shop.manager, self.shop.now
         items: list[ScheduleItem] = []
-        for run, day in self.visits:
-            starts_at = self._at(day, 13)
+        for run, starts_at in sorted(self.visits, key=lambda visit: visit[1]):
             fields = planner.ItemFields(
                 tech_id=run.owner_id,
                 starts_at=starts_at,
@@ -394,14 +458,13 @@ class DemoMaintenance:
                 checklist_run_id=run.id,
             )
             items.append(planner.add_item(manager, fields).item)
-        for week_offset in (0, 1):
-            monday = self.shop.this_monday + timedelta(weeks=week_offset)
+        for monday in sorted({week_start_of(item.starts_at) for item in items}):
             published = min(self._at(monday - timedelta(days=3), 15), now)
             week_items = [item for item in items if week_start_of(item.starts_at) == monday]
-            if not week_items:
+            if not any(item.published_at is None for item in week_items):
                 continue
             planner.publish_week(manager, monday, now=published)
             for item in week_items:
                 seen = published + timedelta(minutes=self.rng.randint(20, 110))
-                if seen < now and (week_offset == 0 or self.rng.random() < 0.5):
+                if seen < now and (monday <= self.shop.this_monday or self.rng.random() < 0.5):
                     acknowledgements.acknowledge(item.tech, item.id, item.version, seen, now=now)

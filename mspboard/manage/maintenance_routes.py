@@ -19,7 +19,7 @@ from mspboard.manage.maintenance_forms import MonthForm, RunOwnerForm
 from mspboard.models import ChecklistRun, db
 from mspboard.services.errors import RuleViolation
 from mspboard.services.maintenance import months, owners, reports, sheet
-from mspboard.services.planner import active_technicians
+from mspboard.services.staff import active_technicians
 
 try:
     from mspboard.services.maintenance.proposals import pending as pending_proposals

@@ -28,8 +28,8 @@ from mspboard.services.edits import EditConflict
 from mspboard.services.errors import RuleViolation
 from mspboard.services.maintenance import proposals
 from mspboard.services.maintenance import templates as rules
-from mspboard.services.maintenance.months import active_technicians
 from mspboard.services.maintenance.templates import Change
+from mspboard.services.staff import active_technicians
 
 APPLY_CHOICES = {"now": True, "next": False}
 

@@ -14,7 +14,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from mspboard import events
 from mspboard.inputs import EARLIEST_DAY, LATEST_DAY
 from mspboard.models import (
-    Role,
     ScheduleItem,
     TimeCard,
     TimeCardStatus,
@@ -29,6 +28,7 @@ from mspboard.services.card_review import CardReview, review_card, review_cards
 from mspboard.services.edits import bump_version
 from mspboard.services.errors import RuleViolation
 from mspboard.services.local_time import MIDDAY, at_wall, wall_label
+from mspboard.services.staff import active_technicians
 from mspboard.services.time_weeks import local_midnight
 
 CARD_FIELDS = ["status", "submitted_at", "decided_at", "decided_by_id", "reason", "version"]
@@ -295,9 +295,7 @@ class WeekCard:
 
 def week_cards(week_start: date) -> list[WeekCard]:
     """Every active tech's card for a week (None where nothing was started or submitted)."""
-    techs = db.session.scalars(
-        select(User).where(User.active, User.role == Role.TECHNICIAN).order_by(User.name)
-    ).all()
+    techs = active_technicians()
     cards = {
         card.tech_id: card
         for card in db.session.scalars(select(TimeCard).where(TimeCard.week_start == week_start))

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from mspboard.models import Role, TimeEntry, User, db
+from mspboard.models import TimeEntry, User, db
+from mspboard.services.staff import active_technicians
 
 
 @dataclass
@@ -21,9 +22,7 @@ class TechNow:
 
 
 def who_is_working() -> list[TechNow]:
-    techs = db.session.scalars(
-        select(User).where(User.active, User.role == Role.TECHNICIAN).order_by(User.name)
-    ).all()
+    techs = active_technicians()
     running = {
         entry.tech_id: entry
         for entry in db.session.scalars(

@@ -34,6 +34,7 @@ from mspboard.services.errors import RuleViolation
 from mspboard.services.local_time import MIDDAY, at_wall, typed_instant
 from mspboard.services.maintenance import placing
 from mspboard.services.shop_settings import current_settings, shop_zone
+from mspboard.services.staff import active_technicians
 from mspboard.services.time_off import approved_between
 from mspboard.services.time_weeks import local_date, local_midnight, monday_of, week_bounds
 from mspboard.workweek import from_mask
@@ -220,16 +221,6 @@ class PlannerWeek:
     def cell(self, tech_id: int, day: date) -> Cell | None:
         row = self.row(tech_id)
         return next((c for c in row.cells if c.day == day), None) if row else None
-
-
-def active_technicians() -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(User.active, User.role == Role.TECHNICIAN.value)
-            .order_by(User.name, User.id)
-        )
-    )
 
 
 def _week_items(week_start: date, tech_ids: list[int]) -> list[ScheduleItem]:

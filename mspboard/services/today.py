@@ -13,7 +13,6 @@ from mspboard.models import (
     CheckIn,
     CheckInIssue,
     Priority,
-    Role,
     ScheduleItem,
     ServiceRequest,
     TimeEntry,
@@ -29,18 +28,11 @@ from mspboard.services.errors import RuleViolation
 from mspboard.services.local_time import at_wall
 from mspboard.services.shop_settings import current_settings
 from mspboard.services.sql_time import seconds_between
+from mspboard.services.staff import active_technicians
 from mspboard.services.time_weeks import local_date, monday_of, week_bounds
 from mspboard.workweek import from_mask
 
 ISSUES_LOOK_BACK = timedelta(days=14)
-
-
-def active_techs() -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User).where(User.active, User.role == Role.TECHNICIAN).order_by(User.name)
-        )
-    )
 
 
 @dataclass
@@ -78,7 +70,7 @@ def quiet_techs(now: datetime | None = None) -> list[QuietTech]:
     running = set(db.session.scalars(select(TimeEntry.tech_id).where(TimeEntry.ended_at.is_(None))))
     off = _off_today(today)
     quiet = []
-    for tech in active_techs():
+    for tech in active_technicians():
         if (
             today.isoweekday() not in from_mask(tech.workdays)
             or tech.id in off
@@ -109,7 +101,7 @@ def checkins_on(day: date) -> list[TechCheckIn]:
             select(CheckIn).where(CheckIn.day == day).options(selectinload(CheckIn.issues))
         )
     }
-    return [TechCheckIn(tech, found.get(tech.id)) for tech in active_techs()]
+    return [TechCheckIn(tech, found.get(tech.id)) for tech in active_technicians()]
 
 
 def open_issues(now: datetime | None = None) -> list[CheckInIssue]:
@@ -213,7 +205,7 @@ def utilisation(week_start: date) -> list[Utilisation]:
         ).all()
     )
     rows = []
-    for tech in active_techs():
+    for tech in active_technicians():
         total, billable = logged.get(tech.id, (0, 0))
         planned = round(scheduled.get(tech.id) or 0)
         rows.append(Utilisation(tech, total / 3600, billable / 3600, planned / 3600))

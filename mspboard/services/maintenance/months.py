@@ -24,7 +24,6 @@ from mspboard.models import (
     ChecklistRunItem,
     Client,
     MaintenanceMonth,
-    Role,
     User,
     db,
     utcnow,
@@ -32,6 +31,7 @@ from mspboard.models import (
 from mspboard.services.audit import record_event
 from mspboard.services.errors import RuleViolation
 from mspboard.services.shop_settings import current_settings
+from mspboard.services.staff import active_technicians
 from mspboard.services.time_weeks import local_date
 from mspboard.workweek import from_mask
 
@@ -137,16 +137,6 @@ def load_templates() -> Templates:
 
 def find_month(month: date) -> MaintenanceMonth | None:
     return db.session.scalar(select(MaintenanceMonth).where(MaintenanceMonth.month == month))
-
-
-def active_technicians() -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(User.active, User.role == Role.TECHNICIAN.value)
-            .order_by(User.name, User.id)
-        )
-    )
 
 
 def _previous_owners(month: date) -> dict[int, int]:

@@ -39,12 +39,12 @@ from mspboard.services.audit import record_event, snapshot
 from mspboard.services.edits import expect_version, in_words, write_changes
 from mspboard.services.errors import RuleViolation
 from mspboard.services.maintenance.months import (
-    active_technicians,
     is_due,
     month_label,
     run_item_values,
     this_month,
 )
+from mspboard.services.staff import active_technicians
 
 ITEM_FIELDS = [
     "client_id",
