@@ -54,8 +54,10 @@ from mspboard.board.forms import BoardFilterForm
 from mspboard.models import Client, User, db
 from mspboard.services import calendar_feeds, checkins, invoicing, tv_links
 from mspboard.services.checkins import IssueNote
+from mspboard.services.maintenance import months as maintenance_months
 from tests.factories import PASSWORD, make_client, make_sr, make_user
 from tests.field_factories import make_card, make_entry, make_schedule_item, make_time_off
+from tests.maintenance_factories import make_item, open_month
 
 FUZZ_CASES = int(os.environ.get("FUZZ_CASES", "2400"))
 ROLES = ("anonymous", "technician", "service_manager", "admin")
@@ -109,6 +111,9 @@ WRITES: dict[str, set[str]] = {
     "field.timer_stop": {"time_entries", *PHONE},
     "field.acknowledge": {"schedule_items", *PHONE},
     "field.acknowledge_all": {"schedule_items", *PHONE},
+    "field.maintenance_tick": {"checklist_run_items", *PHONE},
+    "field.maintenance_raise": {"checklist_run_items", *SRS, *PHONE},
+    "field.maintenance_propose": {"checklist_proposals", *PHONE},
     "manage.bulk_approve": {"time_cards", AUDIT},
     "manage.decide_card": {"time_cards", AUDIT},
     "manage.decide_time_off": {"time_off_requests", AUDIT},
@@ -234,6 +239,8 @@ BASELINE = {
     "q": "printer",
     "active": "1",
     "confirm": "again",
+    "outcome": "problem",
+    "instruction": "Print a test page",
 }
 
 HOSTILE = [
@@ -561,6 +568,9 @@ def seed(app: Flask) -> dict[str, str]:
         tv = tv_links.create_link(manager, "Office TV")
         feed = calendar_feeds.turn_on(tech)
         invoicing.week_review(monday)
+        make_item("Backups verified")
+        make_item("UPS self-test", position=1)
+        open_month(maintenance_months.this_month())
         db.session.commit()
         assert [u.id for u in (tech, other, manager, admin)] == [1, 2, 3, 4]
         assert db.session.scalar(select(Client.id).order_by(Client.id)) == 1

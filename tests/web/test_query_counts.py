@@ -17,10 +17,20 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from mspboard.models import ServiceRequest, User, db, utcnow
+from mspboard.models import (
+    ChecklistRun,
+    ChecklistRunItem,
+    Client,
+    MaintenanceMonth,
+    ServiceRequest,
+    User,
+    db,
+    utcnow,
+)
 from mspboard.models.service_requests import format_sr_number
 from mspboard.services import agenda, approvals, calendar_feeds, invoicing, time_cards, tv_links
 from mspboard.services.checkins import IssueNote, submit_checkin
+from mspboard.services.maintenance.months import this_month
 from mspboard.services.time_weeks import monday_of
 from tests.conftest import count_queries, login
 from tests.factories import make_client, make_sr, make_user
@@ -38,6 +48,7 @@ class Shop:
     sr_id: int = 0
     tv_token: str = ""
     feed_token: str = ""
+    run_id: int = 0
     rows: int = 0
 
     def _weeks(self) -> tuple[date, date, date]:
@@ -58,11 +69,15 @@ class Shop:
                 self.sr_id = shared.id
                 self.tv_token = tv_links.create_link(None, "Office TV").token
                 self.feed_token = calendar_feeds.turn_on(manager).token
+                month = MaintenanceMonth(month=this_month())
+                self.run_id = _run(month, make_client(), tech, today_local()).id
             shared = db.session.get(ServiceRequest, self.sr_id)
+            shared_run = db.session.get(ChecklistRun, self.run_id)
             now, today = utcnow(), today_local()
             _, last_week, two_weeks_ago = self._weeks()
             for n in range(self.rows, to):
                 self._add_row(n, tech, manager, shared, now, today, last_week, two_weeks_ago)
+                self._add_checks(n, tech, shared_run, now, today)
             invoicing.regenerate(two_weeks_ago)
             db.session.commit()
             self.rows = to
@@ -98,6 +113,31 @@ class Shop:
         tv_links.create_link(None, f"Screen {n}")
         make_entry(colleague, at_local(last_week + timedelta(days=3), 9), minutes=30, sr=shared)
 
+    def _add_checks(self, n, tech, shared_run, now, today) -> None:
+        """A maintenance run of the tech's for the row's client, with a Problem raised as an
+        SR and ticked by a colleague; and a check of the same kind on the shared run."""
+        colleague = db.session.scalars(select(User).order_by(User.id.desc())).first()
+        client = db.session.scalars(select(Client).order_by(Client.id.desc())).first()
+        sr = make_sr(client=client, title=f"Found on check {n}")
+        run = _run(shared_run.month, client, tech, today + timedelta(days=n % 5))
+        for item in (run.items[0], _problem(shared_run, f"Shared check {n}", n)):
+            item.outcome, item.note, item.ticked_at = "problem", f"Found {n}", now
+            item.ticked_by, item.service_request = colleague, sr
+
+
+def _run(month, client, owner, due_on) -> ChecklistRun:
+    run = ChecklistRun(month=month, client=client, owner=owner, due_on=due_on)
+    run.items = [ChecklistRunItem(title=f"Check {k}", position=k) for k in range(3)]
+    db.session.add(run)
+    db.session.flush()
+    return run
+
+
+def _problem(run: ChecklistRun, title: str, position: int) -> ChecklistRunItem:
+    item = ChecklistRunItem(title=title, position=10 + position)
+    run.items.append(item)
+    return item
+
 
 @pytest.fixture(autouse=True)
 def _held_still(stopped):
@@ -123,6 +163,8 @@ _PAGES = [
     ("technician", "/m/timecard", 6),
     ("technician", "/m/timecard/{last_week}", 6),
     ("technician", "/m/sr/{sr_id}", 6),
+    ("technician", "/m/maintenance", 4),
+    ("technician", "/m/maintenance/runs/{run_id}", 6),
     ("service_manager", "/sr/{sr_number}", 13),
     ("service_manager", "/manage/today", 22),
     ("service_manager", "/manage/approvals", 14),
@@ -148,6 +190,7 @@ def _address(shop: Shop, template: str) -> str:
         sr_number=format_sr_number(shop.sr_id),
         tv_token=shop.tv_token,
         feed_token=shop.feed_token,
+        run_id=shop.run_id,
         this_week=_week(this_week),
         last_week=_week(last_week),
         two_weeks_ago=_week(two_weeks_ago),
