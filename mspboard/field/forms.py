@@ -63,7 +63,7 @@ class EntryForm(PhoneForm):
     sr_id = SelectField("Service request", coerce=optional_id, validators=[Optional()])
     run_id = SelectField("Or a maintenance run", coerce=optional_id, validators=[Optional()])
     client_id = SelectField(
-        "Client (when there is no SR or run)", coerce=optional_id, validators=[Optional()]
+        "Client (when there is no SR)", coerce=optional_id, validators=[Optional()]
     )
     billable = SelectField("Billable", choices=BILLABLE_CHOICES)
     notes = TextAreaField("Notes", validators=[Length(max=2000)])
