@@ -12,9 +12,11 @@ import pytest
 from sqlalchemy import select
 
 from mspboard.models import User, db, utcnow
+from mspboard.services.maintenance.months import this_month
 from mspboard.services.time_weeks import week_start_of
 from tests.factories import make_client, make_sr
 from tests.field_factories import make_card, make_entry, make_schedule_item, make_time_off
+from tests.maintenance_factories import make_item, open_month
 from tests.shop_time import at_local
 
 LEFT_OUT = {"static", "tv.screen", "tv.part", "calendar.feed"}
@@ -38,6 +40,8 @@ def seed(app, people) -> dict[str, object]:
         card = make_card(tech, this_week - timedelta(days=14), "submitted")
         item = make_schedule_item(tech, at_local(this_week + timedelta(days=2), 9), sr=sr)
         make_time_off(tech, this_week + timedelta(days=3), this_week + timedelta(days=3), "pending")
+        make_item("Backups verified")
+        (run,) = open_month(this_month())
         db.session.commit()
         return {
             "client_id": client.id,
@@ -48,6 +52,7 @@ def seed(app, people) -> dict[str, object]:
             "card_id": card.id,
             "item_id": item.id,
             "week": last_week.isoformat(),
+            "run_id": run.id,
         }
 
 
