@@ -69,6 +69,7 @@ def test_a_run_ticked_offline_syncs_once_with_the_phone_moments_and_one_sr(
     run_url = f"{base}/m/maintenance/runs/{run_setup['run']}"
     page.goto(f"{base}/m/maintenance")
     expect(page.locator(".run-row")).to_contain_text("0/4")
+    shoot(page, "maintenance-runs-phone")
     page.get_by_role("link", name="Harbor Dental").click()
     page.wait_for_url(run_url)
     shoot(page, "maintenance-run-phone")

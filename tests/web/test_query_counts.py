@@ -114,11 +114,11 @@ class Shop:
         make_entry(colleague, at_local(last_week + timedelta(days=3), 9), minutes=30, sr=shared)
 
     def _add_checks(self, n, tech, shared_run, now, today) -> None:
-        """A maintenance run of the tech's for the row's client, with a Problem raised as an
-        SR and ticked by a colleague; and a check of the same kind on the shared run."""
+        """A maintenance run of the tech's for the row's client, with a Problem ticked by a
+        colleague and raised as the row's last SR; and a check like it on the shared run."""
         colleague = db.session.scalars(select(User).order_by(User.id.desc())).first()
         client = db.session.scalars(select(Client).order_by(Client.id.desc())).first()
-        sr = make_sr(client=client, title=f"Found on check {n}")
+        sr = db.session.scalars(select(ServiceRequest).order_by(ServiceRequest.id.desc())).first()
         run = _run(shared_run.month, client, tech, today + timedelta(days=n % 5))
         for item in (run.items[0], _problem(shared_run, f"Shared check {n}", n)):
             item.outcome, item.note, item.ticked_at = "problem", f"Found {n}", now
