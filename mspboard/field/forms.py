@@ -14,7 +14,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from mspboard.inputs import InputForm, id_pairs, optional_id
-from mspboard.models import TimeOffKind
+from mspboard.models import Outcome, TimeOffKind
+from mspboard.models.maintenance import INSTRUCTION_MAX, NOTE_MAX, TITLE_MAX
 
 BILLABLE_CHOICES = [
     SelectChoice("", "As the SR says"),
@@ -22,6 +23,7 @@ BILLABLE_CHOICES = [
     SelectChoice("0", "Not billable"),
 ]
 KIND_CHOICES = [SelectChoice(k.value, k.value.capitalize()) for k in TimeOffKind]
+OUTCOME_CHOICES = [SelectChoice(o.value, o.label) for o in Outcome]
 
 
 def billable_choice(value: str | None) -> bool | None:
@@ -37,6 +39,7 @@ class PhoneForm(InputForm):
 
 class StartTimerForm(PhoneForm):
     sr_id = IntegerField("Service request", validators=[Optional()])
+    run_id = IntegerField("Maintenance run", validators=[Optional()])
     client_id = SelectField("Client", coerce=optional_id, validators=[Optional()])
 
 
@@ -58,6 +61,7 @@ class EntryForm(PhoneForm):
         validators=[Optional(), NumberRange(min=1, max=1440, message="1 to 1440 minutes.")],
     )
     sr_id = SelectField("Service request", coerce=optional_id, validators=[Optional()])
+    run_id = SelectField("Or a maintenance run", coerce=optional_id, validators=[Optional()])
     client_id = SelectField(
         "Client (when there is no SR)", coerce=optional_id, validators=[Optional()]
     )
@@ -107,3 +111,17 @@ class AcknowledgeAllForm(PhoneForm):
 
     def seen(self) -> dict[int, int]:
         return id_pairs((self.items.data or "").split(","))
+
+
+class TickForm(PhoneForm):
+    # Which button was tapped: Done, N/A or Problem.
+    outcome = SelectField("Outcome", choices=OUTCOME_CHOICES, validate_choice=False)
+    note = TextAreaField("Note", validators=[Length(max=NOTE_MAX)])
+
+
+class ProposeForm(PhoneForm):
+    title = StringField(
+        "Item to add", validators=[DataRequired("Give the item a title."), Length(max=TITLE_MAX)]
+    )
+    instruction = TextAreaField("How to check it", validators=[Length(max=INSTRUCTION_MAX)])
+    for_all_clients = BooleanField("For every client (not only this one)")

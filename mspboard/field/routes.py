@@ -50,6 +50,7 @@ from mspboard.services.field_day import (
     offline_reading,
 )
 from mspboard.services.local_time import AmbiguousLocalTime
+from mspboard.services.maintenance import ticks
 from mspboard.services.service_requests import open_srs_for
 from mspboard.services.shop_settings import shop_zone
 from mspboard.services.time_weeks import day_from_text, week_start_of
@@ -177,6 +178,8 @@ def offline_pages():
         url_for("field.timeoff"),
         url_for("field.agenda_page"),
         url_for("field.entry_new"),
+        url_for("field.maintenance_runs"),
+        *(url_for("field.maintenance_run", run_id=run_id) for run_id in reading.run_ids),
         *(url_for("field.sr_detail", sr_id=sr_id) for sr_id in reading.sr_ids),
         *(url_for("field.entry_edit", entry_id=entry_id) for entry_id in reading.entry_ids),
     ]
@@ -203,9 +206,17 @@ def timer_start():
         at=write_moment(),
         sr_id=form.sr_id.data,
         client_id=form.client_id.data,
+        run_id=form.run_id.data,
     )
-    what = entry.service_request.number if entry.service_request else entry.client.name
-    return Done(f"Timer started on {what}.", url_for("field.today"), status=201)
+    return Done(f"Timer started on {_work_of(entry)}.", url_for("field.today"), status=201)
+
+
+def _work_of(entry: TimeEntry) -> str:
+    if entry.service_request:
+        return entry.service_request.number
+    if entry.checklist_run:
+        return ticks.run_label(entry.checklist_run)
+    return entry.client.name
 
 
 @bp.post("/timer/stop")
@@ -234,13 +245,19 @@ def _refuse_plain(form) -> Response:
 
 
 def _entry_form(form: EntryForm, entry: TimeEntry | None = None) -> EntryForm:
-    """My open SRs and the active clients; an entry being edited keeps its own SR even if it
-    has closed since."""
+    """My open SRs, my maintenance runs of the month and the active clients; an entry being
+    edited keeps its own SR or run even if it has closed since."""
     srs = open_srs_for(current_user)
     if entry is not None and entry.service_request and entry.service_request not in srs:
         srs.insert(0, entry.service_request)
     form.sr_id.choices = [SelectChoice(None, "No SR")] + [
         SelectChoice(sr.id, f"{sr.number} {sr.title}") for sr in srs
+    ]
+    runs = ticks.my_runs(current_user)
+    if entry is not None and entry.checklist_run and entry.checklist_run not in runs:
+        runs.insert(0, entry.checklist_run)
+    form.run_id.choices = [SelectChoice(None, "No run")] + [
+        SelectChoice(run.id, ticks.run_label(run)) for run in runs
     ]
     form.client_id.choices = [SelectChoice(None, "Pick a client")] + [
         SelectChoice(c.id, c.name) for c in active_clients()
@@ -267,6 +284,7 @@ def _entry_fields(form: EntryForm) -> time_entries.EntryFields:
         ended_at=ended,
         sr_id=form.sr_id.data,
         client_id=form.client_id.data,
+        run_id=form.run_id.data,
         billable=billable_choice(form.billable.data),
         notes=form.notes.data or "",
     )
@@ -318,7 +336,8 @@ def entry_edit(entry_id: int):
         form.end.data = entry.ended_at.astimezone(shop_zone()).time().replace(second=0)
         prefill_fold(form, "end", entry.ended_at)
     form.sr_id.data = entry.sr_id
-    form.client_id.data = None if entry.sr_id else entry.client_id
+    form.run_id.data = entry.checklist_run_id
+    form.client_id.data = None if entry.sr_id or entry.checklist_run_id else entry.client_id
     form.billable.data = "1" if entry.billable else "0"
     form.notes.data = entry.notes
     return render("field/entry_form.html", **_entry_page(form, entry))
@@ -478,3 +497,7 @@ def agenda_send():
             meeting = f"{item.meeting_on:%a %d %b}"
             return Done(f"Added to the Monday meeting on {meeting}.", url_for("field.today"), 201)
     return _invalid("field/agenda.html", "field/_agenda_form.html", form=form)
+
+
+# The month's maintenance runs add their pages and writes to this blueprint.
+from mspboard.field import maintenance_routes  # noqa: E402, F401

@@ -54,7 +54,13 @@ def invoices_csv(invoices: list[ProposedInvoice], invoice_date: date) -> str:
             billed = line_billed(line)
             if billed == 0:
                 continue
-            item = line.service_request.number if line.service_request else "Service"
+            item = (
+                line.service_request.number
+                if line.service_request
+                else "Maintenance"
+                if line.checklist_run_id
+                else "Service"
+            )
             description = line.description + (f" ({line.note})" if line.note else "")
             rows.append(
                 [

@@ -10,7 +10,9 @@ from sqlalchemy.orm import selectinload
 
 from mspboard.inputs import id_or_none
 from mspboard.models import (
+    ChecklistRun,
     Client,
+    MaintenanceMonth,
     ScheduleItem,
     ServiceRequest,
     SRStatus,
@@ -19,6 +21,7 @@ from mspboard.models import (
     db,
     utcnow,
 )
+from mspboard.services.maintenance.months import this_month
 from mspboard.services.schedule_acknowledgements import published_items
 from mspboard.services.shop_settings import shop_zone
 from mspboard.services.time_entries import running_timer
@@ -145,16 +148,19 @@ class OfflineReading:
     sr_ids: list[int]
     entry_ids: list[int]
     last_week: date
+    run_ids: list[int]
 
 
 # Enough for a busy fortnight; a phone should not fetch hundreds of pages after each sync.
 OFFLINE_SRS_MAX = 40
 OFFLINE_ENTRIES_MAX = 80
+OFFLINE_RUNS_MAX = 40
 
 
 def offline_reading(tech: User, now: datetime | None = None) -> OfflineReading:
-    """The SRs on the first page of my queue and on my schedule this week and next, and the
-    entries on this week's and last week's time card (the ones a tech may still fix)."""
+    """The SRs on the first page of my queue and on my schedule this week and next, the
+    entries on this week's and last week's time card (the ones a tech may still fix), and
+    my maintenance runs of the month (to tick with no signal)."""
     now = now or utcnow()
     this_week = week_start_of(now)
     last_week = this_week - timedelta(weeks=1)
@@ -173,4 +179,11 @@ def offline_reading(tech: User, now: datetime | None = None) -> OfflineReading:
         .order_by(TimeEntry.started_at.desc())
         .limit(OFFLINE_ENTRIES_MAX)
     ).all()
-    return OfflineReading(sr_ids[:OFFLINE_SRS_MAX], list(entry_ids), last_week)
+    run_ids = db.session.scalars(
+        select(ChecklistRun.id)
+        .join(MaintenanceMonth, ChecklistRun.month_id == MaintenanceMonth.id)
+        .where(ChecklistRun.owner_id == tech.id, MaintenanceMonth.month == this_month(now))
+        .order_by(ChecklistRun.due_on, ChecklistRun.client_id)
+        .limit(OFFLINE_RUNS_MAX)
+    ).all()
+    return OfflineReading(sr_ids[:OFFLINE_SRS_MAX], list(entry_ids), last_week, list(run_ids))

@@ -12,8 +12,10 @@ from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from mspboard.models import (
+    ChecklistRun,
     Client,
     InvoiceLine,
     InvoiceStatus,
@@ -29,10 +31,12 @@ from mspboard.models import (
 from mspboard.services import edits, money
 from mspboard.services.audit import record_event
 from mspboard.services.errors import RuleViolation
+from mspboard.services.maintenance.months import month_label
 from mspboard.services.shop_settings import current_settings
 from mspboard.services.time_weeks import local_date, week_bounds
 
 NOTE_MAX = 2000
+DESCRIPTION_MAX = 240
 # A line's audited edit names the version of its invoice it made, under this key.
 INVOICE_VERSION = "invoice_version"
 
@@ -171,16 +175,50 @@ def quantity(minutes: int) -> str:
     return money.plain(hours_hundredths(minutes))
 
 
+# The work a line bills: (SR id, maintenance run id), at most one of them set; neither is
+# the client's other work.
+WorkKey = tuple[int | None, int | None]
+
+
+def _work_key(entry: TimeEntry) -> WorkKey:
+    return (entry.sr_id, entry.checklist_run_id)
+
+
+def _line_key(line: InvoiceLine) -> WorkKey:
+    return (line.sr_id, line.checklist_run_id)
+
+
 def _work_label(sr: ServiceRequest | None) -> str:
     return f"{sr.number} {sr.title}" if sr else "Other work"
 
 
+def _line_label(line: InvoiceLine) -> str:
+    if line.checklist_run_id is not None:  # its description starts with the run's name
+        return line.description.partition(":")[0]
+    return _work_label(line.service_request)
+
+
+def _maintenance_label(run: ChecklistRun) -> str:
+    return f"Monthly maintenance, {month_label(run.month.month)}"
+
+
+def _maintenance_description(run: ChecklistRun, room: int) -> str:
+    """ "Monthly maintenance, December 2026: Backups verified; Patches applied; ...": the
+    items ticked Done or as a Problem, in checklist order, in `room` characters."""
+    checked = [item.title for item in run.items if item.outcome in ("done", "problem")]
+    text = _maintenance_label(run) + (": " + "; ".join(checked) if checked else "")
+    return text if len(text) <= room else text[: room - 1].rstrip() + "…"
+
+
 def _description(sr_entries: list[TimeEntry], late: bool) -> str:
-    text = _work_label(sr_entries[0].service_request)
+    worked = ""
     if late:  # time billed after its week: say when it was worked
         days = sorted({local_date(entry.started_at) for entry in sr_entries})
-        text += " (worked " + ", ".join(day.strftime("%a %d %b") for day in days) + ")"
-    return text[:240]
+        worked = " (worked " + ", ".join(day.strftime("%a %d %b") for day in days) + ")"
+    run = sr_entries[0].checklist_run
+    if run is not None:
+        return _maintenance_description(run, DESCRIPTION_MAX - len(worked)) + worked
+    return (_work_label(sr_entries[0].service_request) + worked)[:DESCRIPTION_MAX]
 
 
 def _open_invoice(client: Client, week_start: date, of_client: list[ProposedInvoice]):
@@ -206,7 +244,7 @@ def _review_reopened_by(invoice: ProposedInvoice) -> list[str]:
     for line in invoice.lines:
         if not line_is_new(line):
             continue
-        what = _work_label(line.service_request)
+        what = _line_label(line)
         if line.reviewed_minutes is None:
             reasons.append(f"{what}: new approved time ({_hours(line.logged_minutes)})")
         elif line.logged_minutes == 0:
@@ -234,7 +272,7 @@ class _Unbilled:
     invoices: list[ProposedInvoice]
     by_client: dict[int, list[ProposedInvoice]]
     clients: dict[int, Client]
-    entries: dict[int, dict[int | None, list[TimeEntry]]]
+    entries: dict[int, dict[WorkKey, list[TimeEntry]]]
 
 
 def _unbilled(week_start: date) -> _Unbilled:
@@ -250,13 +288,31 @@ def _unbilled(week_start: date) -> _Unbilled:
         for line in invoice.lines
         for entry in line.entries
     }
-    unbilled: dict[int, dict[int | None, list[TimeEntry]]] = defaultdict(lambda: defaultdict(list))
+    unbilled: dict[int, dict[WorkKey, list[TimeEntry]]] = defaultdict(lambda: defaultdict(list))
     clients: dict[int, Client] = {invoice.client_id: invoice.client for invoice in invoices}
     for entry in _week_entries(week_start):
         if entry.billable and entry.tech_id in approved and entry.id not in exported_entries:
-            unbilled[entry.client_id][entry.sr_id].append(entry)
+            unbilled[entry.client_id][_work_key(entry)].append(entry)
             clients[entry.client_id] = entry.client
+    _load_runs([entry for by_work in unbilled.values() for e in by_work.values() for entry in e])
     return _Unbilled(invoices, by_client, clients, unbilled)
+
+
+def _load_runs(entries: list[TimeEntry]) -> None:
+    """The maintenance runs the entries were for, with their months and items, in one go
+    (and not a query at all in a week without maintenance time)."""
+    run_ids = {entry.checklist_run_id for entry in entries if entry.checklist_run_id}
+    if not run_ids:
+        return
+    runs = db.session.scalars(
+        select(ChecklistRun)
+        .where(ChecklistRun.id.in_(run_ids))
+        .options(selectinload(ChecklistRun.month), selectinload(ChecklistRun.items))
+    ).all()
+    by_id = {run.id: run for run in runs}
+    for entry in entries:
+        if entry.checklist_run_id:
+            set_committed_value(entry, "checklist_run", by_id.get(entry.checklist_run_id))
 
 
 def _line_minutes(entries: list[TimeEntry]) -> int:
@@ -284,9 +340,9 @@ def proposal_state(week_start: date) -> ProposalState:
             if wanted:
                 return ProposalState.MISSING if not found.invoices else ProposalState.OUT_OF_DATE
             continue
-        lines = {line.sr_id: line for line in open_invoice.lines}
-        for sr_id, entries in wanted.items():
-            line = lines.pop(sr_id, None)
+        lines = {_line_key(line): line for line in open_invoice.lines}
+        for work, entries in wanted.items():
+            line = lines.pop(work, None)
             if (
                 line is None
                 or set(line.entries) != set(entries)
@@ -320,12 +376,14 @@ def regenerate(week_start: date) -> list[ProposedInvoice]:
         if not has_open and not unbilled.get(client_id):
             continue
         invoice = _open_invoice(client, week_start, of_client)
-        existing = {line.sr_id: line for line in invoice.lines}
-        for sr_id, entries in unbilled.get(client_id, {}).items():
-            line = existing.pop(sr_id, None)
+        existing = {_line_key(line): line for line in invoice.lines}
+        for work, entries in unbilled.get(client_id, {}).items():
+            line = existing.pop(work, None)
             if line is None:
+                sr_id, run_id = work
                 line = InvoiceLine(
                     sr_id=sr_id,
+                    checklist_run_id=run_id,
                     description=_description(entries, late=invoice.supplement > 0),
                     rate_cents=rate_now(client),
                 )

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from mspboard import events
 from mspboard.models import (
+    ChecklistRun,
     Client,
     ServiceRequest,
     SRStatus,
@@ -32,7 +33,16 @@ from mspboard.services.time_weeks import card_for, ensure_week_open, week_start_
 from mspboard.services.worked_time import OVERLAP
 
 MAX_ENTRY = timedelta(hours=24)
-ENTRY_FIELDS = ["tech_id", "started_at", "ended_at", "sr_id", "client_id", "billable", "notes"]
+ENTRY_FIELDS = [
+    "tech_id",
+    "started_at",
+    "ended_at",
+    "sr_id",
+    "checklist_run_id",
+    "client_id",
+    "billable",
+    "notes",
+]
 FUTURE_SLACK = timedelta(minutes=5)
 NOTES_MAX = 2000
 STARTS_WORK = frozenset({SRStatus.NEW.value, SRStatus.SCHEDULED.value})
@@ -48,6 +58,7 @@ class EntryFields:
     client_id: int | None = None
     billable: bool | None = None
     notes: str = ""
+    run_id: int | None = None
 
 
 def entry_times(
@@ -104,11 +115,44 @@ def _check_notes(notes: str) -> str:
     return notes
 
 
+@dataclass
+class WorkTarget:
+    """What time is for: an SR, a maintenance run, or neither, and always the client."""
+
+    client: Client
+    sr: ServiceRequest | None = None
+    run: ChecklistRun | None = None
+
+    @property
+    def billable(self) -> bool:
+        return self.sr.billable if self.sr else True
+
+
+def _run_target(tech: User, run_id: int, for_timer: bool) -> WorkTarget:
+    """A maintenance run's client. A timer runs only on one of my runs in a month still
+    open; a manual entry may be logged on any run of an active client (work already done)."""
+    run = db.session.get(ChecklistRun, run_id, options=[joinedload(ChecklistRun.client)])
+    if run is None:
+        raise RuleViolation("That maintenance run no longer exists.", "run_id")
+    if for_timer and run.owner_id != tech.id:
+        raise RuleViolation(f"The {run.client.name} maintenance run is not yours.", "run_id")
+    if for_timer and run.month.is_closed:
+        raise RuleViolation("That month is closed; its runs take no more timers.", "run_id")
+    if not run.client.active:
+        raise RuleViolation(f"{run.client.name} is no longer an active client.", "run_id")
+    return WorkTarget(run.client, run=run)
+
+
 def _work_target(
-    tech: User, sr_id: int | None, client_id: int | None, for_timer: bool
-) -> tuple[ServiceRequest | None, Client]:
-    """The SR (if any) and the client the time is for. A timer needs an SR that is still open
-    and not someone else's; a manual entry may be logged on any SR (work already done)."""
+    tech: User, sr_id: int | None, client_id: int | None, for_timer: bool, run_id: int | None = None
+) -> WorkTarget:
+    """The SR or maintenance run (if any) and the client the time is for. A timer needs an
+    SR that is still open and not someone else's; a manual entry may be logged on any SR
+    (work already done)."""
+    if sr_id is not None and run_id is not None:
+        raise RuleViolation("Pick a service request or a maintenance run, not both.", "run_id")
+    if run_id is not None:
+        return _run_target(tech, run_id, for_timer)
     if sr_id is not None:
         sr = db.session.get(ServiceRequest, sr_id, options=[joinedload(ServiceRequest.client)])
         if sr is None:
@@ -118,13 +162,13 @@ def _work_target(
         if for_timer and sr.assignee_id not in (None, tech.id):
             who = sr.assignee.name if sr.assignee else "someone else"
             raise RuleViolation(f"{sr.number} is now assigned to {who}.", "sr_id")
-        return sr, sr.client
+        return WorkTarget(sr.client, sr=sr)
     if client_id is None:
         raise RuleViolation("Pick a service request or a client.", "client_id")
     client = db.session.get(Client, client_id)
     if client is None or not client.active:
         raise RuleViolation("Pick an active client.", "client_id")
-    return None, client
+    return WorkTarget(client)
 
 
 def _refuse_overlap(
@@ -266,12 +310,15 @@ def start_timer(
     at: datetime,
     sr_id: int | None = None,
     client_id: int | None = None,
+    run_id: int | None = None,
     now: datetime | None = None,
 ) -> TimeEntry:
-    """Start a timer at `at`. A timer already running stops at that same moment. Starting work
-    on a new or scheduled SR moves it to In progress."""
+    """Start a timer at `at`, on an SR, a maintenance run or a client. A timer already
+    running stops at that same moment. Starting work on a new or scheduled SR moves it to
+    In progress."""
     now = now or utcnow()
-    sr, client = _work_target(tech, sr_id, client_id, for_timer=True)
+    target = _work_target(tech, sr_id, client_id, for_timer=True, run_id=run_id)
+    sr = target.sr
     _not_in_future(at, now, "start")
     card = ensure_week_open(tech, at)
     running = _running(tech)
@@ -286,10 +333,11 @@ def start_timer(
         uuid=uuid,
         tech_id=tech.id,
         service_request=sr,
-        client=client,
+        checklist_run=target.run,
+        client=target.client,
         started_at=at,
         ended_at=None,
-        billable=sr.billable if sr else True,
+        billable=target.billable,
         notes="",
         created_at=at,
         synced_at=now,
@@ -313,14 +361,15 @@ def add_entry(
 ) -> TimeEntry:
     """A manual entry. `at` is when the tech made it (recorded as created_at)."""
     now = now or utcnow()
-    sr, client = _work_target(tech, values.sr_id, values.client_id, for_timer=False)
+    target = _work_target(tech, values.sr_id, values.client_id, False, values.run_id)
     _check_span(tech, values.started_at, values.ended_at, now)
-    billable = values.billable if values.billable is not None else (sr.billable if sr else True)
+    billable = values.billable if values.billable is not None else target.billable
     entry = TimeEntry(
         uuid=uuid,
         tech_id=tech.id,
-        sr_id=sr.id if sr else None,
-        client_id=client.id,
+        sr_id=target.sr.id if target.sr else None,
+        checklist_run_id=target.run.id if target.run else None,
+        client_id=target.client.id,
         started_at=values.started_at,
         ended_at=values.ended_at,
         billable=billable,
@@ -345,11 +394,12 @@ def update_entry(
     if entry.is_running:
         raise RuleViolation("Stop the timer before editing its entry.")
     ensure_week_open(tech, entry.started_at, "date")
-    sr, client = _work_target(tech, values.sr_id, values.client_id, for_timer=False)
+    target = _work_target(tech, values.sr_id, values.client_id, False, values.run_id)
     _check_span(tech, values.started_at, values.ended_at, now, editing=entry)
     before = _entry_seen(entry)
-    entry.sr_id = sr.id if sr else None
-    entry.client_id = client.id
+    entry.sr_id = target.sr.id if target.sr else None
+    entry.checklist_run_id = target.run.id if target.run else None
+    entry.client_id = target.client.id
     entry.started_at = values.started_at
     entry.ended_at = values.ended_at
     if values.billable is not None:

@@ -119,6 +119,9 @@ WRITES: dict[str, set[str]] = {
     "field.timer_stop": {"time_entries", *PHONE},
     "field.acknowledge": {"schedule_items", *PHONE},
     "field.acknowledge_all": {"schedule_items", *PHONE},
+    "field.maintenance_tick": {"checklist_run_items", *PHONE},
+    "field.maintenance_raise": {"checklist_run_items", *SRS, *PHONE},
+    "field.maintenance_propose": {"checklist_proposals", *PHONE},
     "manage.bulk_approve": {"time_cards", AUDIT},
     "manage.decide_card": {"time_cards", AUDIT},
     "manage.decide_time_off": {"time_off_requests", AUDIT},
@@ -270,6 +273,7 @@ BASELINE = {
     "owner_id": "2",
     "apply": "now",
     "month": "2026-12",
+    "outcome": "problem",
 }
 
 HOSTILE = [

@@ -23,7 +23,9 @@ from sqlalchemy import func, select
 from mspboard.models import (
     ChecklistProposal,
     ChecklistRun,
+    ChecklistRunItem,
     Client,
+    MaintenanceMonth,
     ScheduleItem,
     ServiceRequest,
     User,
@@ -53,6 +55,7 @@ class Shop:
     tv_token: str = ""
     feed_token: str = ""
     client_id: int = 0
+    run_id: int = 0
     rows: int = 0
     runs: int = 0
 
@@ -77,11 +80,15 @@ class Shop:
                 self.feed_token = calendar_feeds.turn_on(manager).token
                 make_item("Backups verified", position=0)
                 make_item("UPS self-test", position=1)
+                month = MaintenanceMonth(month=months.this_month())
+                self.run_id = _run(month, make_client(), tech, today_local()).id
             shared = db.session.get(ServiceRequest, self.sr_id)
+            shared_run = db.session.get(ChecklistRun, self.run_id)
             now, today = utcnow(), today_local()
             _, last_week, two_weeks_ago = self._weeks()
             for n in range(self.rows, to):
                 self._add_row(n, tech, manager, shared, now, today, last_week, two_weeks_ago)
+                self._add_checks(n, tech, shared_run, now)
             self._maintenance(now)
             self._tick_new_runs(tech, shared, now)
             invoicing.regenerate(two_weeks_ago)
@@ -155,6 +162,31 @@ class Shop:
             ChecklistProposal(title=f"Proposed {n}", client=client, proposed_by_id=colleague.id)
         )
 
+    def _add_checks(self, n, tech, shared_run, now) -> None:
+        """The row's client's run goes to the tech when the month is opened for it; the
+        shared run gets a Problem ticked by the row's colleague and raised as its SR."""
+        colleague = db.session.scalars(select(User).order_by(User.id.desc())).first()
+        client = db.session.scalars(select(Client).order_by(Client.id.desc())).first()
+        sr = db.session.scalars(select(ServiceRequest).order_by(ServiceRequest.id.desc())).first()
+        client.maintenance_owner_id = tech.id
+        item = _problem(shared_run, f"Shared check {n}", n)
+        item.outcome, item.note, item.ticked_at = "problem", f"Found {n}", now
+        item.ticked_by, item.service_request = colleague, sr
+
+
+def _run(month, client, owner, due_on) -> ChecklistRun:
+    run = ChecklistRun(month=month, client=client, owner=owner, due_on=due_on)
+    run.items = [ChecklistRunItem(title=f"Check {k}", position=k) for k in range(3)]
+    db.session.add(run)
+    db.session.flush()
+    return run
+
+
+def _problem(run: ChecklistRun, title: str, position: int) -> ChecklistRunItem:
+    item = ChecklistRunItem(title=title, position=10 + position)
+    run.items.append(item)
+    return item
+
 
 @pytest.fixture(autouse=True)
 def _held_still(stopped):
@@ -180,6 +212,8 @@ _PAGES = [
     ("technician", "/m/timecard", 6),
     ("technician", "/m/timecard/{last_week}", 6),
     ("technician", "/m/sr/{sr_id}", 6),
+    ("technician", "/m/maintenance", 4),
+    ("technician", "/m/maintenance/runs/{run_id}", 6),
     ("service_manager", "/sr/{sr_number}", 13),
     ("service_manager", "/manage/today", 22),
     ("service_manager", "/manage/approvals", 14),
@@ -218,6 +252,7 @@ def _address(shop: Shop, template: str) -> str:
         sr_number=format_sr_number(shop.sr_id),
         tv_token=shop.tv_token,
         feed_token=shop.feed_token,
+        run_id=shop.run_id,
         this_week=_week(this_week),
         last_week=_week(last_week),
         two_weeks_ago=_week(two_weeks_ago),

@@ -21,7 +21,7 @@
   const PROBE_EVERY_MS = 4000; // how often a page that shows "Offline" checks again
   const MAX_FAILURES = 3;
   const RETRY_AFTER_MS = [5000, 20000];
-  const EDITABLE = ["checkin", "timeoff", "agenda", "entry"];
+  const EDITABLE = ["checkin", "timeoff", "agenda", "entry", "propose"];
   const PAGE_VIEW = newUUID();
 
   let page = null; // #field-page: who is signed in, where to get a token, etc.
@@ -140,8 +140,12 @@
 
   // ---- queueing a form -------------------------------------------------------------------
 
-  function describe(form, body) {
+  function describe(form, body, submitter) {
     const extra = {};
+    if (form.dataset.kind === "tick") {
+      extra.outcome = body.get("outcome") || "";
+      extra.says = (submitter && submitter.dataset.says) || "";
+    }
     if (form.dataset.kind === "timer-start") {
       const select = form.querySelector("select[name=client_id]");
       extra.what = form.dataset.what ||
@@ -156,11 +160,14 @@
      moment at the tap, and the next waits until the one before it has its place (seq). */
   let queueing = Promise.resolve();
 
-  function queueForm(form) {
+  function queueForm(form, submitter) {
     const body = new URLSearchParams(new FormData(form));
+    // A form whose buttons say what to do (Done, N/A, Problem) sends the one tapped.
+    if (submitter && submitter.name) body.set(submitter.name, submitter.value);
     body.delete("csrf_token");
     const at = new Date().toISOString();
-    queueing = queueing.then(() => storeForm(form, body, at)).catch((error) => notSaved(form, error));
+    queueing = queueing.then(() => storeForm(form, body, at, submitter))
+      .catch((error) => notSaved(form, error));
     return queueing;
   }
 
@@ -170,7 +177,7 @@
     form.prepend(note);
   }
 
-  async function storeForm(form, body, at) {
+  async function storeForm(form, body, at, submitter) {
     const uuid = newUUID();
     body.set("uuid", uuid);
     body.set("at", at);
@@ -181,25 +188,29 @@
     }
     const stopsQueuedStart = form.dataset.kind === "timer-stop" &&
       mine.some((i) => i.kind === "timer-start" && i.uuid === body.get("entry"));
+    // A form that acts on what another form changes ("Raise as SR" after its Problem tick)
+    // waits for that form's change still in the outbox.
+    const before = form.dataset.after ? mine.filter((i) => i.formId === form.dataset.after).pop() : null;
+    const extra = describe(form, body, submitter);
     const item = {
       uuid,
       at,
       seq: await nextSeq(),
       user: page.dataset.user,
       userName: page.dataset.userName || "",
-      dependsOn: stopsQueuedStart ? body.get("entry") : "",
+      dependsOn: stopsQueuedStart ? body.get("entry") : (before ? before.uuid : ""),
       failures: 0,
       retryAt: 0,
       url: form.getAttribute("action"),
       body: body.toString(),
-      label: form.dataset.label || "Change",
+      label: (form.dataset.label || "Change") + (extra.says ? `: ${extra.says}` : ""),
       kind: form.dataset.kind || "",
       formId: form.id || "",
       page: location.pathname,
       pageView: PAGE_VIEW,
       state: "pending",
       reason: "",
-      extra: describe(form, body),
+      extra,
     };
     await putItem(item);
     if (form.dataset.replaces) {
@@ -250,6 +261,7 @@
     renderOthers(everyone.filter((i) => i.user !== page.dataset.user));
     renderHistory();
     markPendingForms(waiting);
+    showPendingTicks(waiting);
     showPendingTimer(waiting);
   }
 
@@ -259,7 +271,8 @@
     li.append(el("span", { class: "outbox-time" }, ` at ${hhmm(item.at)} `));
     li.append(el("span", { class: "outbox-state" }, STATE_WORDS[item.state] || "waiting"));
     if (item.dependsOn && uuids.has(item.dependsOn)) {
-      li.append(el("p", { class: "outbox-note" }, "Waits for its timer start above to be saved."));
+      li.append(el("p", { class: "outbox-note" }, item.kind === "timer-stop"
+        ? "Waits for its timer start above to be saved." : "Waits for the change above to be saved."));
     } else if (item.state === "pending" && item.failures) {
       li.append(el("p", { class: "outbox-note" },
         `The server could not save it (${item.failures} of ${MAX_FAILURES} tries); trying again soon.`));
@@ -340,7 +353,7 @@
     });
     document.querySelectorAll("form[data-outbox]").forEach((form) => {
       const pending = ids.has(form.id) &&
-        ["ack", "ack-all", "delete", "submit-card", "timer-start"].includes(form.dataset.kind);
+        ["ack", "ack-all", "delete", "submit-card", "timer-start", "raise-sr"].includes(form.dataset.kind);
       form.classList.toggle("is-pending", pending);
       const button = form.querySelector("button[type=submit]");
       if (!button) return;
@@ -350,12 +363,35 @@
         button.textContent = {
           delete: "Deleting · waiting to send",
           "timer-start": "Started · waiting to send",
+          "raise-sr": "Raising as SR · waiting to send",
         }[form.dataset.kind] || "Done · waiting to send";
       } else if (button.dataset.text) {
         button.disabled = false;
         button.innerHTML = button.dataset.text;
         delete button.dataset.text;
       }
+    });
+  }
+
+  /* A checklist tick shows at once on its item, before the server knows: the outcome
+     tapped, and for a Problem the "Raise as SR" it now offers. */
+  function showPendingTicks(waiting) {
+    document.querySelectorAll("form[data-kind=tick]").forEach((form) => {
+      const last = waiting.filter((i) => i.formId === form.id).pop();
+      form.classList.toggle("is-pending", !!last);
+      const note = form.querySelector(".pending-tick");
+      if (note) {
+        note.hidden = !last;
+        note.textContent = last ? `${last.extra.says} · waiting to send` : "";
+      }
+      form.querySelectorAll("button[name=outcome]").forEach((button) => {
+        if (!("saved" in button.dataset)) button.dataset.saved = button.getAttribute("aria-pressed");
+        const chosen = last ? button.value === last.extra.outcome : button.dataset.saved === "true";
+        button.classList.toggle("chosen", chosen);
+        button.setAttribute("aria-pressed", String(chosen));
+      });
+      const raise = document.getElementById(form.dataset.raise);
+      if (raise) raise.hidden = last ? last.extra.outcome !== "problem" : raise.dataset.problem !== "1";
     });
   }
 
@@ -748,7 +784,7 @@
     }
     if (!form.hasAttribute("data-outbox")) return;
     event.preventDefault();
-    queueForm(form);
+    queueForm(form, event.submitter);
   });
 
   document.addEventListener("click", (event) => {
