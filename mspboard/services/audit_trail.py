@@ -78,6 +78,8 @@ VERBS = {
     "checklist_item_restored": "put a checklist item back for",
     "maintenance_owner_changed": "changed the maintenance owner of",
     "owner_changed": "changed the owner of",
+    "opened": "opened",
+    "closed": "closed",
 }
 
 RECORD_TYPES = {

@@ -70,7 +70,7 @@ def test_opening_twice_changes_nothing_and_a_new_client_gets_its_run_the_second_
     assert db.session.scalar(select(func.count()).select_from(ChecklistRun)) == 2
     assert db.session.scalar(select(func.count()).select_from(MaintenanceMonth)) == 1
     opened = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.action == "maintenance_month_opened")
+        select(AuditEvent).where(AuditEvent.action == "maintenance_month.opened")
     ).all()
     assert [event.after["runs_created"] for event in opened] == [1, 1]
 

@@ -76,6 +76,9 @@ def test_nothing_on_a_closed_months_run_can_be_ticked(shop):
         ticks.tick(shop["owner"], first(shop["run"]), "done", "", at())
     with pytest.raises(RuleViolation, match="December 2026 is closed"):
         ticks.tick(shop["manager"], first(shop["run"]), "done", "", at())
+    with pytest.raises(RuleViolation, match="December 2026 is closed"):
+        ticks.propose(shop["owner"], shop["run"], "Check the NAS", "", False, at())
+    assert count(ChecklistProposal) == 0
 
 
 def test_the_run_of_an_inactive_client_cannot_be_ticked(shop):
@@ -101,7 +104,7 @@ def test_a_note_of_exactly_the_limit_is_kept_and_one_more_character_is_refused(s
     item = first(shop["run"])
     ticks.tick(shop["owner"], item, "done", "n" * NOTE_MAX, at())
     assert len(item.note) == NOTE_MAX
-    with pytest.raises(RuleViolation, match=f"{NOTE_MAX} characters") as refused:
+    with pytest.raises(RuleViolation, match=f"{NOTE_MAX:,} characters") as refused:
         ticks.tick(shop["owner"], item, "done", "n" * (NOTE_MAX + 1), at())
     assert refused.value.field == "note" and len(item.note) == NOTE_MAX
 
@@ -175,7 +178,7 @@ def test_a_proposal_is_for_the_runs_client_or_for_everyone(shop):
 
 def test_a_proposal_needs_a_title_within_bounds_and_the_right_person(shop):
     run = shop["run"]
-    with pytest.raises(RuleViolation, match="Give the item a title"):
+    with pytest.raises(RuleViolation, match="Enter a title"):
         ticks.propose(shop["owner"], run, "  ", "", False, at())
     with pytest.raises(RuleViolation) as refused:
         ticks.propose(shop["owner"], run, "t" * (TITLE_MAX + 1), "", False, at())

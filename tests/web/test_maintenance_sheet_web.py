@@ -145,7 +145,7 @@ def test_opening_next_month_from_the_desk_says_how_many_runs_it_made(app, shop, 
     assert "Open December 2026" not in shown
     with app.app_context():
         opened = db.session.scalar(
-            select(AuditEvent).where(AuditEvent.action == "maintenance_month_opened")
+            select(AuditEvent).where(AuditEvent.action == "maintenance_month.opened")
         )
         assert opened is not None
 

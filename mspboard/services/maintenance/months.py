@@ -291,7 +291,7 @@ def open_month(actor: User | None, month: date, now: datetime | None = None) -> 
         )
         created = len(run_ids)
     if created or not already_open:
-        record_event(actor, "maintenance_month_opened", record, None, {"runs_created": created})
+        record_event(actor, "maintenance_month.opened", record, None, {"runs_created": created})
         events.announce(db.session, events.MAINTENANCE, events.SCHEDULE)
     return Opened(record, created, already_open)
 
@@ -320,5 +320,5 @@ def close_month(actor: User, record: MaintenanceMonth, now: datetime | None = No
         raise RuleViolation(f"{month_label(record.month)} can be closed once it has ended.")
     record.closed_at = now
     record.closed_by = actor
-    record_event(actor, "maintenance_month_closed", record, None, {"closed_at": now.isoformat()})
+    record_event(actor, "maintenance_month.closed", record, None, {"closed_at": now.isoformat()})
     events.announce(db.session, events.MAINTENANCE)

@@ -19,8 +19,9 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from mspboard import events
+from mspboard import events, inputs
 from mspboard.models import (
+    Cadence,
     ChecklistProposal,
     ChecklistRun,
     ChecklistRunItem,
@@ -32,12 +33,13 @@ from mspboard.models import (
     User,
     db,
 )
-from mspboard.models.maintenance import INSTRUCTION_MAX, NOTE_MAX, TITLE_MAX
+from mspboard.models.maintenance import NOTE_MAX
 from mspboard.services import edits
 from mspboard.services.audit import record_event
 from mspboard.services.errors import RuleViolation
 from mspboard.services.local_time import wall_label
 from mspboard.services.maintenance.months import month_label, this_month
+from mspboard.services.maintenance.templates import ItemValues, check_values
 from mspboard.services.service_requests import TITLE_MAX as SR_TITLE_MAX
 from mspboard.services.service_requests import SRFields, create_sr
 
@@ -71,13 +73,6 @@ def _workable(actor: User, run: ChecklistRun) -> None:
         )
 
 
-def _bounded_text(text: str, limit: int, field: str, what: str) -> str:
-    text = (text or "").strip()
-    if len(text) > limit:
-        raise RuleViolation(f"Keep the {what} to {limit} characters.", field)
-    return text
-
-
 def _when(item: ChecklistRunItem) -> str:
     who = item.ticked_by.name if item.ticked_by else "someone"
     return f"{item.outcome_enum.label} by {who} at {wall_label(item.ticked_at, '%a %d %b %H:%M')}"  # type: ignore[union-attr,arg-type]
@@ -91,7 +86,7 @@ def tick(
     _workable(actor, run)
     if outcome not in {o.value for o in Outcome}:
         raise RuleViolation("Tick Done, Not applicable or Problem.", "outcome")
-    note = _bounded_text(note, NOTE_MAX, "note", "note")
+    note = inputs.text(note, "note", NOTE_MAX)
     if outcome == Outcome.PROBLEM and not note:
         raise RuleViolation("Say what you found.", "note")
     if run_item.sr_id is not None and outcome != Outcome.PROBLEM:
@@ -171,12 +166,9 @@ def propose(
     moment: datetime,
 ) -> ChecklistProposal:
     """An item suggested for next month's checklist: the run's client's, or everyone's."""
-    if not may_work_on(actor, run):
-        raise NotYourRun(run)
-    title = _bounded_text(title, TITLE_MAX, "title", "title")
-    if not title:
-        raise RuleViolation("Give the item a title.", "title")
-    instruction = _bounded_text(instruction, INSTRUCTION_MAX, "instruction", "instruction")
+    _workable(actor, run)
+    checked = check_values(ItemValues(title, instruction, None, True, Cadence.MONTHLY.value, None))
+    title, instruction = checked.title, checked.instruction
     proposal = ChecklistProposal(
         run_id=run.id,
         client_id=None if for_all_clients else run.client_id,
