@@ -41,7 +41,7 @@ test: install lint
 test-instants: install
 	@for at in $(INSTANTS); do \
 	  echo "== unit and web suites at $$at ($(SHOP_ZONE))"; \
-	  FUZZ_CASES=$(FUZZ_AT_INSTANTS) $(PYTEST) -q tests/unit tests/web --db=sqlite --zone $(SHOP_ZONE) --at $$at || exit 1; \
+	  FUZZ_CASES=$(FUZZ_AT_INSTANTS) $(PYTEST) -q tests/unit tests/web --db=sqlite --zone $(SHOP_ZONE) --at $$at -m "not instant_free" || exit 1; \
 	done
 
 # The offline soak's long profile; `make test` runs 500 actions over 10 cycles.

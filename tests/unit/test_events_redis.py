@@ -12,7 +12,7 @@ from mspboard.services.service_requests import change_status
 from tests.conftest import REDIS_URL
 from tests.factories import make_sr
 
-pytestmark = pytest.mark.redis
+pytestmark = [pytest.mark.redis, pytest.mark.instant_free]
 
 
 @pytest.fixture

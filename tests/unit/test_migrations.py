@@ -1,11 +1,14 @@
 """Migrations are the only way the schema is made, so they must match the models exactly."""
 
 import flask_migrate
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from mspboard.models import db
+
+pytestmark = pytest.mark.instant_free
 
 
 def test_migrations_match_the_models():

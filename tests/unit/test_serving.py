@@ -8,6 +8,8 @@ import pytest
 from mspboard import config
 from mspboard.serving import bind_from, dev, is_stream_path
 
+pytestmark = pytest.mark.instant_free
+
 
 @pytest.mark.parametrize(
     ("path", "stream"),

@@ -15,6 +15,8 @@ from werkzeug.wrappers import Request, Response
 
 from mspboard.serving import front
 
+pytestmark = pytest.mark.instant_free
+
 
 @Request.application
 def pages(request: Request) -> Response:

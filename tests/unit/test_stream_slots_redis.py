@@ -9,7 +9,7 @@ import redis
 from mspboard.live_streams import RedisSlots, slots_for
 from tests.conftest import REDIS_URL
 
-pytestmark = pytest.mark.redis
+pytestmark = [pytest.mark.redis, pytest.mark.instant_free]
 
 
 @pytest.fixture

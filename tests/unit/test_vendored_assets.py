@@ -3,6 +3,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.instant_free
+
 ROOT = Path(__file__).resolve().parents[2]
 SUM_FILES = [ROOT / "mspboard/static/vendor/SHA256SUMS", ROOT / "tests/e2e/vendor/SHA256SUMS"]
 

@@ -16,6 +16,8 @@ from mspboard.models import TimeEntry, db
 from mspboard.services import tv_links
 from tests.factories import PASSWORD, make_client, make_sr, make_user
 
+pytestmark = pytest.mark.instant_free
+
 
 @pytest.fixture
 def app_config() -> dict[str, object]:

@@ -217,7 +217,7 @@ _PAGES = [
     ("service_manager", "/sr/{sr_number}", 13),
     ("service_manager", "/manage/today", 22),
     ("service_manager", "/manage/approvals", 14),
-    ("service_manager", "/manage/planner", 9),
+    ("service_manager", "/manage/planner", 10),
     ("service_manager", "/manage/backlog", 13),
     ("service_manager", "/manage/timecards/{last_week}", 8),
     ("service_manager", "/manage/invoices/{two_weeks_ago}", 25),
@@ -235,8 +235,6 @@ _PAGES = [
     (None, "/calendar/{feed_token}.ics", 10),
     (None, "/tv/{tv_token}", 6),
 ]
-
-PAGES = [pytest.param(*page, id=page[1]) for page in _PAGES]
 
 
 def _this_month(shop: Shop) -> str:
@@ -260,21 +258,30 @@ def _address(shop: Shop, template: str) -> str:
     )
 
 
-@pytest.mark.parametrize(("who", "template", "bound"), PAGES)
-def test_page_costs_the_same_queries_with_2_rows_as_with_50(
-    app, client, people, shop, who, template, bound
-):
-    if who is not None:
-        assert login(client, people[who]).status_code == 302
+def test_every_page_costs_the_same_queries_with_2_rows_as_with_50(app, people, shop):
+    """One shop for every page (building it is what takes the time): each page is counted
+    at 2 rows, the shop grows to 50, and each is counted again."""
+    clients = {}
+    for who in {who for who, _, _ in _PAGES}:
+        clients[who] = app.test_client()
+        if who is not None:
+            assert login(clients[who], people[who]).status_code == 302
     shop.grow(2)
-    path = _address(shop, template)
-    # The first visit may do once what later ones do not (a link's last-used time).
-    count_queries(app, client, path)
-    with_2 = count_queries(app, client, path)
+    pages = [(who, _address(shop, template), bound) for who, template, bound in _PAGES]
+    with_2 = {}
+    for who, path, _ in pages:
+        # The first visit may do once what later ones do not (a link's last-used time).
+        count_queries(app, clients[who], path)
+        with_2[path] = count_queries(app, clients[who], path)
     shop.grow(50)
-    with_50 = count_queries(app, client, path)
-    assert (with_2, with_50) == (with_2, with_2), f"{path}: {with_2} queries, then {with_50}"
-    assert with_50 <= bound, f"{path}: {with_50} queries, bound {bound}"
+    wrong = []
+    for who, path, bound in pages:
+        with_50 = count_queries(app, clients[who], path)
+        if with_50 != with_2[path]:
+            wrong.append(f"{path}: {with_2[path]} queries, then {with_50}")
+        elif with_50 > bound:
+            wrong.append(f"{path}: {with_50} queries, bound {bound}")
+    assert wrong == []
 
 
 def test_the_tracking_sheet_of_400_clients_costs_what_2_clients_cost(app, client, people):

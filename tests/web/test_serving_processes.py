@@ -31,7 +31,7 @@ from tests.conftest import REDIS_URL
 from tests.e2e.serve_at import free_port
 from tests.factories import PASSWORD, make_sr
 
-pytestmark = pytest.mark.redis
+pytestmark = [pytest.mark.redis, pytest.mark.instant_free]
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "serving-secret-key"
