@@ -188,6 +188,8 @@ def test_an_ended_month_is_closed_from_the_desk_and_then_shows_no_buttons(app, s
 
     with app.app_context():
         stopped.move_to(in_month(date(2026, 12, 1)))
+    # From the earliest awkward instant (1 November) that is over 30 days on: a new sign-in.
+    mona = signed_in(app, "mona@example.test")
     page = mona.get("/manage/maintenance?month=2026-11").get_data(as_text=True)
     assert "Close November 2026" in page
     answer = mona.post(
