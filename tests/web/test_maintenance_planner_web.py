@@ -16,6 +16,11 @@ from tests.maintenance_factories import make_item
 HTMX = {"HX-Request": "true"}
 
 
+@pytest.fixture(autouse=True)
+def _held_still(stopped):
+    """The month opened and the week shown come from one still moment, at any --at."""
+
+
 @pytest.fixture
 def runs(app, people) -> dict:
     """This month opened for two clients, with a two-item checklist; every run owned by the
