@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from mspboard.models import SRStatus
 from mspboard.services.local_time import wall_label
+from mspboard.services.maintenance import months
 from mspboard.services.maintenance.templates import cadence_words
 from mspboard.services.money import shown
 from mspboard.services.shop_settings import current_settings
@@ -121,6 +122,8 @@ def register(app: Flask) -> None:
     app.add_template_filter(sentence, "sentence")
     app.add_template_filter(short_date, "short_date")
     app.add_template_filter(cadence, "cadence")
+    app.add_template_filter(months.month_label, "month_label")
+    app.add_template_filter(months.month_text, "month_text")
     app.jinja_env.globals["sr_statuses"] = list(SRStatus)
     from mspboard.live_streams import TOPICS
 

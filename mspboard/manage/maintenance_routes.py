@@ -41,10 +41,6 @@ def _month_arg() -> date:
     return months.month_from_text(raw) or abort(404)
 
 
-def _month_text(month: date) -> str:
-    return month.strftime(months.MONTH_FORMAT)
-
-
 def _sheet_page(month: date, status: int = 200, errors: dict[str, str] | None = None) -> Response:
     args = request.args
     shown = sheet.tracking_sheet(
@@ -112,7 +108,7 @@ def maintenance_open():
     else:
         message = f"Opened {label}: no client has anything due."
     flash(message, "success")
-    return redirect(url_for("manage.maintenance", month=_month_text(month)))
+    return redirect(url_for("manage.maintenance", month=months.month_text(month)))
 
 
 @bp.post("/maintenance/close")
@@ -130,7 +126,7 @@ def maintenance_close():
         return _sheet_page(month, 422, {"close": violation.message})
     db.session.commit()
     flash(f"Closed {months.month_label(month)}; its runs are kept as they ended.", "success")
-    return redirect(url_for("manage.maintenance", month=_month_text(month)))
+    return redirect(url_for("manage.maintenance", month=months.month_text(month)))
 
 
 @bp.get("/maintenance/<month>.csv")

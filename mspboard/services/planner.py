@@ -18,7 +18,6 @@ from sqlalchemy.orm import selectinload
 from mspboard import events
 from mspboard.models import (
     ChecklistRun,
-    Role,
     ScheduleItem,
     ServiceRequest,
     SRStatus,
@@ -34,7 +33,7 @@ from mspboard.services.errors import RuleViolation
 from mspboard.services.local_time import MIDDAY, at_wall, typed_instant
 from mspboard.services.maintenance import placing
 from mspboard.services.shop_settings import current_settings, shop_zone
-from mspboard.services.staff import active_technicians
+from mspboard.services.staff import active_technician, active_technicians
 from mspboard.services.time_off import approved_between
 from mspboard.services.time_weeks import local_date, local_midnight, monday_of, week_bounds
 from mspboard.workweek import from_mask
@@ -365,8 +364,8 @@ def _check(
     """The tech, SR, maintenance run, title and travel notes to store, or a refusal. An item
     may keep the SR or run it already has after the SR closed or the run's month did; a
     closed SR or a run that cannot be placed (placing.placeable_run) is refused."""
-    tech = db.session.get(User, fields.tech_id) if fields.tech_id is not None else None
-    if tech is None or not tech.active or tech.role != Role.TECHNICIAN.value:
+    tech = active_technician(fields.tech_id)
+    if tech is None:
         raise RuleViolation("Pick an active technician.", "tech_id")
     if fields.starts_at.tzinfo is None or fields.ends_at.tzinfo is None:
         raise ValueError("schedule times must carry a timezone")

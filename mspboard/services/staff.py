@@ -16,3 +16,11 @@ def active_technicians() -> list[User]:
             .order_by(User.name, User.id)
         )
     )
+
+
+def active_technician(user_id: int | None) -> User | None:
+    """The active technician with this id, or None (no one, someone inactive, a manager)."""
+    user = db.session.get(User, user_id) if user_id is not None else None
+    if user is None or not user.active or user.role != Role.TECHNICIAN.value:
+        return None
+    return user

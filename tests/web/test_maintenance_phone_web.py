@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from mspboard.models import (
     ChecklistProposal,
@@ -27,8 +26,12 @@ from mspboard.services.time_weeks import local_date
 from tests.factories import PASSWORD, make_client, make_user
 from tests.field_factories import make_schedule_item
 from tests.maintenance_factories import in_month, make_item, open_month
+from tests.phone_writes import JSON, send, sign_in
 
-JSON = {"Accept": "application/json"}
+
+@pytest.fixture(autouse=True)
+def _held_still(stopped):
+    """The phone's moments are set against one still "now", at any --at."""
 
 
 @pytest.fixture
@@ -55,22 +58,6 @@ def shop(app: Flask) -> dict:
             "elena": elena.id,
             "tom": tom.id,
         }
-
-
-def sign_in(client: FlaskClient, email: str) -> str:
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
-    return client.get("/m/csrf", headers=JSON).get_json()["token"]
-
-
-def send(client, token, path, data, key=None, at=None, made_by=None):
-    headers = {**JSON, "X-CSRFToken": token, "Idempotency-Key": key or str(uuid.uuid4())}
-    if at is not None:
-        headers["X-Client-At"] = at.isoformat()
-    if made_by is not None:
-        headers["X-Made-By"] = str(made_by)
-    return client.post(path, data=data, headers=headers)
 
 
 def tick_path(item_id: int) -> str:

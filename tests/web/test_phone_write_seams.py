@@ -8,7 +8,6 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 from flask import Flask
-from flask.testing import FlaskClient
 
 from mspboard.models import (
     AgendaItem,
@@ -20,10 +19,9 @@ from mspboard.models import (
     db,
     utcnow,
 )
-from tests.factories import PASSWORD, make_client, make_user
+from tests.factories import make_client, make_user
+from tests.phone_writes import JSON, send, sign_in
 from tests.shop_time import at_local, today_local
-
-JSON = {"Accept": "application/json"}
 
 
 @pytest.fixture
@@ -38,23 +36,6 @@ def techs(app: Flask) -> dict[str, int]:
         tom = make_user(role="technician", email="tom@example.test", name="Tom Nakamura")
         db.session.commit()
         return {"elena": elena.id, "tom": tom.id}
-
-
-def sign_in(client: FlaskClient, email: str) -> str:
-    """Sign in through the real form and return the session's CSRF token."""
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
-    return client.get("/m/csrf", headers=JSON).get_json()["token"]
-
-
-def send(client, token, path, data, key=None, at=None, made_by=None):
-    headers = {**JSON, "X-CSRFToken": token, "Idempotency-Key": key or str(uuid.uuid4())}
-    if at is not None:
-        headers["X-Client-At"] = at.isoformat()
-    if made_by is not None:
-        headers["X-Made-By"] = str(made_by)
-    return client.post(path, data=data, headers=headers)
 
 
 def count(model) -> int:

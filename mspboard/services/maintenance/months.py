@@ -54,7 +54,13 @@ def this_month(now: datetime | None = None) -> date:
 
 
 def month_label(month: date) -> str:
+    """How a month reads on a page: "December 2026"."""
     return month.strftime("%B %Y")
+
+
+def month_text(month: date) -> str:
+    """How a month is written in a URL or a form: "2026-12"."""
+    return month.strftime(MONTH_FORMAT)
 
 
 def month_from_text(text: str | None, now: datetime | None = None) -> date | None:
@@ -256,9 +262,9 @@ def open_month(actor: User | None, month: date, now: datetime | None = None) -> 
     _openable(month, now)
     record = find_month(month)
     already_open = record is not None
-    if record is not None and record.is_closed:
-        raise RuleViolation(f"{month_label(month)} is closed; its runs are kept as they ended.")
-    if record is None:
+    if record is not None:
+        refuse_closed(record)
+    else:
         record = MaintenanceMonth(month=month, opened_at=now, opened_by=actor)
         db.session.add(record)
         db.session.flush()
@@ -309,6 +315,14 @@ def run_item_values(run_id: int, item: ChecklistItem, position: int) -> dict[str
         "position": position,
         "note": "",
     }
+
+
+def refuse_closed(record: MaintenanceMonth) -> None:
+    """A closed month's runs are kept as they ended: nothing on them changes."""
+    if record.is_closed:
+        raise RuleViolation(
+            f"{month_label(record.month)} is closed; its runs are kept as they ended."
+        )
 
 
 def close_month(actor: User, record: MaintenanceMonth, now: datetime | None = None) -> None:

@@ -8,10 +8,11 @@ ended.
 from __future__ import annotations
 
 from mspboard import events
-from mspboard.models import ChecklistRun, Role, User, db
+from mspboard.models import ChecklistRun, User, db
 from mspboard.services import edits
 from mspboard.services.errors import RuleViolation
-from mspboard.services.maintenance.months import month_label
+from mspboard.services.maintenance.months import refuse_closed
+from mspboard.services.staff import active_technician
 
 
 def change_owner(
@@ -19,12 +20,9 @@ def change_owner(
 ) -> dict[str, tuple[object, object]]:
     """Give the run to the active technician `owner_id`; returns what changed (nothing when
     the run already is theirs)."""
-    if run.month.is_closed:
-        raise RuleViolation(
-            f"{month_label(run.month.month)} is closed; its runs are kept as they ended."
-        )
-    owner = db.session.get(User, owner_id) if owner_id is not None else None
-    if owner is None or not owner.active or owner.role != Role.TECHNICIAN:
+    refuse_closed(run.month)
+    owner = active_technician(owner_id)
+    if owner is None:
         raise RuleViolation("Pick an active technician to own this run.", "owner_id")
     edits.expect_version(run, expected_version)
     changed = edits.write_changes(

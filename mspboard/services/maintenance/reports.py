@@ -23,6 +23,7 @@ from mspboard.models import (
 from mspboard.models.service_requests import format_sr_number
 from mspboard.services.exports import csv_text
 from mspboard.services.local_time import local
+from mspboard.services.maintenance.months import month_text
 from mspboard.services.maintenance.sheet import RunDetail, run_detail
 
 
@@ -81,7 +82,7 @@ def month_csv(month: MaintenanceMonth) -> str:
         .where(ChecklistRun.month_id == month.id)
         .order_by(Client.name, Client.id, ChecklistRunItem.position, ChecklistRunItem.id)
     )
-    label = month.month.strftime("%Y-%m")
+    label = month_text(month.month)
     return csv_text(
         CSV_HEADER,
         [

@@ -44,7 +44,7 @@ from mspboard.services.maintenance.months import (
     run_item_values,
     this_month,
 )
-from mspboard.services.staff import active_technicians
+from mspboard.services.staff import active_technician, active_technicians
 
 ITEM_FIELDS = [
     "client_id",
@@ -587,7 +587,7 @@ def set_owner(
     """Name the technician who owns the client's runs from the next month opened (None: last
     month's owner, else the least loaded). Returns what changed."""
     refuse_inactive(client)
-    if owner_id is not None and owner_id not in {tech.id for tech in active_technicians()}:
+    if owner_id is not None and active_technician(owner_id) is None:
         raise RuleViolation("Pick an active technician.", "owner_id")
     expect_version(client, expected_version)
     changed = write_changes(

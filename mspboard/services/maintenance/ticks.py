@@ -38,7 +38,8 @@ from mspboard.services import edits
 from mspboard.services.audit import record_event
 from mspboard.services.errors import RuleViolation
 from mspboard.services.local_time import wall_label
-from mspboard.services.maintenance.months import month_label, this_month
+from mspboard.services.maintenance.months import month_label, refuse_closed, this_month
+from mspboard.services.maintenance.sheet import RunState, is_overdue, run_state
 from mspboard.services.maintenance.templates import ItemValues, check_values
 from mspboard.services.service_requests import TITLE_MAX as SR_TITLE_MAX
 from mspboard.services.service_requests import SRFields, create_sr
@@ -63,10 +64,7 @@ def _workable(actor: User, run: ChecklistRun) -> None:
     """The run can change, and this person may change it."""
     if not may_work_on(actor, run):
         raise NotYourRun(run)
-    if run.month.is_closed:
-        raise RuleViolation(
-            f"{month_label(run.month.month)} is closed; its runs are kept as they ended."
-        )
+    refuse_closed(run.month)
     if not run.client.active:
         raise RuleViolation(
             f"{run.client.name} is no longer an active client; its run cannot change."
@@ -199,10 +197,18 @@ class Progress:
     ticked: int
     total: int
     problems: int
+    due_on: date
+
+    @property
+    def state(self) -> RunState:
+        return run_state(self.ticked, self.total)
 
     @property
     def done(self) -> bool:
-        return self.total > 0 and self.ticked == self.total
+        return self.state == RunState.DONE
+
+    def overdue(self, today: date) -> bool:
+        return is_overdue(self.state, self.due_on, today)
 
     @property
     def label(self) -> str:
@@ -215,6 +221,7 @@ def progress(run: ChecklistRun) -> Progress:
         ticked=sum(1 for item in items if item.is_ticked),
         total=len(items),
         problems=sum(1 for item in items if item.outcome == Outcome.PROBLEM),
+        due_on=run.due_on,
     )
 
 
