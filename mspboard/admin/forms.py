@@ -32,6 +32,20 @@ LEVEL_CHOICES = [
     SelectChoice("", "Not a technician"),
     *(SelectChoice(level.value, level.label) for level in TechLevel),
 ]
+# The shops we serve write amounts in one of these ways; CLDR names, shown by example.
+LOCALE_CHOICES = [
+    SelectChoice("en_US", "English, United States: $1,234.50"),
+    SelectChoice("en_CA", "English, Canada: $1,234.50"),
+    SelectChoice("fr_CA", "French, Canada: 1 234,50 $"),
+    SelectChoice("en_GB", "English, United Kingdom: £1,234.50"),
+    SelectChoice("en_IE", "English, Ireland: €1,234.50"),
+    SelectChoice("en_AU", "English, Australia: $1,234.50"),
+    SelectChoice("en_NZ", "English, New Zealand: $1,234.50"),
+    SelectChoice("de_DE", "German, Germany: 1.234,50 €"),
+    SelectChoice("fr_FR", "French, France: 1 234,50 €"),
+    SelectChoice("nl_NL", "Dutch, Netherlands: € 1.234,50"),
+    SelectChoice("es_ES", "Spanish, Spain: 1234,50 €"),
+]
 DAY_CHOICES = [SelectChoice(str(number), name) for number, name in enumerate(DAY_NAMES, start=1)]
 
 
@@ -153,6 +167,12 @@ class SettingsForm(VersionedForm):
         filters=[lambda value: (value or "").strip().upper()],
         render_kw={"maxlength": 3, "autocapitalize": "characters"},
     )
+    locale = SelectField("Amounts written as", choices=LOCALE_CHOICES, default="en_US")
+    clock_hours = SelectField(
+        "Clock",
+        choices=[SelectChoice("24", "24-hour (14:30)"), SelectChoice("12", "12-hour (2:30 PM)")],
+        default="24",
+    )
     allow_overlapping_entries = BooleanField("Allow a tech's time entries to overlap")
     require_two_factor_for_managers = BooleanField(
         "Require two-factor sign-in for managers and admins"
@@ -169,3 +189,4 @@ class SettingsForm(VersionedForm):
         self.workdays.set_mask(shop.workdays)
         self.default_rate.data = from_cents(shop.default_rate_cents)
         self.billing_rounding_minutes.data = str(shop.billing_rounding_minutes)
+        self.clock_hours.data = str(shop.clock_hours)

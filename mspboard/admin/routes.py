@@ -192,6 +192,8 @@ def settings():
             allow_overlapping_entries=form.allow_overlapping_entries.data,
             require_two_factor_for_managers=form.require_two_factor_for_managers.data,
             currency=form.currency.data or "",
+            clock_hours=int(form.clock_hours.data),
+            locale=form.locale.data,
             expected_version=form.version.data,
         )
 

@@ -4,7 +4,7 @@ from datetime import datetime, time
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, Integer, String, Time
+from sqlalchemy import Boolean, CheckConstraint, Integer, String, Time, false
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from mspboard.models.base import (
@@ -74,6 +74,9 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20), default=Role.TECHNICIAN.value)
     tech_level: Mapped[str | None] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A manager or admin who also works SRs: they use the phone view for their own timer,
+    # entries and weekly time card (technicians always keep one).
+    keeps_time_card: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     workdays: Mapped[int] = mapped_column(Integer, default=MONDAY_TO_FRIDAY)
     day_start: Mapped[time] = mapped_column(Time, default=time(8, 0))
     day_end: Mapped[time] = mapped_column(Time, default=time(17, 0))

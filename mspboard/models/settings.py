@@ -24,6 +24,7 @@ class ShopSettings(db.Model):
         CheckConstraint("billing_rounding_minutes IN (0, 6, 15, 30)", name="rounding_valid"),
         CheckConstraint("minimum_charge_minutes >= 0", name="minimum_not_negative"),
         CheckConstraint("length(currency) = 3", name="currency_code"),
+        CheckConstraint("clock_hours IN (12, 24)", name="clock_hours_valid"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
@@ -45,6 +46,11 @@ class ShopSettings(db.Model):
     minimum_charge_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # ISO 4217 code shown with every amount; invoices are in this one currency.
     currency: Mapped[str] = mapped_column(String(3), default="USD", server_default="USD")
+    # How every clock time reads, on the server and in the browser: 24 ("14:30") or 12 ("2:30 PM").
+    clock_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
+    # The shop's language and region (CLDR, e.g. en_US, en_GB, de_DE): how amounts and
+    # numbers are written.
+    locale: Mapped[str] = mapped_column(String(16), default="en_US", server_default="en_US")
     # Off: a time entry that overlaps another of the same tech's is refused. On: it is kept,
     # shown on the card, and the overlapping minutes are paid once.
     allow_overlapping_entries: Mapped[bool] = mapped_column(
@@ -75,4 +81,6 @@ class ShopSettings(db.Model):
             allow_overlapping_entries=False,
             require_two_factor_for_managers=False,
             currency="USD",
+            clock_hours=24,
+            locale="en_US",
         )

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import time
 from zoneinfo import ZoneInfo
 
+from babel import Locale, UnknownLocaleError
 from flask import current_app, g
 
 from mspboard.inputs import real_time_zone
@@ -24,6 +25,8 @@ SETTINGS_FIELDS = [
     "allow_overlapping_entries",
     "require_two_factor_for_managers",
     "currency",
+    "clock_hours",
+    "locale",
 ]
 
 
@@ -39,6 +42,16 @@ def current_settings() -> ShopSettings:
         settings = ShopSettings.with_defaults(timezone)
     g.shop_settings = settings
     return settings
+
+
+def known_locale(name: str) -> str:
+    """`name` as CLDR spells it (en_US), or a RuleViolation on the locale field."""
+    try:
+        return str(Locale.parse(name.strip().replace("-", "_")))
+    except (ValueError, TypeError, UnknownLocaleError):
+        raise RuleViolation(
+            "Use a language and region such as en_US, en_GB or de_DE.", "locale"
+        ) from None
 
 
 def shop_zone() -> ZoneInfo:
@@ -61,6 +74,8 @@ def update_settings(
     allow_overlapping_entries: bool = False,
     require_two_factor_for_managers: bool = False,
     currency: str = "USD",
+    clock_hours: int = 24,
+    locale: str = "en_US",
     expected_version: int | None,
 ) -> dict[str, tuple[object, object]]:
     """Save the settings form (filled from `expected_version`); returns what changed."""
@@ -87,6 +102,9 @@ def update_settings(
     currency = currency.strip().upper()
     if not CURRENCY_CODE.fullmatch(currency):
         raise RuleViolation("Use a three-letter currency code such as USD, EUR or GBP.", "currency")
+    if clock_hours not in (12, 24):
+        raise RuleViolation("Pick a 12-hour or a 24-hour clock.", "clock_hours")
+    locale = known_locale(locale)
     edits.expect_version(settings, expected_version)
     wanted = {
         "shop_name": shop_name.strip(),
@@ -102,6 +120,8 @@ def update_settings(
         "allow_overlapping_entries": allow_overlapping_entries,
         "require_two_factor_for_managers": bool(require_two_factor_for_managers),
         "currency": currency,
+        "clock_hours": clock_hours,
+        "locale": locale,
     }
     db.session.add(settings)
     changed = edits.write_changes(actor, settings, wanted, "settings.updated")

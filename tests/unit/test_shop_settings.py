@@ -45,6 +45,9 @@ def test_saving_settings_stores_them():
         ({"timezone": "Mars/Olympus"}, "timezone"),
         ({"close_of_business": time(7)}, "close_of_business"),
         ({"workdays": 0}, "workdays"),
+        ({"clock_hours": 13}, "clock_hours"),
+        ({"locale": "xx_YY"}, "locale"),
+        ({"locale": ""}, "locale"),
     ],
 )
 def test_bad_settings_are_refused_next_to_their_field(overrides, field):
@@ -52,3 +55,8 @@ def test_bad_settings_are_refused_next_to_their_field(overrides, field):
     with pytest.raises(RuleViolation) as refused:
         update_settings(admin, **valid(**overrides))
     assert refused.value.field == field
+
+
+def test_a_locale_is_stored_as_cldr_spells_it():
+    update_settings(make_user(role="admin"), **valid(locale="en-gb"))
+    assert db.session.get(ShopSettings, 1).locale == "en_GB"

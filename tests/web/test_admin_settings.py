@@ -57,3 +57,24 @@ def test_amounts_show_the_shops_currency_and_a_bad_code_is_refused(app, login_as
     assert 'id="currency-error"' in refused.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(ShopSettings, 1).currency == "EUR"  # nothing saved is lost
+
+
+def test_the_clock_and_the_way_amounts_are_written_are_saved(app, login_as):
+    admin = login_as("admin")
+    saved = admin.post("/admin/settings", data=VALID | {"clock_hours": "12", "locale": "en_GB"})
+    assert saved.status_code == 302
+    with app.app_context():
+        stored = db.session.get(ShopSettings, 1)
+        assert (stored.clock_hours, stored.locale) == (12, "en_GB")
+    page = admin.get("/admin/settings").get_data(as_text=True)
+    assert '<option selected value="12">' in page and '<option selected value="en_GB">' in page
+
+
+def test_a_clock_or_locale_outside_the_list_is_refused_next_to_the_field(app, login_as):
+    admin = login_as("admin")
+    for name, value in [("clock_hours", "13"), ("locale", "xx_YY"), ("locale", "en_US" * 50)]:
+        refused = admin.post("/admin/settings", data=VALID | {name: value})
+        assert refused.status_code == 422
+        assert f'id="{name}-error"' in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(ShopSettings, 1) is None
