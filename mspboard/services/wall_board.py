@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from mspboard.models import Priority, SRStatus, utcnow
 from mspboard.services.board import Card, Column, board_columns
 from mspboard.services.now_working import who_is_working
-from mspboard.templating import age
+from mspboard.templating import age, spent
 
 # How many cards fit a column at 1080 px: full cards up to FULL, then compact ones up to
 # COMPACT; the rest collapse into "+N more".
@@ -121,5 +121,5 @@ def wall_techs(now: datetime | None = None) -> list[WallTech]:
         sr = timer.service_request
         work = f"{sr.number} {sr.title}" if sr else timer.client.name
         since = timer.started_at
-        techs.append(WallTech(row.tech.name, False, work, since.isoformat(), age(now - since)))
+        techs.append(WallTech(row.tech.name, False, work, since.isoformat(), spent(now - since)))
     return techs

@@ -4,24 +4,34 @@
   "use strict";
 
   const zone = document.body.dataset.timezone || "UTC";
-  const clockFormat = new Intl.DateTimeFormat([], { hour: "2-digit", minute: "2-digit", timeZone: zone });
+  // The shop's clock, as the server writes it (services/local_time.clock_text): "18:43" on
+  // 24 hours, "6:43 PM" on 12.
+  const twelve = document.body.dataset.clockHours === "12";
+  const clockFormat = new Intl.DateTimeFormat("en-US", {
+    hour: twelve ? "numeric" : "2-digit",
+    minute: "2-digit",
+    hourCycle: twelve ? "h12" : "h23",
+    timeZone: zone,
+  });
 
-  function duration(ms) {
+  function clockText(moment) {
+    const part = Object.fromEntries(clockFormat.formatToParts(moment).map((p) => [p.type, p.value]));
+    return `${part.hour}:${part.minute}${part.dayPeriod ? ` ${part.dayPeriod}` : ""}`;
+  }
+
+  // A running timer's time so far, as the server writes it (templating.spent): "1 h 05 min".
+  function spent(ms) {
     const minutes = Math.max(0, Math.floor(ms / 60000));
-    if (minutes < 60) return `${minutes} min`;
-    if (minutes < 1440) {
-      const rest = minutes % 60;
-      return rest ? `${Math.floor(minutes / 60)} h ${rest} min` : `${Math.floor(minutes / 60)} h`;
-    }
-    return `${Math.floor(minutes / 1440)} d`;
+    const hours = Math.floor(minutes / 60);
+    return hours ? `${hours} h ${String(minutes % 60).padStart(2, "0")} min` : `${minutes} min`;
   }
 
   function tick() {
     const now = new Date();
     const clock = document.getElementById("tv-clock");
-    if (clock) clock.textContent = clockFormat.format(now);
+    if (clock) clock.textContent = clockText(now);
     document.querySelectorAll("[data-since]").forEach((el) => {
-      el.textContent = duration(now - new Date(el.dataset.since));
+      el.textContent = spent(now - new Date(el.dataset.since));
     });
   }
   setInterval(tick, 1000);
