@@ -126,7 +126,7 @@
 
   function hhmm(iso) {
     const part = Object.fromEntries(clockParts.formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
-    return `${part.hour}:${part.minute}${part.dayPeriod ? ` ${part.dayPeriod}` : ""}`;
+    return `${part.hour}:${part.minute}` + (part.dayPeriod ? " " + part.dayPeriod : "");
   }
 
   function readToken(doc = document) {

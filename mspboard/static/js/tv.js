@@ -16,7 +16,7 @@
 
   function clockText(moment) {
     const part = Object.fromEntries(clockFormat.formatToParts(moment).map((p) => [p.type, p.value]));
-    return `${part.hour}:${part.minute}${part.dayPeriod ? ` ${part.dayPeriod}` : ""}`;
+    return `${part.hour}:${part.minute}` + (part.dayPeriod ? " " + part.dayPeriod : "");
   }
 
   // A running timer's time so far, as the server writes it (templating.spent): "1 h 05 min".
@@ -35,6 +35,31 @@
     });
   }
   setInterval(tick, 1000);
+
+  // Each column shows as many cards as its height holds (tv.css wraps the others out of
+  // view); "+N more" counts the rest of the column, shown or not sent. Its element is the
+  // page's own (hx-morph-skip), so a refresh that changed nothing in a column changes
+  // nothing on the screen.
+  function fitColumn(column) {
+    const list = column.querySelector(".tv-cards");
+    const more = column.querySelector(".tv-more");
+    if (!list || !more) return;
+    const total = Number(column.dataset.count) || 0;
+    for (let pass = 0; pass < 2; pass += 1) {  // showing the line changes the room left
+      const right = list.getBoundingClientRect().right;
+      const shown = [...list.children].filter((card) => card.getBoundingClientRect().left < right).length;
+      const text = total > shown ? `+${total - shown} more` : "";
+      if (more.textContent === text) return;
+      more.textContent = text;
+    }
+  }
+
+  function fitColumns() {
+    document.querySelectorAll(".tv-column").forEach(fitColumn);
+  }
+  fitColumns();
+  document.addEventListener("htmx:after:swap", fitColumns);
+  window.addEventListener("resize", fitColumns);
 
   // Each part of the wall fetches itself again when what it shows changed (live.js, from
   // its data-live-refresh topics). The "Reconnecting" mark, retries, polling when refused
