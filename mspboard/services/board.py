@@ -317,6 +317,11 @@ class Move:
     pushed_out: int | None = None
     pulled_in: Card | None = None
 
+    @property
+    def announcement(self) -> str:
+        """What a screen reader says once the move landed: "SR-000049 moved to Waiting"."""
+        return f"{format_sr_number(self.sr_id)} moved to {self.new.status.label}"
+
 
 def place_move(sr_id: int, old: Column, new: Column, limit: int = COLUMN_LIMIT) -> Move:
     """The move of `sr_id` from `old` to `new`, given both columns as they are after it,
