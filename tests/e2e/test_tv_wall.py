@@ -171,3 +171,25 @@ def test_a_change_elsewhere_leaves_the_long_column_and_its_count_as_they_were(
     expect(tv.locator("#tv-column-in_progress")).to_contain_text("Renew the firewall licence")
     assert tv.evaluate(UNTOUCHED, ["tv-column-new"]) == []
     assert more.text_content() == before
+
+
+def test_office_screens_show_a_tv_that_is_showing_its_link_as_live(
+    app, browser: Browser, live_server: str, people
+):
+    from tests.e2e.conftest import sign_in
+
+    with app.app_context():
+        token = tv_links.create_link(None, "Office TV").token
+        tv_links.create_link(None, "Lobby TV")
+        db.session.commit()
+    open_tv(browser, live_server, token)
+    manager = new_context(browser, viewport={"width": 1366, "height": 768}).new_page()
+    sign_in(manager, live_server, people["service_manager"])
+    manager.goto(f"{live_server}/board/screens")
+    office = manager.locator("tr", has_text="Office TV")
+    expect(office.locator(".screen-now")).to_have_text("Live now (1 screen)")
+    expect(office).to_contain_text("Active")
+    expect(manager.locator("tr", has_text="Lobby TV").locator(".screen-now")).to_have_text(
+        "Never opened"
+    )
+    manager.screenshot(path=f"{SHOTS}/screens-1366.png")
