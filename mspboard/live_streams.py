@@ -175,7 +175,11 @@ class RedisSlots:
             log.warning("Redis unreachable; a live stream's slot lapses on its own")
 
     def count(self, key: str) -> int:
-        return int(self._count(keys=[self.redis_key(key)]))
+        try:
+            return int(self._count(keys=[self.redis_key(key)]))
+        except redis.RedisError:
+            log.warning("Redis unreachable; counting the live streams open in this process")
+            return self._fallback.count(key)
 
 
 _EXTENSION = "mspboard_stream_slots"
@@ -243,6 +247,13 @@ class _HeldStream:
             self._stream.close()  # type: ignore[attr-defined]
         finally:
             self._slot.give_back()
+
+
+def open_streams(viewer: Viewer) -> int:
+    """How many live streams are open for `viewer` right now, in every server process (with
+    Redis; without it the one process serves them all)."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    return slots_for(app).count(viewer.key)
 
 
 def refused(why: str = "Too many live connections are open") -> Response:

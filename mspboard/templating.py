@@ -9,7 +9,7 @@ from flask import Flask, request
 from flask_login import current_user
 
 from mspboard.models import SRStatus
-from mspboard.services.local_time import wall_label
+from mspboard.services.local_time import clock_text, wall_label
 from mspboard.services.maintenance import months
 from mspboard.services.maintenance.templates import cadence_words
 from mspboard.services.money import shown
@@ -25,14 +25,22 @@ def local_time(value: datetime | None, fmt: str = "%a %d %b %H:%M") -> str:
 
 
 def age(value: timedelta) -> str:
-    """A duration as a person says it on a wall screen: "45 min", "3 h 20 min", "4 d"."""
-    minutes = int(value.total_seconds() // 60)
+    """How old something is, in its largest whole unit, short enough for a card and
+    unmistakable across a room: "45 min", "3 h", "4 d", "5 wk" (never "m", read as months)."""
+    minutes = max(int(value.total_seconds() // 60), 0)
     if minutes < 60:
-        return f"{max(minutes, 0)} min"
+        return f"{minutes} min"
     if minutes < 24 * 60:
-        hours, rest = divmod(minutes, 60)
-        return f"{hours} h {rest} min" if rest else f"{hours} h"
-    return f"{minutes // (24 * 60)} d"
+        return f"{minutes // 60} h"
+    days = minutes // (24 * 60)
+    return f"{days} d" if days < 7 else f"{days // 7} wk"
+
+
+def spent(value: timedelta) -> str:
+    """Time spent (or a running timer's time so far) in hours and minutes: "1 h 05 min"."""
+    minutes = max(int(value.total_seconds() // 60), 0)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
 
 
 def activity_value(value: str | None, field: str | None) -> str:
@@ -61,7 +69,8 @@ def cadence(item: Any) -> str:
 
 
 def hhmm(value: time | None) -> str:
-    return value.strftime("%H:%M") if value else ""
+    """A time of day on the shop's clock: "18:43" or "6:43 PM"."""
+    return clock_text(value) if value else ""
 
 
 def short_date(value: date | None) -> str:
@@ -117,6 +126,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(money, "money")
     app.add_template_filter(age, "age")
+    app.add_template_filter(spent, "spent")
     app.add_template_filter(activity_value, "activity_value")
     app.add_template_filter(hhmm, "hhmm")
     app.add_template_filter(sentence, "sentence")

@@ -107,7 +107,7 @@ def screens():
         "board/screens.html",
         status=200 if saved else form_status(),
         form=form,
-        links=tv_links.list_links(),
+        screens=tv_links.list_screens(lambda link: live_streams.open_streams(Viewer.wall_tv(link))),
         new_url=new_url,
     )
 

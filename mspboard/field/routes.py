@@ -49,7 +49,7 @@ from mspboard.services.field_day import (
     my_queue_page,
     offline_reading,
 )
-from mspboard.services.local_time import AmbiguousLocalTime
+from mspboard.services.local_time import AmbiguousLocalTime, wall_label
 from mspboard.services.maintenance import ticks
 from mspboard.services.service_requests import open_srs_for
 from mspboard.services.shop_settings import shop_zone
@@ -61,19 +61,11 @@ restrict_blueprint(bp, Role.TECHNICIAN)
 # outside /m/ and its role check; they come with the phone view wherever it is registered.
 
 
-@bp.app_template_filter("spent")
-def spent(value: timedelta) -> str:
-    """Time spent as hours and minutes: 1 h 05 min."""
-    minutes = int(value.total_seconds() // 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
-
-
 @bp.context_processor
 def phone_context() -> dict[str, object]:
     return {
         "new_uuid": lambda: str(uuid.uuid4()),
-        "rendered_at": utcnow().astimezone(shop_zone()).strftime("%H:%M"),
+        "rendered_at": wall_label(utcnow()),
         "agenda_form": AgendaForm(formdata=None),
     }
 

@@ -27,6 +27,7 @@ from mspboard.models.people import initials_of
 from mspboard.services.local_time import wall_label
 from mspboard.services.shop_settings import current_settings, shop_zone
 from mspboard.services.sql_time import seconds_between
+from mspboard.templating import age as age_text
 
 DONE_VISIBLE_FOR = timedelta(days=7)
 # Where the number goes in the SR page's address a board is given (see `make_card`).
@@ -175,7 +176,7 @@ def make_card(
         client_name=sr.client.name,
         href=sr_link.replace(SR_NUMBER, number),
         number=number,
-        age_label=age_label(age),
+        age_label=age_text(age),
         opened=f"Opened {wall_label(created_at, '%a %d %b %H:%M', zone)}",
         priority_label=PRIORITY_LABELS[priority],
         assignee_name=assignee.name if assignee else "",
@@ -194,16 +195,6 @@ class Column:
     @property
     def hidden(self) -> int:
         return self.count - len(self.cards)
-
-
-def age_label(age: timedelta) -> str:
-    """Short age for a card: "45 m", "5 h", "3 d"."""
-    minutes = int(age.total_seconds() // 60)
-    if minutes < 60:
-        return f"{max(minutes, 0)} m"
-    if minutes < 60 * 24:
-        return f"{minutes // 60} h"
-    return f"{minutes // (60 * 24)} d"
 
 
 def is_stale(sr: ServiceRequest, now: datetime, stale_after_days: int) -> bool:
@@ -325,6 +316,11 @@ class Move:
     before: int | None = None
     pushed_out: int | None = None
     pulled_in: Card | None = None
+
+    @property
+    def announcement(self) -> str:
+        """What a screen reader says once the move landed: "SR-000049 moved to Waiting"."""
+        return f"{format_sr_number(self.sr_id)} moved to {self.new.status.label}"
 
 
 def place_move(sr_id: int, old: Column, new: Column, limit: int = COLUMN_LIMIT) -> Move:

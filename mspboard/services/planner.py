@@ -30,7 +30,7 @@ from mspboard.services import edits, service_requests
 from mspboard.services.audit import record_event
 from mspboard.services.backlog import BacklogList, list_conditions
 from mspboard.services.errors import RuleViolation
-from mspboard.services.local_time import MIDDAY, at_wall, typed_instant
+from mspboard.services.local_time import MIDDAY, at_wall, typed_instant, wall_label
 from mspboard.services.maintenance import placing
 from mspboard.services.shop_settings import current_settings, shop_zone
 from mspboard.services.staff import active_technician, active_technicians
@@ -425,11 +425,10 @@ def warnings_for(item: ScheduleItem) -> list[str]:
         )
         .order_by(ScheduleItem.starts_at)
     )
-    zone = shop_zone()
     for other in others:
         found.append(
             f"This overlaps “{other.title}” "
-            f"({other.starts_at.astimezone(zone):%H:%M} to {other.ends_at.astimezone(zone):%H:%M})."
+            f"({wall_label(other.starts_at)} to {wall_label(other.ends_at)})."
         )
     return found
 

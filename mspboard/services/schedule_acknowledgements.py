@@ -23,6 +23,7 @@ from mspboard.models import (
     utcnow,
 )
 from mspboard.services.errors import RuleViolation
+from mspboard.services.local_time import wall_label
 from mspboard.services.shop_settings import shop_zone
 from mspboard.services.time_off import approved_between
 from mspboard.services.time_weeks import local_midnight
@@ -43,7 +44,7 @@ def snapshot(item: ScheduleItem) -> dict[str, Any]:
 
 
 def _when(iso: str) -> str:
-    return datetime.fromisoformat(iso).astimezone(shop_zone()).strftime("%a %d %b %H:%M")
+    return wall_label(datetime.fromisoformat(iso), "%a %d %b %H:%M")
 
 
 def _same_moment(iso: str | None, moment: datetime) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,6 +14,7 @@ from mspboard.models import TvLink, User, db, utcnow
 from mspboard.models.tv_links import hash_token
 from mspboard.services.audit import record_event
 from mspboard.services.errors import RuleViolation
+from mspboard.templating import age
 
 # Writing "last used" on every refresh would make each TV a steady source of writes.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -63,6 +65,35 @@ def touch(link: TvLink, now: datetime | None = None) -> None:
     if link.last_used_at is None or now - link.last_used_at >= LAST_USED_RESOLUTION:
         link.last_used_at = now
         db.session.flush()
+
+
+@dataclass(frozen=True)
+class Screen:
+    """A link as the Office screens page lists it: whether a TV shows it right now."""
+
+    link: TvLink
+    live: int  # live streams open for the link now: one per screen (or tab) showing it
+    now_text: str  # "Live now (2 screens)", "Last seen 3 h ago", "Never opened"
+
+
+def screen_now_text(link: TvLink, live: int, now: datetime) -> str:
+    """An active link with streams open is on a screen now; otherwise when a screen last
+    fetched it (to the minute: see LAST_USED_RESOLUTION), or that none ever did."""
+    if live and link.is_active:
+        return f"Live now ({live} screen{'' if live == 1 else 's'})"
+    if link.last_used_at is None:
+        return "Never opened"
+    return f"Last seen {age(now - link.last_used_at)} ago"
+
+
+def list_screens(live_count: Callable[[TvLink], int], now: datetime | None = None) -> list[Screen]:
+    """Every link, active first, with `live_count(link)` streams open for it now."""
+    now = now or utcnow()
+    screens = []
+    for link in list_links():
+        live = live_count(link) if link.is_active else 0
+        screens.append(Screen(link, live, screen_now_text(link, live, now)))
+    return screens
 
 
 def list_links() -> list[TvLink]:

@@ -12,12 +12,14 @@ from datetime import datetime, timedelta
 from mspboard.models import Priority, SRStatus, utcnow
 from mspboard.services.board import Card, Column, board_columns
 from mspboard.services.now_working import who_is_working
-from mspboard.templating import age
+from mspboard.templating import age, spent
 
-# How many cards fit a column at 1080 px: full cards up to FULL, then compact ones up to
-# COMPACT; the rest collapse into "+N more".
+# A column of more than FULL_CARDS_FIT cards shows them compact (no client line, the title
+# on one line), to fit more. The page shows as many of its first WALL_CARDS as fit the
+# column's height on the screen at hand (tv.css wraps the rest out of view, tv.js counts
+# them into "+N more"), so a tall screen is filled and none shows half a card.
 FULL_CARDS_FIT = 6
-COMPACT_CARDS_FIT = 16
+WALL_CARDS = 30
 UNASSIGNED = "\u2013"  # an en dash
 
 
@@ -82,7 +84,7 @@ def _card(card: Card, compact: bool) -> WallCard:
 
 def fit_column(column: Column) -> WallColumn:
     compact = column.count > FULL_CARDS_FIT
-    shown = column.cards[: COMPACT_CARDS_FIT if compact else FULL_CARDS_FIT]
+    shown = column.cards[:WALL_CARDS]
     return WallColumn(
         status=column.status.value,
         label=column.status.label,
@@ -95,7 +97,7 @@ def fit_column(column: Column) -> WallColumn:
 
 def wall_columns(now: datetime | None = None) -> WallColumns:
     now = now or utcnow()
-    columns = board_columns(now=now, with_hours=False, limit=COMPACT_CARDS_FIT)
+    columns = board_columns(now=now, with_hours=False, limit=WALL_CARDS)
     # Columns list P1s first and oldest first, so a column's oldest P1 is its first card.
     open_p1: list[timedelta] = [
         column.cards[0].age
@@ -121,5 +123,5 @@ def wall_techs(now: datetime | None = None) -> list[WallTech]:
         sr = timer.service_request
         work = f"{sr.number} {sr.title}" if sr else timer.client.name
         since = timer.started_at
-        techs.append(WallTech(row.tech.name, False, work, since.isoformat(), age(now - since)))
+        techs.append(WallTech(row.tech.name, False, work, since.isoformat(), spent(now - since)))
     return techs

@@ -200,3 +200,68 @@ def test_board_pages_pass_axe(browser: Browser, page: Page, live_server, people,
     tv = new_context(browser, viewport=WALL).new_page()
     tv.goto(f"{live_server}/tv/{board_data['token']}")
     assert serious_accessibility_violations(tv) == []
+
+
+DESK = {"width": 1920, "height": 1080}
+FOCUSED_CARD = """() => {
+  const active = document.activeElement;
+  return {
+    tag: active.tagName,
+    card: active.closest(".card")?.id || null,
+    column: active.closest(".board-column")?.dataset.status || null,
+  };
+}"""
+
+
+def test_a_keyboard_move_keeps_the_focus_on_the_card_and_says_where_it_went(
+    browser: Browser, live_server, people, board_data, app
+):
+    with app.app_context():
+        waiting = make_sr(make_client("Harbor Dental"), "Toner order", priority=4, status="waiting")
+        db.session.commit()
+        waiting_id = waiting.id
+    page = new_context(browser, viewport=DESK).new_page()
+    sign_in(page, live_server, people["technician"])
+    page.goto(f"{live_server}/board")
+    expect(page.locator("#board-live")).to_have_attribute("data-live", "connected")
+    firewall = board_data["firewall"]
+    move_button(page, firewall).focus()
+    page.keyboard.press("Enter")
+    menu = page.get_by_role("dialog", name=f"Move SR-{firewall:06d}")
+    expect(menu.get_by_label("Move to")).to_be_focused()
+    for _ in range(3):  # New -> Scheduled -> In progress -> Waiting
+        page.keyboard.press("ArrowDown")
+    expect(menu.get_by_label("Move to")).to_have_value("waiting")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(column(page, "waiting").locator(f"#sr-{firewall}")).to_be_visible()
+    expect(page.locator("#board-announce")).to_have_text(f"SR-{firewall:06d} moved to Waiting")
+    expect(page.locator("#board-announce")).to_have_attribute("role", "status")
+    moved = {"tag": "BUTTON", "card": f"sr-{firewall}", "column": "waiting"}
+    assert page.evaluate(FOCUSED_CARD) == moved
+    page.wait_for_timeout(1500)  # the live refresh the move sets off morphs the columns
+    assert page.evaluate(FOCUSED_CARD) == moved
+
+    # Arrows: down the column, left to the nearest column with cards, back right.
+    page.keyboard.press("ArrowDown")
+    expect(move_button(page, waiting_id)).to_be_focused()
+    page.keyboard.press("ArrowDown")  # the column's last card: stays
+    expect(move_button(page, waiting_id)).to_be_focused()
+    page.keyboard.press("ArrowUp")
+    expect(move_button(page, firewall)).to_be_focused()
+    page.keyboard.press("ArrowLeft")  # In progress and Scheduled are empty: on to New
+    expect(move_button(page, board_data["printer"])).to_be_focused()
+    page.keyboard.press("ArrowLeft")  # no column further left: stays
+    expect(move_button(page, board_data["printer"])).to_be_focused()
+    page.keyboard.press("ArrowRight")
+    expect(move_button(page, firewall)).to_be_focused()
+    page.keyboard.press("End")
+    expect(move_button(page, waiting_id)).to_be_focused()
+
+    # A skip link per column, to its first card, or its heading when it has none.
+    page.get_by_role("link", name="Skip to New").click()
+    expect(move_button(page, board_data["printer"])).to_be_focused()
+    page.get_by_role("link", name="Skip to Done").click()
+    expect(page.locator("#col-done-heading")).to_be_focused()
+    page.screenshot(path="/tmp/h1shots/board-1920.png")
+    assert serious_accessibility_violations(page) == []

@@ -6,7 +6,6 @@ from mspboard.services.board import (
     BoardFilter,
     Card,
     Column,
-    age_label,
     board_columns,
     is_overdue,
     is_stale,
@@ -58,12 +57,6 @@ def test_an_open_sr_past_its_due_time_is_overdue():
     assert is_overdue(sr, now)
     sr.due_at = now + timedelta(days=1)
     assert not is_overdue(sr, now)
-
-
-def test_age_is_short_enough_for_a_card():
-    assert age_label(timedelta(minutes=5)) == "5 m"
-    assert age_label(timedelta(hours=5, minutes=59)) == "5 h"
-    assert age_label(timedelta(days=3, hours=23)) == "3 d"
 
 
 def test_filters_narrow_the_board():

@@ -77,5 +77,7 @@ def test_unreachable_redis_counts_in_this_process_rather_than_refusing(database)
     slot = slots.take("user:1", 1)
     assert slot is not None
     assert slots.take("user:1", 1) is None
+    assert slots.count("user:1") == 1
     slot.give_back()
+    assert slots.count("user:1") == 0
     assert slots.take("user:1", 1) is not None

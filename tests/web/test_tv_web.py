@@ -151,3 +151,44 @@ def test_a_tv_card_is_lean(app, client, tv_token):
     for card in cards:
         text = re.sub(r"<[^>]+>", "", card)
         assert len(card) - len(text) <= 260, card
+
+
+@pytest.fixture
+def _held_still(stopped):
+    return stopped
+
+
+def test_office_screens_say_which_links_a_screen_shows_now(app, login_as, _held_still):
+    """ "Active" is the link; whether a TV shows it is counted from its open live streams."""
+    from datetime import timedelta
+
+    from mspboard.live_streams import slots_for
+    from mspboard.models import utcnow
+    from mspboard.services.stream_access import Viewer
+
+    with app.app_context():
+        made = {name: tv_links.create_link(None, name).link for name in ("Hall", "Lab", "Shop")}
+        made["Lab"].last_used_at = utcnow() - timedelta(hours=3, minutes=10)
+        made["Shop"].last_used_at = utcnow() - timedelta(minutes=5)
+        db.session.commit()
+        ids = {name: link.id for name, link in made.items()}
+        keys = {name: Viewer(tv_link_id=link_id).key for name, link_id in ids.items()}
+    slots = slots_for(app)
+    held = [slots.take(keys["Shop"], 5), slots.take(keys["Shop"], 5)]
+    manager = login_as("service_manager")
+
+    def now_text(name: str) -> str:
+        page = manager.get("/board/screens").get_data(as_text=True)
+        row = re.search(rf'id="tv-link-{ids[name]}".*?</tr>', page, re.S).group(0)
+        return re.sub(r"\s+", " ", re.search(r'class="screen-now[^>]*>([^<]*)<', row).group(1))
+
+    assert now_text("Hall") == "Never opened"
+    assert now_text("Lab") == "Last seen 3 h ago"
+    assert now_text("Shop") == "Live now (2 screens)"
+    held.pop().give_back()
+    assert now_text("Shop") == "Live now (1 screen)"
+    held.pop().give_back()
+    assert now_text("Shop") == "Last seen 5 min ago"
+    manager.post(f"/board/screens/{ids['Lab']}/revoke")
+    slots.take(keys["Lab"], 5)  # a stream not yet told: the link is no longer live
+    assert now_text("Lab") == "Last seen 3 h ago"

@@ -1,6 +1,7 @@
 // The office board's own behaviour: the one Move menu every card opens, drag and drop
-// through that same menu's form, live refresh that never undoes a move in flight, and the
-// "reconnecting" mark.
+// through that same menu's form, live refresh that never undoes a move in flight, the
+// "reconnecting" mark, and the keyboard's way around: focus kept on a moved card, skip links
+// to each column and arrow keys between cards.
 (function () {
   "use strict";
 
@@ -95,10 +96,74 @@
     if (!isMove(event)) return;
     movesInFlight = Math.max(0, movesInFlight - 1);
     if (focusAfterMove) {
-      document.querySelector(`#sr-${focusAfterMove} button`)?.focus();
+      keepFocus(focusAfterMove);
       focusAfterMove = null;
     }
     if (movesInFlight === 0 && refreshWanted) refresh();
+  });
+
+  // After a keyboard move the focus stays on the card's Move button in its new place (or on
+  // its new column's heading when that column has no room to show it), never on <body>.
+  let keptOn = null;  // the element given the focus, kept through the refresh that follows
+
+  function keepFocus(srId) {
+    const button = document.querySelector(`#sr-${srId} button`);
+    const wanted = document.getElementById(`move-status`)?.value;
+    const target = button || document.getElementById(`col-${wanted}-heading`);
+    if (!target) return;
+    target.focus();
+    keptOn = target.id ? `#${target.id}` : `#sr-${srId} button`;
+  }
+
+  document.addEventListener("htmx:after:swap", () => {
+    // A refresh morphs the columns in place; should the focused element have been replaced,
+    // put the focus back on its successor.
+    if (!keptOn || document.activeElement !== document.body) return;
+    document.querySelector(keptOn)?.focus();
+  });
+
+  document.addEventListener("focusin", (event) => {
+    if (keptOn && !event.target.matches?.(keptOn)) keptOn = null;
+  });
+
+  // Skip links: to a column's first card (or its heading when it has none).
+  document.addEventListener("click", (event) => {
+    const link = event.target instanceof Element && event.target.closest(".board-skip a[href^='#col-']");
+    if (!link) return;
+    const column = document.querySelector(link.getAttribute("href"));
+    if (!column) return;
+    event.preventDefault();
+    (column.querySelector(".card button") || column.querySelector("h2")).focus();
+  });
+
+  // Arrow keys on a card: up and down within its column, left and right to the nearest
+  // column with cards, at the same place in it as far as it goes; Home and End to the
+  // column's first and last card.
+  function cardsOf(column) { return [...column.querySelectorAll(".card[id^='sr-']")]; }
+
+  document.addEventListener("keydown", (event) => {
+    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    if (!["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "Home", "End"].includes(event.key)) return;
+    const card = cardOf(event.target);
+    const column = card?.closest(".board-column");
+    if (!column || dialog()?.open) return;
+    const here = cardsOf(column);
+    const at = here.indexOf(card);
+    let target = null;
+    if (event.key === "ArrowUp") target = here[at - 1];
+    if (event.key === "ArrowDown") target = here[at + 1];
+    if (event.key === "Home") target = here[0];
+    if (event.key === "End") target = here[here.length - 1];
+    if (event.key === "ArrowLeft" || event.key === "ArrowRight") {
+      const all = [...document.querySelectorAll("#board-columns .board-column")];
+      const step = event.key === "ArrowLeft" ? -1 : 1;
+      for (let i = all.indexOf(column) + step; i >= 0 && i < all.length && !target; i += step) {
+        const there = cardsOf(all[i]);
+        if (there.length) target = there[Math.min(at, there.length - 1)];
+      }
+    }
+    event.preventDefault();  // the page does not scroll under a card that keeps the focus
+    target?.querySelector("button")?.focus();
   });
 
   document.addEventListener("refresh", (event) => {

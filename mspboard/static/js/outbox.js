@@ -112,9 +112,21 @@
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   }
 
+  /* A moment's time of day as the server writes it: in the shop's zone, on its 12- or
+     24-hour clock (both set on <body>; services/local_time.clock_text): "18:43", "6:43 PM". */
+  const clockParts = (() => {
+    const twelve = document.body.dataset.clockHours === "12";
+    const options = { hour: twelve ? "numeric" : "2-digit", minute: "2-digit", hourCycle: twelve ? "h12" : "h23" };
+    try {
+      return new Intl.DateTimeFormat("en-US", { ...options, timeZone: document.body.dataset.timezone || undefined });
+    } catch (_unknownZone) {
+      return new Intl.DateTimeFormat("en-US", options);
+    }
+  })();
+
   function hhmm(iso) {
-    const d = new Date(iso);
-    return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+    const part = Object.fromEntries(clockParts.formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+    return `${part.hour}:${part.minute}` + (part.dayPeriod ? " " + part.dayPeriod : "");
   }
 
   function readToken(doc = document) {
