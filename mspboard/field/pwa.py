@@ -29,9 +29,8 @@ from flask import (
 )
 from flask.ctx import RequestContext
 
-from mspboard.auth.access import roles_required
+from mspboard.auth.access import card_keepers_only
 from mspboard.caching import minified
-from mspboard.models import Role
 
 bp = Blueprint("pwa", __name__)
 
@@ -186,7 +185,7 @@ BUNDLE_BROTLI_QUALITY = 5
 
 
 @bp.get("/m/offline-bundle")
-@roles_required(Role.TECHNICIAN)
+@card_keepers_only
 def offline_bundle() -> Response:
     """Every page `field.offline_pages` lists for this tech, in one answer the service worker
     splits into its cache: {"pages": [{"url", "body", "etag"?}, ...]}, "etag" only where
