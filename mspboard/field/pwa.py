@@ -48,6 +48,9 @@ PRECACHED = [
 ]
 
 
+FAVICON = "icon-192.png"
+
+
 def cache_version() -> str:
     """Changes whenever the worker or a precached file changes, so a deploy replaces the
     phone's cache instead of mixing old and new files."""
@@ -87,9 +90,9 @@ def service_worker() -> Response:
 
 @bp.get("/favicon.ico")
 def favicon() -> Response:
-    """Browsers ask for it on pages that name no icon; the app's icon is the SVG the pages
-    name. Nothing, kept for a week, costs less than a 404 page each time."""
-    response = Response(status=204)
+    """Browsers ask for it on pages that name no icon (and for bookmarks and tabs): the app's
+    small PNG icon, kept for a week."""
+    response = Response((STATIC / "icons" / FAVICON).read_bytes(), mimetype="image/png")
     response.headers["Cache-Control"] = "public, max-age=604800"
     return response
 

@@ -130,8 +130,12 @@ def sr_detail(sr_id: int):
 @bp.get("/week")
 def week():
     this_week = week_start_of(utcnow())
-    weeks = [acks.schedule_week(current_user, this_week + timedelta(days=7 * n)) for n in (0, 1)]
-    return render("field/week.html", weeks=weeks, what_changed=acks.what_changed)
+    return render(
+        "field/week.html",
+        weeks=acks.weeks_ahead(current_user, this_week),
+        this_week=this_week,
+        what_changed=acks.what_changed,
+    )
 
 
 @bp.get("/timecard")

@@ -21,9 +21,10 @@ def managers(app) -> dict[str, str]:
         mona = make_user(role="service_manager", email="mona@example.test", name="Mona Ruiz")
         mona.keeps_time_card = True
         make_user(role="service_manager", email="sam@example.test", name="Sam Ode")
+        make_user(role="admin", email="ada@example.test", name="Ada Admin")
         make_client(name="Acme Dental")
         db.session.commit()
-    return {"mona": "mona@example.test", "sam": "sam@example.test"}
+    return {"mona": "mona@example.test", "sam": "sam@example.test", "ada": "ada@example.test"}
 
 
 def test_a_manager_times_work_on_the_phone_and_another_manager_approves_the_card(
@@ -73,3 +74,12 @@ def test_a_manager_times_work_on_the_phone_and_another_manager_approves_the_card
     row = own_desk.locator("tr", has_text="Mona Ruiz")
     expect(row).to_contain_text("Your own card")
     expect(row.get_by_text("Reopen…")).to_have_count(0)
+    shoot(own_desk, "manager-own-card-week")
+
+    admin = new_context(browser, viewport={"width": 1366, "height": 768}).new_page()
+    sign_in(admin, live_server, managers["ada"])
+    admin.goto(f"{live_server}/admin/users")
+    expect(admin.locator("tr", has_text="Mona Ruiz")).to_contain_text("keeps a time card")
+    admin.get_by_role("link", name="Mona Ruiz").click()
+    expect(admin.get_by_label("Keeps a time card")).to_be_checked()
+    shoot(admin, "manager-user-form-1366")
