@@ -93,7 +93,7 @@ def navigation() -> list[NavItem]:
     if not current_user.is_authenticated:
         return []
     items: list[NavItem] = []
-    if current_user.is_technician:
+    if current_user.has_time_card:
         items.append(NavItem("field.today", "My day", "field."))
     items.append(NavItem("board.index", "Board", "board."))
     if current_user.is_manager:
@@ -119,7 +119,9 @@ def approvals_waiting() -> int:
     """Decisions waiting for a manager, for the count beside Approvals in the menu."""
     from mspboard.services.approvals import pending_count
 
-    return pending_count() if current_user.is_authenticated and current_user.is_manager else 0
+    if not (current_user.is_authenticated and current_user.is_manager):
+        return 0
+    return pending_count(viewer=current_user)
 
 
 def register(app: Flask) -> None:

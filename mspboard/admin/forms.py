@@ -86,6 +86,7 @@ class UserForm(VersionedForm):
     )
     role = SelectField("Role", choices=ROLE_CHOICES)
     tech_level = SelectField("Tech level", choices=LEVEL_CHOICES, validate_choice=True)
+    keeps_time_card = BooleanField("Keeps a time card")
     workdays = WorkdaysField("Working days")
     day_start = TimeField("Day starts", validators=[InputRequired(message="Enter a time.")])
     day_end = TimeField("Day ends", validators=[InputRequired(message="Enter a time.")])

@@ -26,6 +26,7 @@ def _user_details(form: UserForm) -> accounts.UserDetails:
         email=form.email.data or "",
         role=form.role.data,
         tech_level=form.tech_level.data or None,
+        keeps_time_card=bool(form.keeps_time_card.data),
         workdays=form.workdays.mask,
         day_start=form.day_start.data,
         day_end=form.day_end.data,

@@ -23,6 +23,31 @@ def _refusal(roles: frozenset[str]) -> Response | None:
     return None
 
 
+def _card_refusal() -> Response | None:
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.has_time_card:
+        abort(403)
+    return None
+
+
+def restrict_to_card_keepers(blueprint: Blueprint) -> None:
+    """Every route of the blueprint needs a signed-in person who keeps a time card: a
+    technician, or a manager or admin marked as keeping one."""
+    blueprint.before_request(_card_refusal)
+
+
+def card_keepers_only(view: Callable[..., Any]) -> Callable[..., Any]:
+    """One route for the people who keep a time card (see `restrict_to_card_keepers`)."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        refusal = _card_refusal()
+        return refusal if refusal is not None else view(*args, **kwargs)
+
+    return wrapped
+
+
 def restrict_blueprint(blueprint: Blueprint, *roles: Role) -> None:
     """Every route of the blueprint needs a signed-in user with one of these roles."""
     allowed = frozenset(role.value for role in roles)

@@ -29,9 +29,8 @@ from flask import (
 )
 from flask.ctx import RequestContext
 
-from mspboard.auth.access import roles_required
+from mspboard.auth.access import card_keepers_only
 from mspboard.caching import minified
-from mspboard.models import Role
 
 bp = Blueprint("pwa", __name__)
 
@@ -47,6 +46,9 @@ PRECACHED = [
     "js/outbox.js",
     "icons/icon.svg",
 ]
+
+
+FAVICON = "icon-192.png"
 
 
 def cache_version() -> str:
@@ -88,9 +90,9 @@ def service_worker() -> Response:
 
 @bp.get("/favicon.ico")
 def favicon() -> Response:
-    """Browsers ask for it on pages that name no icon; the app's icon is the SVG the pages
-    name. Nothing, kept for a week, costs less than a 404 page each time."""
-    response = Response(status=204)
+    """Browsers ask for it on pages that name no icon (and for bookmarks and tabs): the app's
+    small PNG icon, kept for a week."""
+    response = Response((STATIC / "icons" / FAVICON).read_bytes(), mimetype="image/png")
     response.headers["Cache-Control"] = "public, max-age=604800"
     return response
 
@@ -186,7 +188,7 @@ BUNDLE_BROTLI_QUALITY = 5
 
 
 @bp.get("/m/offline-bundle")
-@roles_required(Role.TECHNICIAN)
+@card_keepers_only
 def offline_bundle() -> Response:
     """Every page `field.offline_pages` lists for this tech, in one answer the service worker
     splits into its cache: {"pages": [{"url", "body", "etag"?}, ...]}, "etag" only where

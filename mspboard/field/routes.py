@@ -14,7 +14,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from wtforms.fields.choices import SelectChoice
 
-from mspboard.auth.access import restrict_blueprint
+from mspboard.auth.access import restrict_to_card_keepers
 from mspboard.field.forms import (
     AcknowledgeAllForm,
     AcknowledgeForm,
@@ -38,7 +38,7 @@ from mspboard.field.writes import (
 from mspboard.forms import attach_violation, chosen_fold, offer_folds, prefill_fold
 from mspboard.htmx import render
 from mspboard.inputs import page_number
-from mspboard.models import Role, ServiceRequest, TimeEntry, db, utcnow
+from mspboard.models import ServiceRequest, TimeEntry, db, utcnow
 from mspboard.services import agenda, audit_trail, checkins, time_cards, time_entries, time_off
 from mspboard.services import schedule_acknowledgements as acks
 from mspboard.services.errors import RuleViolation
@@ -56,7 +56,7 @@ from mspboard.services.shop_settings import shop_zone
 from mspboard.services.time_weeks import day_from_text, week_start_of
 
 bp = Blueprint("field", __name__, url_prefix="/m")
-restrict_blueprint(bp, Role.TECHNICIAN)
+restrict_to_card_keepers(bp)
 # The service worker and manifest live at the site root (a worker's scope is its own path),
 # outside /m/ and its role check; they come with the phone view wherever it is registered.
 
@@ -122,8 +122,12 @@ def sr_detail(sr_id: int):
 @bp.get("/week")
 def week():
     this_week = week_start_of(utcnow())
-    weeks = [acks.schedule_week(current_user, this_week + timedelta(days=7 * n)) for n in (0, 1)]
-    return render("field/week.html", weeks=weeks, what_changed=acks.what_changed)
+    return render(
+        "field/week.html",
+        weeks=acks.weeks_ahead(current_user, this_week),
+        this_week=this_week,
+        what_changed=acks.what_changed,
+    )
 
 
 @bp.get("/timecard")

@@ -29,7 +29,7 @@ CARD_DECISIONS = {
 
 
 def _queue_page(status: int = 200, notice: str = "", errors: dict | None = None):
-    queue = approvals.approval_queue()
+    queue = approvals.approval_queue(viewer=current_user)
     time_off = [entry.time_off.id for entry in queue if entry.time_off is not None]
     return render(
         "manage/approvals.html",
@@ -80,6 +80,9 @@ def decide_card(card_id: int, decision: str):
     except approvals.AlreadyDecided as decided:
         db.session.rollback()
         return _after_decision(decided.message, 409, back_to)
+    except approvals.OwnCard as own:
+        db.session.rollback()
+        return _queue_page(403, own.message)
     except StaleDataError:
         db.session.rollback()
         card = db.session.get(TimeCard, card_id)
@@ -110,6 +113,8 @@ def bulk_approve():
         notice += " Decided by someone else: " + " ".join(outcome.decided_by_others)
     if outcome.flagged:
         notice += " Left for you: " + " ".join(outcome.flagged)
+    if outcome.own:
+        notice += " Not yours to decide: " + " ".join(outcome.own)
     return _after_decision(notice)
 
 
@@ -158,6 +163,7 @@ def timecards(week: str | None = None):
         week_start=week_start,
         cards=cards,
         histories=audit_trail.histories("time_cards", [row.card.id for row in cards if row.card]),
+        may_decide=approvals.may_decide,
         previous_week=(week_start - timedelta(weeks=1)).isoformat(),
         next_week=(week_start + timedelta(weeks=1)).isoformat(),
     )

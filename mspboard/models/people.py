@@ -120,6 +120,12 @@ class User(UserMixin, db.Model):
         return self.role == Role.TECHNICIAN
 
     @property
+    def has_time_card(self) -> bool:
+        """Keeps a weekly time card and uses the phone view for it: every technician, and a
+        manager or admin marked as keeping one."""
+        return self.is_technician or self.keeps_time_card
+
+    @property
     def initials(self) -> str:
         return initials_of(self.name)
 

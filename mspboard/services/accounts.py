@@ -18,7 +18,17 @@ from mspboard.services.errors import RuleViolation
 from mspboard.services.passwords import check_new_password
 from mspboard.workweek import MONDAY_TO_FRIDAY
 
-USER_FIELDS = ["name", "email", "role", "tech_level", "active", "workdays", "day_start", "day_end"]
+USER_FIELDS = [
+    "name",
+    "email",
+    "role",
+    "tech_level",
+    "keeps_time_card",
+    "active",
+    "workdays",
+    "day_start",
+    "day_end",
+]
 
 _dummy_hash: str | None = None
 
@@ -29,6 +39,8 @@ class UserDetails:
     email: str
     role: str
     tech_level: str | None = None
+    # A manager or admin who also works SRs keeps a weekly time card (technicians always do).
+    keeps_time_card: bool = False
     workdays: int = MONDAY_TO_FRIDAY
     day_start: time = time(8, 0)
     day_end: time = time(17, 0)
@@ -87,6 +99,7 @@ def _wanted(details: UserDetails) -> dict[str, object]:
         "email": details.email,
         "role": details.role,
         "tech_level": details.tech_level or None,
+        "keeps_time_card": details.keeps_time_card,
         "workdays": details.workdays,
         "day_start": details.day_start,
         "day_end": details.day_end,

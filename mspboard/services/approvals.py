@@ -1,6 +1,8 @@
 """The manager's approval queue: submitted time cards and time-off requests, and the
 decisions on them. Every decision is audited; two managers deciding the same card at once
-store exactly one decision (the card's version column makes the second write miss)."""
+store exactly one decision (the card's version column makes the second write miss). A
+manager or admin who keeps a time card never decides their own: another manager or an admin
+approves, rejects or reopens it."""
 
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ from mspboard.services.card_review import CardReview, review_card, review_cards
 from mspboard.services.edits import bump_version
 from mspboard.services.errors import RuleViolation
 from mspboard.services.local_time import MIDDAY, at_wall, wall_label
-from mspboard.services.staff import active_technicians
+from mspboard.services.staff import card_keepers
 from mspboard.services.time_weeks import local_midnight
 
 CARD_FIELDS = ["status", "submitted_at", "decided_at", "decided_by_id", "reason", "version"]
@@ -40,21 +42,43 @@ class AlreadyDecided(RuleViolation):
     """Someone else decided first; the message says who and when."""
 
 
+class OwnCard(RuleViolation):
+    """A manager tried to decide their own time card."""
+
+
+OWN_CARD = "Your own time card is decided by another manager or an admin."
+
+
+def may_decide(manager: User, card: TimeCard) -> bool:
+    """Whether this manager may approve, reject or reopen the card: anyone's but their own."""
+    return card.tech_id != manager.id
+
+
+def _check_not_own(manager: User, card: TimeCard) -> None:
+    if not may_decide(manager, card):
+        raise OwnCard(OWN_CARD)
+
+
 @dataclass
 class QueueEntry:
     waiting_since: datetime
     card: CardReview | None = None
     time_off: TimeOffRequest | None = None
     clashes: list[ScheduleItem] | None = None
+    # The viewer's own card: shown, but left for another manager to decide.
+    own: bool = False
 
 
-def pending_count() -> int:
-    """How many decisions wait: submitted cards plus pending time-off requests."""
+def pending_count(viewer: User | None = None) -> int:
+    """How many decisions wait: submitted cards plus pending time-off requests; for a
+    viewer, not counting their own card, which waits for someone else."""
     cards = (
         select(func.count())
         .select_from(TimeCard)
         .where(TimeCard.status == TimeCardStatus.SUBMITTED)
     )
+    if viewer is not None:
+        cards = cards.where(TimeCard.tech_id != viewer.id)
     time_off = (
         select(func.count())
         .select_from(TimeOffRequest)
@@ -63,8 +87,9 @@ def pending_count() -> int:
     return db.session.scalar(select(cards.scalar_subquery() + time_off.scalar_subquery())) or 0
 
 
-def approval_queue(now: datetime | None = None) -> list[QueueEntry]:
-    """Everything waiting for a decision, oldest first."""
+def approval_queue(now: datetime | None = None, viewer: User | None = None) -> list[QueueEntry]:
+    """Everything waiting for a decision, oldest first; the viewer's own card is marked
+    `own` and offers no decision."""
     now = now or utcnow()
     cards = db.session.scalars(
         select(TimeCard)
@@ -72,7 +97,11 @@ def approval_queue(now: datetime | None = None) -> list[QueueEntry]:
         .options(selectinload(TimeCard.tech))
     ).all()
     entries = [
-        QueueEntry(review.card.submitted_at, card=review)  # type: ignore[arg-type]
+        QueueEntry(
+            review.card.submitted_at,  # type: ignore[arg-type]
+            card=review,
+            own=viewer is not None and not may_decide(viewer, review.card),
+        )
         for review in review_cards(list(cards), now)
     ]
     requests = db.session.scalars(
@@ -128,6 +157,7 @@ def _check_reason(reason: str, what: str) -> str:
 
 
 def approve_card(manager: User, card: TimeCard, expected_version: int) -> TimeCard:
+    _check_not_own(manager, card)
     _check_pending(card, expected_version)
     return _decide(
         manager, card, expected_version, TimeCardStatus.APPROVED, "", "timecard.approved"
@@ -135,6 +165,7 @@ def approve_card(manager: User, card: TimeCard, expected_version: int) -> TimeCa
 
 
 def reject_card(manager: User, card: TimeCard, expected_version: int, reason: str) -> TimeCard:
+    _check_not_own(manager, card)
     reason = _check_reason(reason, "send it back")
     _check_pending(card, expected_version)
     return _decide(
@@ -144,6 +175,7 @@ def reject_card(manager: User, card: TimeCard, expected_version: int, reason: st
 
 def reopen_card(manager: User, card: TimeCard, expected_version: int, reason: str) -> TimeCard:
     """Unlock an approved card so its week can change again; the tech resubmits it."""
+    _check_not_own(manager, card)
     reason = _check_reason(reason, "reopen it")
     if card.version != expected_version or card.status != TimeCardStatus.APPROVED:
         raise already_decided(card)
@@ -159,10 +191,11 @@ class BulkOutcome:
     approved: list[TimeCard] = field(default_factory=list)
     decided_by_others: list[str] = field(default_factory=list)
     flagged: list[str] = field(default_factory=list)
+    own: list[str] = field(default_factory=list)
 
     @property
     def skipped(self) -> list[str]:
-        return self.decided_by_others + self.flagged
+        return self.decided_by_others + self.flagged + self.own
 
 
 def card_label(card: TimeCard) -> str:
@@ -185,6 +218,9 @@ def bulk_approve(
     ).all()
     for card in cards:
         label = card_label(card)
+        if not may_decide(manager, card):
+            outcome.own.append(f"{label}: {OWN_CARD}")
+            continue
         try:
             _check_pending(card, versions[card.id])
         except AlreadyDecided as decided:
@@ -294,8 +330,9 @@ class WeekCard:
 
 
 def week_cards(week_start: date) -> list[WeekCard]:
-    """Every active tech's card for a week (None where nothing was started or submitted)."""
-    techs = active_technicians()
+    """The card of everyone who keeps one, for a week (None where nothing was started or
+    submitted)."""
+    techs = card_keepers()
     cards = {
         card.tech_id: card
         for card in db.session.scalars(select(TimeCard).where(TimeCard.week_start == week_start))

@@ -22,7 +22,6 @@ from sqlalchemy.orm import selectinload
 
 from mspboard.models import (
     CalendarFeed,
-    Role,
     ScheduleItem,
     ServiceRequest,
     TimeOffRequest,
@@ -35,6 +34,7 @@ from mspboard.services.audit import record_event
 from mspboard.services.local_time import MIDDAY
 from mspboard.services.maintenance import placing
 from mspboard.services.shop_settings import current_settings, shop_zone
+from mspboard.services.staff import card_keepers
 from mspboard.services.time_off import approved_between
 
 MINE = "mine"
@@ -194,13 +194,7 @@ def _techs_of(feed: CalendarFeed) -> list[User]:
     if feed.scope == MINE:
         owner = db.session.get(User, feed.user_id)
         return [owner] if owner is not None else []
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(User.role == Role.TECHNICIAN.value, User.active.is_(True))
-            .order_by(User.name, User.id)
-        )
-    )
+    return card_keepers()
 
 
 def published_items(tech_ids: list[int], window: FeedWindow) -> list[ScheduleItem]:

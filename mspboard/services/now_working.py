@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from mspboard.models import TimeEntry, User, db
-from mspboard.services.staff import active_technicians
+from mspboard.services.staff import card_keepers
 
 
 @dataclass
@@ -22,7 +22,7 @@ class TechNow:
 
 
 def who_is_working() -> list[TechNow]:
-    techs = active_technicians()
+    techs = card_keepers()
     running = {
         entry.tech_id: entry
         for entry in db.session.scalars(

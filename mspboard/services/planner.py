@@ -33,7 +33,7 @@ from mspboard.services.errors import RuleViolation
 from mspboard.services.local_time import MIDDAY, at_wall, typed_instant, wall_label
 from mspboard.services.maintenance import placing
 from mspboard.services.shop_settings import current_settings, shop_zone
-from mspboard.services.staff import active_technician, active_technicians
+from mspboard.services.staff import card_keeper, card_keepers
 from mspboard.services.time_off import approved_between
 from mspboard.services.time_weeks import local_date, local_midnight, monday_of, week_bounds
 from mspboard.workweek import from_mask
@@ -285,7 +285,7 @@ def _cell(tech: User, day: date, items: list[ScheduleItem], time_off: list[TimeO
 def planner_week(week_start: date) -> PlannerWeek:
     """The grid for one week: every active technician, the shop's workdays (and any other
     day of the week that has items), each cell with its items, time off and capacity."""
-    techs = active_technicians()
+    techs = card_keepers()
     tech_ids = [tech.id for tech in techs]
     items = _week_items(week_start, tech_ids)
     time_off = approved_between(tech_ids, week_start, week_start + timedelta(days=6))
@@ -364,7 +364,7 @@ def _check(
     """The tech, SR, maintenance run, title and travel notes to store, or a refusal. An item
     may keep the SR or run it already has after the SR closed or the run's month did; a
     closed SR or a run that cannot be placed (placing.placeable_run) is refused."""
-    tech = active_technician(fields.tech_id)
+    tech = card_keeper(fields.tech_id)
     if tech is None:
         raise RuleViolation("Pick an active technician.", "tech_id")
     if fields.starts_at.tzinfo is None or fields.ends_at.tzinfo is None:

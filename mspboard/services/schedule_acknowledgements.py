@@ -132,6 +132,13 @@ def schedule_week(tech: User, week_start: date) -> ScheduleWeek:
     return ScheduleWeek(week_start=week_start, days=days)
 
 
+def weeks_ahead(tech: User, this_week: date) -> list[ScheduleWeek]:
+    """This week and next, the one with items still to acknowledge first (this week first
+    when both or neither have any): the tech opens "My week" on what asks for a tap."""
+    weeks = [schedule_week(tech, this_week + timedelta(days=7 * n)) for n in (0, 1)]
+    return sorted(weeks, key=lambda week: not week.waiting)
+
+
 def _my_published_item(tech: User, item_id: int) -> ScheduleItem:
     item = db.session.get(ScheduleItem, item_id)
     if item is None or item.tech_id != tech.id or not item.is_published:

@@ -27,6 +27,8 @@ from mspboard.workweek import from_mask
 
 LONG_DAY = timedelta(hours=10)
 NOTABLE_GAP = timedelta(minutes=30)
+# The states in which the card still waits for the tech to submit it.
+AWAITING_SUBMISSION = frozenset({TimeCardStatus.DRAFT, TimeCardStatus.REJECTED})
 
 
 @dataclass
@@ -57,6 +59,8 @@ class CardView:
     days: list[CardDay]
     deadline: datetime
     running: TimeEntry | None
+    # Past the deadline with the card not yet submitted (or sent back and not resubmitted).
+    overdue: bool = False
 
     @property
     def status(self) -> TimeCardStatus:
@@ -173,6 +177,7 @@ def card_view_of(
     for entry in entries:
         days[(local_date(entry.started_at) - week_start).days].entries.append(entry)
     running = None
+    deadline = submission_deadline(week_start)
     for day in days:
         day.worked = worked_in_day(day.entries, now)
         for entry in day.entries:
@@ -185,8 +190,9 @@ def card_view_of(
         week_start=week_start,
         card=card,
         days=days,
-        deadline=submission_deadline(week_start),
+        deadline=deadline,
         running=running,
+        overdue=now > deadline and (card is None or card.status_enum in AWAITING_SUBMISSION),
     )
 
 

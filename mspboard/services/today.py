@@ -28,7 +28,7 @@ from mspboard.services.errors import RuleViolation
 from mspboard.services.local_time import at_wall
 from mspboard.services.shop_settings import current_settings
 from mspboard.services.sql_time import seconds_between
-from mspboard.services.staff import active_technicians
+from mspboard.services.staff import card_keepers
 from mspboard.services.time_weeks import local_date, monday_of, week_bounds
 from mspboard.workweek import from_mask
 
@@ -70,7 +70,7 @@ def quiet_techs(now: datetime | None = None) -> list[QuietTech]:
     running = set(db.session.scalars(select(TimeEntry.tech_id).where(TimeEntry.ended_at.is_(None))))
     off = _off_today(today)
     quiet = []
-    for tech in active_technicians():
+    for tech in card_keepers():
         if (
             today.isoweekday() not in from_mask(tech.workdays)
             or tech.id in off
@@ -101,7 +101,7 @@ def checkins_on(day: date) -> list[TechCheckIn]:
             select(CheckIn).where(CheckIn.day == day).options(selectinload(CheckIn.issues))
         )
     }
-    return [TechCheckIn(tech, found.get(tech.id)) for tech in active_technicians()]
+    return [TechCheckIn(tech, found.get(tech.id)) for tech in card_keepers()]
 
 
 def open_issues(now: datetime | None = None) -> list[CheckInIssue]:
@@ -205,7 +205,7 @@ def utilisation(week_start: date) -> list[Utilisation]:
         ).all()
     )
     rows = []
-    for tech in active_technicians():
+    for tech in card_keepers():
         total, billable = logged.get(tech.id, (0, 0))
         planned = round(scheduled.get(tech.id) or 0)
         rows.append(Utilisation(tech, total / 3600, billable / 3600, planned / 3600))

@@ -80,10 +80,16 @@ def test_the_worker_carries_the_page_it_shows_for_a_page_never_kept(client):
     assert "Not available offline" in body and '"offlinePage": "/offline"' in body
 
 
-def test_the_icon_browsers_ask_for_unbidden_is_nothing_kept_for_a_week(client):
+def test_the_icon_browsers_ask_for_unbidden_is_the_apps_icon_kept_for_a_week(client):
     response = client.get("/favicon.ico")
-    assert response.status_code == 204 and not response.get_data()
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    assert response.get_data().startswith(b"\x89PNG")
     assert response.headers["Cache-Control"] == "public, max-age=604800"
+
+
+def test_every_page_names_the_icon(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert '<link rel="icon" href="/static/icons/icon.svg' in page
 
 
 def test_a_page_that_fails_is_left_out_and_the_others_are_kept(app, login_as, people):

@@ -266,6 +266,12 @@
       troubled.length ? `in the outbox · ${troubled.length} not saved` : "waiting to send";
     button.classList.toggle("has-items", items.length > 0);
     button.classList.toggle("has-refused", troubled.length > 0);
+    // Shown only while something waits or was not saved: an empty outbox says nothing.
+    button.hidden = items.length === 0;
+    if (button.hidden) {
+      document.getElementById("outbox-list").hidden = true;
+      button.setAttribute("aria-expanded", "false");
+    }
     const uuids = new Set(items.map((i) => i.uuid));
     const list = document.querySelector("#outbox-list ol");
     list.replaceChildren(...items.map((item) => itemRow(item, uuids)));
