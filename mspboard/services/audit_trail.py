@@ -80,6 +80,7 @@ VERBS = {
     "owner_changed": "changed the owner of",
     "opened": "opened",
     "closed": "closed",
+    "resolved": "wrote the resolution of",
 }
 
 RECORD_TYPES = {
@@ -101,6 +102,8 @@ RECORD_TYPES = {
     "checklist_proposals": "Proposed checklist item",
     "maintenance_months": "Maintenance month",
     "checklist_runs": "Maintenance run",
+    "sr_notes": "SR note",
+    "client_contacts": "Client contact",
 }
 
 # Wall-clock times of day, stored as "HH:MM:SS".
@@ -126,6 +129,10 @@ FIELD_LABELS = {
     "assignee_id": "Assignee",
     "decision_note": "Note",
     "total_minutes": "Time logged",
+    "body": "Note",
+    "resolution": "Resolution",
+    "requester_id": "Requester",
+    "written_at": "Written",
 }
 
 
@@ -411,6 +418,13 @@ def _subject(event: AuditEvent, records: dict[tuple[str, int], Any]) -> str:
         return f"the account {snap['email']}" if snap.get("email") else "an account"
     if kind == "shop_settings":
         return "the shop settings"
+    if kind == "sr_notes":
+        sr = record.service_request if record else None
+        number = sr.number if sr else f"SR #{snap.get('sr_id')}"
+        return f"a note on {number}"
+    if kind == "client_contacts":
+        name = record.name if record else snap.get("name")
+        return f"the contact {name}" if name else "a contact"
     if kind == "client_addresses":
         return f"the address {snap.get('address')}"
     if kind in ("checklist_items", "checklist_proposals"):

@@ -27,6 +27,7 @@ from mspboard.models.people import initials_of
 from mspboard.services.local_time import wall_label
 from mspboard.services.shop_settings import current_settings, shop_zone
 from mspboard.services.sql_time import seconds_between
+from mspboard.services.sr_notes import note_count_of_sr
 
 DONE_VISIBLE_FOR = timedelta(days=7)
 # Where the number goes in the SR page's address a board is given (see `make_card`).
@@ -122,6 +123,7 @@ class Card:
     stale: bool
     overdue: bool
     logged_seconds: int = 0
+    notes: int = 0
     id: int = 0
     version: int = 0
     priority: int = 0
@@ -136,6 +138,10 @@ class Card:
     initials: str = ""
     due_flag: str = ""  # "⚠ Overdue since 07 Dec", "Due 07 Dec" or nothing
     classes: str = ""  # the card's CSS classes after "card"
+
+    @property
+    def notes_label(self) -> str:
+        return f"{self.notes} note{'' if self.notes == 1 else 's'}"
 
     @property
     def logged_label(self) -> str:
@@ -277,6 +283,7 @@ def board_columns(
             Client.name,
             User.name,
             logged_seconds_of_sr() if with_hours else literal(0),
+            note_count_of_sr() if with_hours else literal(0),
         )
         .join(firsts, firsts.c.id == ServiceRequest.id)
         .join(Client, Client.id == ServiceRequest.client_id)
@@ -294,7 +301,7 @@ def board_columns(
     clients: dict[str, Named] = {}
     people: dict[str, Named] = {}
     cards = []
-    for *fields, client_name, assignee_name, logged in db.session.execute(query):
+    for *fields, client_name, assignee_name, logged, notes in db.session.execute(query):
         client = clients.get(client_name) or clients.setdefault(client_name, Named(client_name))
         assignee = None
         if assignee_name is not None:
@@ -304,6 +311,7 @@ def board_columns(
         sr = CardSR(*fields, client=client, assignee=assignee)
         card = make_card(sr, now, stale_after, zone, sr_link)
         card.logged_seconds = round(logged or 0)
+        card.notes = notes or 0
         cards.append(card)
     for card in cards:
         columns[card.sr.status_enum].cards.append(card)
