@@ -329,6 +329,8 @@ def _load(events: list[AuditEvent]) -> dict[tuple[str, int], Any]:
     for event in events:
         if event.entity_id is not None:
             wanted[event.entity_type].add(event.entity_id)
+        if event.entity_type == "sr_notes" and isinstance(_snap(event).get("sr_id"), int):
+            wanted["service_requests"].add(_snap(event)["sr_id"])  # a note is told by its SR
         for snap in (event.before or {}, event.after or {}):
             for key, value in snap.items():
                 if _is_person_field(key) and isinstance(value, int):
@@ -419,9 +421,8 @@ def _subject(event: AuditEvent, records: dict[tuple[str, int], Any]) -> str:
     if kind == "shop_settings":
         return "the shop settings"
     if kind == "sr_notes":
-        sr = record.service_request if record else None
-        number = sr.number if sr else f"SR #{snap.get('sr_id')}"
-        return f"a note on {number}"
+        sr = records.get(("service_requests", snap.get("sr_id")))  # type: ignore[arg-type]
+        return f"a note on {sr.number if sr else 'an SR'}"
     if kind == "client_contacts":
         name = record.name if record else snap.get("name")
         return f"the contact {name}" if name else "a contact"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from mspboard import events
 from mspboard.inputs import text
@@ -106,7 +106,7 @@ def notes_of(sr: ServiceRequest) -> list[SRNote]:
         db.session.scalars(
             select(SRNote)
             .where(SRNote.sr_id == sr.id)
-            .options(selectinload(SRNote.author))
+            .options(joinedload(SRNote.author))
             .order_by(SRNote.written_at.desc(), SRNote.id.desc())
         )
     )
