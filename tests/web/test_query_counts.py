@@ -8,8 +8,8 @@ in the last two weeks, an approved card (so an invoice) and a submitted one, a p
 time-off request, a schedule item today, a check-in with an urgent issue, an agenda note,
 a calendar feed, an entry and a note on one shared SR, a note on its own SR, a contact at
 its client and one at the shared SR's (whose first contact is its requester); and the
-client's maintenance run of this month, with a Problem raised as the shared SR and a schedule item. The audit trail grows with
-all of that.
+client's maintenance run of this month, with a Problem raised as the shared SR and a
+schedule item. The audit trail grows with all of that.
 """
 
 from __future__ import annotations
