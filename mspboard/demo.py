@@ -206,7 +206,6 @@ class DemoShop:
         self.techs = [u for u in self.users.values() if u.role == Role.TECHNICIAN]
         self.clients = [clients.create_client(None, name, rate) for name, rate in CLIENTS]
         self.srs = self._service_requests()
-        self._working_record()
         maintenance = DemoMaintenance(self)
         maintenance.build()
         self._schedule(maintenance.reserved())
@@ -214,6 +213,7 @@ class DemoShop:
         self._time_entries(maintenance.worked_afternoons())
         self._time_off()
         self._checkins_and_agenda()
+        self._working_record()
         db.session.flush()
 
     def _users(self) -> dict[str, User]:
@@ -311,13 +311,14 @@ class DemoShop:
             ]
             db.session.add_all(contacts[client.id])
         db.session.flush()
-        for sr in self.srs:
+        for sr in db.session.scalars(select(ServiceRequest).order_by(ServiceRequest.id)):
             if sr.status != SRStatus.DONE:
                 sr.requester = rng.choice(contacts[sr.client_id])
             author = sr.assignee or self.manager
             if sr.status == SRStatus.DONE:
                 resolution = rng.choice(RESOLUTIONS)
-                sr.activities[-1].note = resolution
+                if sr.activities and sr.activities[-1].kind == "status":
+                    sr.activities[-1].note = resolution
                 db.session.add(
                     SRNote(
                         service_request=sr,
