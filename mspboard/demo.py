@@ -16,11 +16,14 @@ from mspboard.models import (
     CheckInIssue,
     ChecklistRun,
     Client,
+    ClientContact,
     Role,
     ScheduleItem,
     ServiceRequest,
     ShopSettings,
     SRActivity,
+    SRNote,
+    SRNoteKind,
     SRStatus,
     TimeCard,
     TimeCardStatus,
@@ -126,6 +129,36 @@ SR_TITLES = [
     "Set up email signature for the whole office",
 ]
 
+CONTACT_NAMES = [
+    "Ana Ruiz",
+    "Ben Okafor",
+    "Carla Mendes",
+    "Dev Patel",
+    "Erin Walsh",
+    "Farid Haddad",
+    "Grace Liu",
+    "Hugo Brandt",
+    "Ines Moreau",
+    "Jon Park",
+    "Kara Singh",
+    "Leo Rossi",
+]
+CONTACT_ROLES = ["Office manager", "Owner", "Practice manager", "Bookkeeper", "IT contact"]
+NOTES = [
+    "Spoke to the requester; it started after Monday's power cut.",
+    "Checked the cabling and the switch port: both fine.",
+    "Vendor ticket opened, waiting for their callback.",
+    "Replaced the patch lead; watching it for a day.",
+    "Remote session: cleared the print queue and restarted the spooler.",
+    "Parts ordered, arriving Thursday.",
+]
+RESOLUTIONS = [
+    "Replaced the faulty part and tested with the user.",
+    "Reset the account and set up a new password with the user on the phone.",
+    "Updated the firmware and rebooted out of hours; no errors since.",
+    "Cleaned up the profile and reinstalled the app; user confirmed it works.",
+]
+
 # status -> how many SRs; done SRs are split between this week and older.
 STATUS_COUNTS = {
     SRStatus.NEW: 20,
@@ -180,6 +213,7 @@ class DemoShop:
         self._time_entries(maintenance.worked_afternoons())
         self._time_off()
         self._checkins_and_agenda()
+        self._working_record()
         db.session.flush()
 
     def _users(self) -> dict[str, User]:
@@ -256,6 +290,56 @@ class DemoShop:
         db.session.add_all(srs)
         db.session.flush()
         return srs
+
+    def _working_record(self) -> None:
+        """1-3 contacts per client, a requester on each open SR, a resolution on every
+        closed SR and a few notes on the SRs being worked. Its own random numbers, so the
+        rest of the demo comes out as it always has."""
+        rng = random.Random(self.seed + 16)
+        contacts: dict[int, list[ClientContact]] = {}
+        for n, client in enumerate(self.clients):
+            names = rng.sample(CONTACT_NAMES, rng.randint(1, 3))
+            contacts[client.id] = [
+                ClientContact(
+                    client=client,
+                    name=name,
+                    role=rng.choice(CONTACT_ROLES),
+                    phone=f"+1 555 01{n:02d} {k}",
+                    email=f"{name.split()[0].lower()}@{client.name.split()[0].lower()}.test",
+                )
+                for k, name in enumerate(names)
+            ]
+            db.session.add_all(contacts[client.id])
+        db.session.flush()
+        for sr in db.session.scalars(select(ServiceRequest).order_by(ServiceRequest.id)):
+            if sr.status != SRStatus.DONE:
+                sr.requester = rng.choice(contacts[sr.client_id])
+            author = sr.assignee or self.manager
+            if sr.status == SRStatus.DONE:
+                resolution = rng.choice(RESOLUTIONS)
+                if sr.activities and sr.activities[-1].kind == "status":
+                    sr.activities[-1].note = resolution
+                db.session.add(
+                    SRNote(
+                        service_request=sr,
+                        author=sr.closed_by,
+                        kind=SRNoteKind.RESOLUTION.value,
+                        body=resolution,
+                        written_at=sr.closed_at,
+                    )
+                )
+            elif sr.status in (SRStatus.IN_PROGRESS, SRStatus.WAITING) and rng.random() < 0.6:
+                span = sr.updated_at - sr.created_at
+                for k in range(rng.randint(1, 3)):
+                    db.session.add(
+                        SRNote(
+                            service_request=sr,
+                            author=author,
+                            body=NOTES[(sr.id + k) % len(NOTES)],
+                            written_at=sr.created_at + span * ((k + 1) / 4),
+                        )
+                    )
+        db.session.flush()
 
     def _open_srs_for(self, tech: User) -> list[ServiceRequest]:
         return [

@@ -20,6 +20,12 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from mspboard.forms import VersionedForm
 from mspboard.models import Client, Role, ShopSettings, TechLevel, User
+from mspboard.models.clients import (
+    CONTACT_EMAIL_MAX,
+    CONTACT_NAME_MAX,
+    CONTACT_PHONE_MAX,
+    CONTACT_ROLE_MAX,
+)
 from mspboard.workweek import DAY_NAMES, from_mask, to_mask
 
 # The demo shop's accounts live under .test, the domain reserved for exactly that (RFC 2606),
@@ -114,6 +120,28 @@ class ClientForm(VersionedForm):
 
     def load(self, client: Client) -> None:
         self.billing_rate.data = from_cents(client.billing_rate_cents)
+
+
+class ContactForm(VersionedForm):
+    """One of a client's contacts (new, or edited with its version)."""
+
+    name = StringField(
+        "Name",
+        validators=[
+            DataRequired(message="Enter the contact's name."),
+            Length(max=CONTACT_NAME_MAX),
+        ],
+    )
+    role = StringField("Role", validators=[Length(max=CONTACT_ROLE_MAX)])
+    phone = StringField("Phone", validators=[Length(max=CONTACT_PHONE_MAX)])
+    email = EmailField(
+        "Email",
+        validators=[
+            Optional(),
+            Length(max=CONTACT_EMAIL_MAX),
+            Email(message="Enter a valid email address."),
+        ],
+    )
 
 
 class SettingsForm(VersionedForm):

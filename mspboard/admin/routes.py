@@ -3,12 +3,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 
-from mspboard.admin.forms import ClientForm, SettingsForm, UserForm, to_cents
+from mspboard.admin.forms import ClientForm, ContactForm, SettingsForm, UserForm, to_cents
 from mspboard.auth.access import current_sign_in, restrict_blueprint, roles_required
 from mspboard.forms import form_status, save_form
 from mspboard.htmx import render
-from mspboard.models import Client, Role, User, db
-from mspboard.services import accounts, calendar_feeds, clients, throttling
+from mspboard.models import Client, ClientContact, Role, User, db
+from mspboard.services import accounts, calendar_feeds, client_contacts, clients, throttling
 from mspboard.services.errors import RuleViolation
 from mspboard.services.shop_settings import current_settings, update_settings
 
@@ -158,7 +158,66 @@ def client_edit(client_id: int):
     if saved:
         flash(f"Saved {client.name}." if changed else "Nothing changed.", "success")
         return redirect(url_for("admin.clients_list"))
-    return render("admin/client_form.html", form=form, client=client, status=form_status(form))
+    return _client_page(client, form, ContactForm(formdata=None), form_status(form))
+
+
+def _client_page(client: Client, form: ClientForm, contact_form: ContactForm, status: int):
+    return render(
+        "admin/client_form.html",
+        form=form,
+        client=client,
+        contact_form=contact_form,
+        status=status,
+    )
+
+
+def _contact_fields(form: ContactForm) -> client_contacts.ContactFields:
+    return client_contacts.ContactFields(
+        name=form.name.data or "",
+        role=form.role.data or "",
+        phone=form.phone.data or "",
+        email=form.email.data or "",
+    )
+
+
+@bp.post("/clients/<int:client_id>/contacts")
+def contact_add(client_id: int):
+    client = _get_or_404(Client, client_id)
+    form = ContactForm()
+    saved, contact = save_form(
+        form, lambda: client_contacts.add_contact(current_user, client, _contact_fields(form))
+    )
+    if saved:
+        flash(f"Added {contact.name} to {client.name}'s contacts.", "success")
+        return redirect(url_for("admin.client_edit", client_id=client.id, _anchor="contacts"))
+    return _client_page(client, ClientForm.editing(client, fresh=True), form, 422)
+
+
+@bp.route("/clients/<int:client_id>/contacts/<int:contact_id>", methods=["GET", "POST"])
+def contact_edit(client_id: int, contact_id: int):
+    client = _get_or_404(Client, client_id)
+    contact = db.session.get(ClientContact, contact_id)
+    if contact is None or contact.client_id != client.id:
+        abort(404)
+    form = ContactForm.editing(contact)
+    saved, changed = save_form(
+        form,
+        lambda: client_contacts.update_contact(
+            current_user, contact, _contact_fields(form), form.version.data
+        ),
+        record=contact,
+        fresh=lambda: ContactForm.editing(contact, fresh=True),
+    )
+    if saved:
+        flash(f"Saved {contact.name}." if changed else "Nothing changed.", "success")
+        return redirect(url_for("admin.client_edit", client_id=client.id, _anchor="contacts"))
+    return render(
+        "admin/contact_form.html",
+        form=form,
+        client=client,
+        contact=contact,
+        status=form_status(form),
+    )
 
 
 @bp.post("/clients/<int:client_id>/active")

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from wtforms import BooleanField, Form, SearchField, SelectField, StringField
+from wtforms import BooleanField, Form, SearchField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from mspboard.forms import VersionField
 from mspboard.inputs import BoundedFields, InputForm
 from mspboard.models import Client, Priority, SRStatus, User
+from mspboard.models.service_requests import NOTE_MAX
 from mspboard.services.board import BoardFilter
 
 STATUS_CHOICES = [SelectChoice(status.value, status.label) for status in SRStatus]
@@ -56,6 +57,8 @@ class BoardFilterForm(Form):
 class MoveForm(InputForm):
     status = SelectField("Move to", choices=STATUS_CHOICES)
     version = VersionField()
+    # Asked for only when the move closes the SR.
+    resolution = TextAreaField("Resolution", validators=[Length(max=NOTE_MAX)])
 
 
 class TvLinkForm(InputForm):

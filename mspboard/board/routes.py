@@ -8,13 +8,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from mspboard import live_streams
 from mspboard.auth.access import current_sign_in, restrict_blueprint, roles_required
 from mspboard.board.forms import BoardFilterForm, MoveForm, TvLinkForm
-from mspboard.forms import form_status, save_form
+from mspboard.forms import attach_violation, form_status, save_form
 from mspboard.htmx import is_htmx, render
 from mspboard.models import Client, Role, ServiceRequest, SRStatus, TvLink, db
 from mspboard.services import service_requests, tv_links
 from mspboard.services.backlog import backlog_counts
 from mspboard.services.board import SR_NUMBER, assignable_people, board_columns, move_on_board
 from mspboard.services.edits import EditConflict, conflict_since
+from mspboard.services.errors import RuleViolation
 from mspboard.services.stream_access import Viewer
 
 bp = Blueprint("board", __name__, url_prefix="/board")
@@ -63,20 +64,42 @@ def _not_moved(sr: ServiceRequest, version: int, wanted: SRStatus):
     return render("board/_moved.html", status=409, notice=message, **context)
 
 
+def _not_closed(sr: ServiceRequest, form: MoveForm):
+    """A close without a resolution: nothing moves; the Move menu opens again with the
+    reason next to the resolution."""
+    message = f"{sr.number} was not closed: " + " ".join(form.resolution.errors)
+    if is_htmx():
+        return render("board/_move_resolution.html", status=422, form=form, oob=True)
+    context, _valid = _board_context(request.form)
+    return render(
+        "board/index.html", status=422, move_form=form, move_sr=sr, notice=message, **context
+    )
+
+
 @bp.post("/sr/<int:sr_id>/move")
 def move(sr_id: int):
     sr = db.session.get(ServiceRequest, sr_id) or abort(404)
     form = MoveForm()
     if not form.validate_on_submit():
+        if form.resolution.errors:
+            return _not_closed(sr, form)
         return Response("Pick a column to move the SR to.", status=422)
     moved_from = sr.status
     try:
         service_requests.change_status(
-            current_user, sr, form.status.data, expected_version=form.version.data or 0
+            current_user,
+            sr,
+            form.status.data,
+            expected_version=form.version.data or 0,
+            resolution=form.resolution.data or "",
         )
         db.session.commit()
     except (EditConflict, StaleDataError):
         return _not_moved(sr, form.version.data or 0, SRStatus(form.status.data))
+    except RuleViolation as violation:
+        db.session.rollback()
+        attach_violation(form, violation)
+        return _not_closed(sr, form)
     if not is_htmx():
         kept = {name: request.form[name] for name in FILTER_FIELDS if request.form.get(name)}
         return redirect(url_for("board.index", **kept))

@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from mspboard.inputs import InputForm, id_pairs, optional_id
 from mspboard.models import Outcome, TimeOffKind
 from mspboard.models.maintenance import INSTRUCTION_MAX, NOTE_MAX, TITLE_MAX
+from mspboard.models.service_requests import NOTE_MAX as SR_NOTE_MAX
 
 BILLABLE_CHOICES = [
     SelectChoice("", "As the SR says"),
@@ -97,6 +98,13 @@ class AgendaForm(PhoneForm):
     text = TextAreaField(
         "Note for the Monday meeting",
         validators=[DataRequired("Write the note."), Length(max=500)],
+    )
+
+
+class SRNoteForm(PhoneForm):
+    body = TextAreaField(
+        "Add a note",
+        validators=[DataRequired("Write the note first."), Length(max=SR_NOTE_MAX)],
     )
 
 

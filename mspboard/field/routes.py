@@ -21,6 +21,7 @@ from mspboard.field.forms import (
     AgendaForm,
     CheckInForm,
     EntryForm,
+    SRNoteForm,
     StartTimerForm,
     StopTimerForm,
     TimeOffForm,
@@ -39,7 +40,15 @@ from mspboard.forms import attach_violation, chosen_fold, offer_folds, prefill_f
 from mspboard.htmx import render
 from mspboard.inputs import page_number
 from mspboard.models import ServiceRequest, TimeEntry, db, utcnow
-from mspboard.services import agenda, audit_trail, checkins, time_cards, time_entries, time_off
+from mspboard.services import (
+    agenda,
+    audit_trail,
+    checkins,
+    sr_notes,
+    time_cards,
+    time_entries,
+    time_off,
+)
 from mspboard.services import schedule_acknowledgements as acks
 from mspboard.services.errors import RuleViolation
 from mspboard.services.field_day import (
@@ -108,15 +117,39 @@ def queue():
     return render("field/queue.html", "field/_queue_items.html", queue_page=page)
 
 
+def _sr_page(sr: ServiceRequest, note_form: SRNoteForm) -> dict[str, object]:
+    return {
+        "sr": sr,
+        "entries": time_entries.my_entries_on(current_user, sr),
+        "running": time_entries.running_timer(current_user),
+        "notes": sr_notes.notes_of(sr),
+        "form": note_form,
+    }
+
+
 @bp.get("/sr/<int:sr_id>")
 def sr_detail(sr_id: int):
     sr = db.session.get(ServiceRequest, sr_id) or abort(404)
-    return render(
-        "field/sr.html",
-        sr=sr,
-        entries=time_entries.my_entries_on(current_user, sr),
-        running=time_entries.running_timer(current_user),
-    )
+    return render("field/sr.html", **_sr_page(sr, SRNoteForm(formdata=None)))
+
+
+@bp.post("/sr/<int:sr_id>/notes")
+@phone_write
+def sr_note_add(sr_id: int):
+    sr = db.session.get(ServiceRequest, sr_id)
+    if sr is None:
+        raise RuleViolation("That SR no longer exists; the note was not saved.")
+    form = SRNoteForm()
+    if form.validate():
+        try:
+            sr_notes.add_note(
+                current_user, sr, form.body.data or "", at=write_moment(), uuid=write_key()
+            )
+        except RuleViolation as violation:
+            attach_violation(form, violation)
+        else:
+            return Done(f"Note added to {sr.number}.", url_for("field.sr_detail", sr_id=sr.id), 201)
+    return _invalid("field/sr.html", "field/_sr_note_form.html", **_sr_page(sr, form))
 
 
 @bp.get("/week")

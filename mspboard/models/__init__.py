@@ -5,7 +5,7 @@ from mspboard.models.audit import AuditEvent
 from mspboard.models.base import Base, UTCDateTime, db, utcnow
 from mspboard.models.billing import CalendarFeed, InvoiceLine, InvoiceStatus, ProposedInvoice
 from mspboard.models.checkins import CheckIn, CheckInIssue
-from mspboard.models.clients import Client
+from mspboard.models.clients import Client, ClientContact
 from mspboard.models.idempotency import IdempotencyKey
 from mspboard.models.maintenance import (
     Cadence,
@@ -24,6 +24,8 @@ from mspboard.models.service_requests import (
     Priority,
     ServiceRequest,
     SRActivity,
+    SRNote,
+    SRNoteKind,
     SRStatus,
     format_sr_number,
     parse_sr_number,
@@ -50,6 +52,7 @@ __all__ = [
     "ChecklistRun",
     "ChecklistRunItem",
     "Client",
+    "ClientContact",
     "EndReason",
     "IdempotencyKey",
     "InvoiceLine",
@@ -62,6 +65,8 @@ __all__ = [
     "RecoveryCode",
     "Role",
     "SRActivity",
+    "SRNote",
+    "SRNoteKind",
     "SRStatus",
     "ScheduleItem",
     "ServiceRequest",

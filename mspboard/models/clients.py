@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mspboard.models.base import UTCDateTime, db, edit_version_column, edit_versioned, utcnow
 
@@ -31,5 +31,47 @@ class Client(db.Model):
     # the technician with the fewest runs that month).
     maintenance_owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
+    contacts: Mapped[list[ClientContact]] = relationship(
+        back_populates="client", order_by="ClientContact.name", cascade="all, delete-orphan"
+    )
+
     def __repr__(self) -> str:
         return f"<Client {self.name}>"
+
+
+# How long each of a contact's fields may be (the form and the database agree).
+CONTACT_NAME_MAX = 120
+CONTACT_ROLE_MAX = 80
+CONTACT_PHONE_MAX = 40
+CONTACT_EMAIL_MAX = 254
+
+
+class ClientContact(db.Model):
+    """A person at a client the shop deals with: who asks for work, who to call about it."""
+
+    __tablename__ = "client_contacts"
+    __table_args__ = (
+        CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint("length(name) > 0", name="name_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = edit_version_column()
+    __mapper_args__ = edit_versioned(version)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(CONTACT_NAME_MAX))
+    role: Mapped[str] = mapped_column(String(CONTACT_ROLE_MAX), default="")
+    phone: Mapped[str] = mapped_column(String(CONTACT_PHONE_MAX), default="")
+    email: Mapped[str] = mapped_column(String(CONTACT_EMAIL_MAX), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    client: Mapped[Client] = relationship(back_populates="contacts")
+
+    @property
+    def tel_href(self) -> str:
+        """The phone number as a tel: link dials it: digits, and a leading + kept."""
+        digits = "".join(ch for ch in self.phone if ch.isdigit())
+        return ("+" if self.phone.strip().startswith("+") else "") + digits
+
+    def __repr__(self) -> str:
+        return f"<ClientContact {self.name}>"

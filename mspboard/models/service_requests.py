@@ -15,7 +15,7 @@ from mspboard.models.base import (
     one_of,
     utcnow,
 )
-from mspboard.models.clients import Client
+from mspboard.models.clients import Client, ClientContact
 from mspboard.models.people import User
 
 SR_NUMBER = re.compile(r"^SR-(\d{1,9})$", re.IGNORECASE)
@@ -87,8 +87,13 @@ class ServiceRequest(db.Model):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     estimate_minutes: Mapped[int | None] = mapped_column(Integer)
     billable: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Who at the client asked for the work (one of the client's contacts).
+    requester_id: Mapped[int | None] = mapped_column(
+        ForeignKey("client_contacts.id", ondelete="SET NULL"), index=True
+    )
 
     client: Mapped[Client] = relationship()
+    requester: Mapped[ClientContact | None] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
@@ -142,3 +147,45 @@ class SRActivity(db.Model):
 
     service_request: Mapped[ServiceRequest] = relationship(back_populates="activities")
     actor: Mapped[User | None] = relationship()
+
+
+# The longest note a person can write on an SR.
+NOTE_MAX = 4000
+
+
+class SRNoteKind(StrEnum):
+    NOTE = "note"
+    # How the SR was resolved, written when it is closed.
+    RESOLUTION = "resolution"
+
+
+class SRNote(db.Model):
+    """An internal note on an SR: what was found and done, in the words of who did it.
+    `written_at` is when it was written (on a phone, perhaps long before it reached us)."""
+
+    __tablename__ = "sr_notes"
+    __table_args__ = (
+        CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint("length(body) > 0", name="body_not_empty"),
+        one_of("kind", [k.value for k in SRNoteKind]),
+        Index("ix_sr_notes_sr_written", "sr_id", "written_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = edit_version_column()
+    __mapper_args__ = edit_versioned(version)
+    sr_id: Mapped[int] = mapped_column(ForeignKey("service_requests.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(20), default=SRNoteKind.NOTE.value)
+    body: Mapped[str] = mapped_column(Text)
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The phone's id for the change that wrote it: the same note arriving twice is one note.
+    uuid: Mapped[str | None] = mapped_column(String(36), unique=True)
+
+    service_request: Mapped[ServiceRequest] = relationship()
+    author: Mapped[User | None] = relationship()
+
+    @property
+    def is_resolution(self) -> bool:
+        return self.kind == SRNoteKind.RESOLUTION

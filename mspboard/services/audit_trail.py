@@ -80,6 +80,7 @@ VERBS = {
     "owner_changed": "changed the owner of",
     "opened": "opened",
     "closed": "closed",
+    "resolved": "wrote the resolution of",
 }
 
 RECORD_TYPES = {
@@ -101,6 +102,8 @@ RECORD_TYPES = {
     "checklist_proposals": "Proposed checklist item",
     "maintenance_months": "Maintenance month",
     "checklist_runs": "Maintenance run",
+    "sr_notes": "SR note",
+    "client_contacts": "Client contact",
 }
 
 # Wall-clock times of day, stored as "HH:MM:SS".
@@ -126,6 +129,10 @@ FIELD_LABELS = {
     "assignee_id": "Assignee",
     "decision_note": "Note",
     "total_minutes": "Time logged",
+    "body": "Note",
+    "resolution": "Resolution",
+    "requester_id": "Requester",
+    "written_at": "Written",
 }
 
 
@@ -322,6 +329,8 @@ def _load(events: list[AuditEvent]) -> dict[tuple[str, int], Any]:
     for event in events:
         if event.entity_id is not None:
             wanted[event.entity_type].add(event.entity_id)
+        if event.entity_type == "sr_notes" and isinstance(_snap(event).get("sr_id"), int):
+            wanted["service_requests"].add(_snap(event)["sr_id"])  # a note is told by its SR
         for snap in (event.before or {}, event.after or {}):
             for key, value in snap.items():
                 if _is_person_field(key) and isinstance(value, int):
@@ -411,6 +420,12 @@ def _subject(event: AuditEvent, records: dict[tuple[str, int], Any]) -> str:
         return f"the account {snap['email']}" if snap.get("email") else "an account"
     if kind == "shop_settings":
         return "the shop settings"
+    if kind == "sr_notes":
+        sr = records.get(("service_requests", snap.get("sr_id")))  # type: ignore[arg-type]
+        return f"a note on {sr.number if sr else 'an SR'}"
+    if kind == "client_contacts":
+        name = record.name if record else snap.get("name")
+        return f"the contact {name}" if name else "a contact"
     if kind == "client_addresses":
         return f"the address {snap.get('address')}"
     if kind in ("checklist_items", "checklist_proposals"):

@@ -27,6 +27,7 @@ from mspboard.models.people import initials_of
 from mspboard.services.local_time import wall_label
 from mspboard.services.shop_settings import current_settings, shop_zone
 from mspboard.services.sql_time import seconds_between
+from mspboard.services.sr_notes import note_count_of_sr
 from mspboard.templating import age as age_text
 
 DONE_VISIBLE_FOR = timedelta(days=7)
@@ -123,6 +124,7 @@ class Card:
     stale: bool
     overdue: bool
     logged_seconds: int = 0
+    notes: int = 0
     id: int = 0
     version: int = 0
     priority: int = 0
@@ -137,6 +139,10 @@ class Card:
     initials: str = ""
     due_flag: str = ""  # "⚠ Overdue since 07 Dec", "Due 07 Dec" or nothing
     classes: str = ""  # the card's CSS classes after "card"
+
+    @property
+    def notes_label(self) -> str:
+        return f"{self.notes} note{'' if self.notes == 1 else 's'}"
 
     @property
     def logged_label(self) -> str:
@@ -268,6 +274,7 @@ def board_columns(
             Client.name,
             User.name,
             logged_seconds_of_sr() if with_hours else literal(0),
+            note_count_of_sr() if with_hours else literal(0),
         )
         .join(firsts, firsts.c.id == ServiceRequest.id)
         .join(Client, Client.id == ServiceRequest.client_id)
@@ -285,7 +292,7 @@ def board_columns(
     clients: dict[str, Named] = {}
     people: dict[str, Named] = {}
     cards = []
-    for *fields, client_name, assignee_name, logged in db.session.execute(query):
+    for *fields, client_name, assignee_name, logged, notes in db.session.execute(query):
         client = clients.get(client_name) or clients.setdefault(client_name, Named(client_name))
         assignee = None
         if assignee_name is not None:
@@ -295,6 +302,7 @@ def board_columns(
         sr = CardSR(*fields, client=client, assignee=assignee)
         card = make_card(sr, now, stale_after, zone, sr_link)
         card.logged_seconds = round(logged or 0)
+        card.notes = notes or 0
         cards.append(card)
     for card in cards:
         columns[card.sr.status_enum].cards.append(card)

@@ -1,4 +1,8 @@
-"""Service requests: creating, editing and moving them, with an activity line for each change."""
+"""Service requests: creating, editing and moving them, with an activity line for each change.
+
+Closing an SR (to Done, from its form or the board) needs a resolution: how it was resolved,
+kept as a note on the SR, on the status line of its activity log and in the audit of the
+move. Without one nothing changes (RuleViolation on `resolution`)."""
 
 from __future__ import annotations
 
@@ -10,16 +14,18 @@ from sqlalchemy import select
 from mspboard import events
 from mspboard.models import (
     Client,
+    ClientContact,
     Priority,
     Role,
     ServiceRequest,
     SRActivity,
+    SRNoteKind,
     SRStatus,
     User,
     db,
     utcnow,
 )
-from mspboard.services import edits
+from mspboard.services import edits, sr_notes
 from mspboard.services.errors import RuleViolation
 
 TITLE_MAX = 200
@@ -38,6 +44,7 @@ class SRFields:
     due_at: datetime | None = None
     estimate_minutes: int | None = None
     billable: bool = True
+    requester_id: int | None = None
 
 
 def _log(
@@ -47,10 +54,17 @@ def _log(
     field: str | None = None,
     before: str | None = None,
     after: str | None = None,
+    note: str = "",
 ) -> None:
     sr.activities.append(
         SRActivity(
-            actor=actor, at=utcnow(), kind=kind, field=field, from_value=before, to_value=after
+            actor=actor,
+            at=utcnow(),
+            kind=kind,
+            field=field,
+            from_value=before,
+            to_value=after,
+            note=note,
         )
     )
 
@@ -66,6 +80,9 @@ def _describe(field: str, value: object) -> str | None:
     if field == "client_id":
         client = db.session.get(Client, value)
         return client.name if client else None
+    if field == "requester_id":
+        contact = db.session.get(ClientContact, value)
+        return contact.name if contact else None
     if isinstance(value, datetime):
         return value.isoformat()
     return str(value)[:200]
@@ -90,6 +107,24 @@ def _validate(values: SRFields) -> None:
             raise RuleViolation("Pick an active person to assign.", "assignee_id")
     if values.estimate_minutes is not None and values.estimate_minutes < 0:
         raise RuleViolation("The estimate cannot be negative.", "estimate_minutes")
+    if values.requester_id is not None:
+        contact = db.session.get(ClientContact, values.requester_id)
+        if contact is None or contact.client_id != values.client_id:
+            raise RuleViolation("Pick one of this client's contacts.", "requester_id")
+
+
+def _resolution_for(closing: bool, resolution: str) -> str:
+    """The resolution an SR is closed with; refused when closing without one."""
+    if not closing:
+        return ""
+    if not (resolution or "").strip():
+        raise RuleViolation("Say how it was resolved before closing the SR.", "resolution")
+    return sr_notes.checked_body(resolution, "resolution")
+
+
+def _resolve(actor: User | None, sr: ServiceRequest, resolution: str) -> None:
+    if resolution:
+        sr_notes.add_note(actor, sr, resolution, kind=SRNoteKind.RESOLUTION, field="resolution")
 
 
 def _set_closed(sr: ServiceRequest, actor: User | None, status: str) -> None:
@@ -101,54 +136,81 @@ def _set_closed(sr: ServiceRequest, actor: User | None, status: str) -> None:
         sr.closed_by = None
 
 
-def create_sr(actor: User | None, values: SRFields) -> ServiceRequest:
+def create_sr(actor: User | None, values: SRFields, resolution: str = "") -> ServiceRequest:
     _validate(values)
+    resolution = _resolution_for(values.status == SRStatus.DONE, resolution)
     sr = ServiceRequest(created_by=actor)
     for field in fields(SRFields):
         setattr(sr, field.name, getattr(values, field.name))
     _set_closed(sr, actor, values.status)
-    _log(sr, actor, "created")
+    _log(sr, actor, "created", note=resolution)
     db.session.add(sr)
     db.session.flush()
+    _resolve(actor, sr, resolution)
     events.announce(db.session, events.BOARD)
     return sr
 
 
+def _closes(sr: ServiceRequest, status: str) -> bool:
+    return status == SRStatus.DONE and sr.status != SRStatus.DONE
+
+
 def update_sr(
-    actor: User, sr: ServiceRequest, values: SRFields, expected_version: int | None
+    actor: User,
+    sr: ServiceRequest,
+    values: SRFields,
+    expected_version: int | None,
+    resolution: str = "",
 ) -> dict[str, tuple[object, object]]:
     """Apply a form filled from version `expected_version` of the SR. Only the fields that
     change are written, each with a line in the activity log; a form older than the SR is
     refused (EditConflict) rather than undoing the newer save. Returns what changed."""
     _validate(values)
     edits.expect_version(sr, expected_version)
+    resolution = _resolution_for(_closes(sr, values.status), resolution)
     wanted = {field.name: getattr(values, field.name) for field in fields(SRFields)}
+    tag = {"resolution": resolution} if resolution else None
     with db.session.no_autoflush:  # the closing fields go with the status in one UPDATE
-        changed = edits.write_changes(actor, sr, wanted, "sr.edited")
+        changed = edits.write_changes(actor, sr, wanted, "sr.edited", tag)
         if not changed:
             return changed
         if "status" in changed:
             _set_closed(sr, actor, sr.status)
         for name, (before, after) in changed.items():
-            _log_change(sr, actor, name, before, after)
+            _log_change(sr, actor, name, before, after, resolution if name == "status" else "")
         sr.updated_at = utcnow()
     db.session.flush()
+    _resolve(actor, sr, resolution)
     events.announce(db.session, events.BOARD)
     return changed
 
 
-def _log_change(sr: ServiceRequest, actor: User | None, name: str, before: object, after: object):
+def _log_change(
+    sr: ServiceRequest,
+    actor: User | None,
+    name: str,
+    before: object,
+    after: object,
+    note: str = "",
+):
     kind = {"status": "status", "priority": "priority", "assignee_id": "assignee"}.get(name, "edit")
-    _log(sr, actor, kind, name.removesuffix("_id"), _describe(name, before), _describe(name, after))
+    shown = (_describe(name, before), _describe(name, after))
+    _log(sr, actor, kind, name.removesuffix("_id"), *shown, note=note)
 
 
 def _change_field(
-    actor: User | None, sr: ServiceRequest, name: str, value: object, action: str
+    actor: User | None,
+    sr: ServiceRequest,
+    name: str,
+    value: object,
+    action: str,
+    resolution: str = "",
 ) -> bool:
-    changed = edits.write_changes(actor, sr, {name: value}, action)
+    tag = {"resolution": resolution} if resolution else None
+    changed = edits.write_changes(actor, sr, {name: value}, action, tag)
     if not changed:
         return False
-    _log_change(sr, actor, name, *changed[name])
+    _log_change(sr, actor, name, *changed[name], note=resolution)
     sr.updated_at = utcnow()
     return True
 
@@ -179,18 +241,22 @@ def change_status(
     status: str | SRStatus,
     *,
     expected_version: int | None = None,
+    resolution: str = "",
 ) -> ServiceRequest:
-    """Move an SR to another column. Done records who closed it and when; moving out of Done
-    reopens it. A technician who starts an unassigned SR takes it. A person's move from the
-    board names the version the card showed (`expected_version`): a card someone changed
-    since is refused (EditConflict) instead of undoing their change."""
+    """Move an SR to another column. Done records who closed it, when and its resolution
+    (required); moving out of Done reopens it. A technician who starts an unassigned SR
+    takes it. A person's move from the board names the version the card showed
+    (`expected_version`): a card someone changed since is refused (EditConflict) instead of
+    undoing their change."""
     status = SRStatus(status)
     if expected_version is not None:
         edits.expect_version(sr, expected_version)
+    resolution = _resolution_for(_closes(sr, status), resolution)
     with db.session.no_autoflush:  # the closing fields go with the status in one UPDATE
-        if not _change_field(actor, sr, "status", status.value, "sr.moved"):
+        if not _change_field(actor, sr, "status", status.value, "sr.moved", resolution):
             return sr
         _set_closed(sr, actor, status)
+    _resolve(actor, sr, resolution)
     if (
         status == SRStatus.IN_PROGRESS
         and sr.assignee_id is None

@@ -9,7 +9,9 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from mspboard.board.forms import PRIORITY_CHOICES, STATUS_CHOICES
 from mspboard.forms import VersionedForm
-from mspboard.models import Client, ServiceRequest, User
+from mspboard.inputs import InputForm, optional_id
+from mspboard.models import Client, ClientContact, ServiceRequest, User
+from mspboard.models.service_requests import NOTE_MAX
 from mspboard.services.invoicing import hours_hundredths
 from mspboard.services.money import plain
 from mspboard.services.service_requests import SRFields
@@ -37,13 +39,28 @@ class SRForm(VersionedForm):
         ],
     )
     billable = BooleanField("Billable", default=True)
+    # One of the client's contacts; the rule that it is this client's is the service's.
+    requester_id = SelectField("Requester", coerce=optional_id, validate_choice=False)
+    # Asked for when the save closes the SR (status Done).
+    resolution = TextAreaField("Resolution", validators=[Length(max=NOTE_MAX)])
 
-    def fill_choices(self, clients: list[Client], people: list[User]) -> None:
+    def fill_choices(
+        self, clients: list[Client], people: list[User], contacts: list[ClientContact]
+    ) -> None:
+        """`contacts`: the SR's client's (a new SR: every listed client's, named with it)."""
         self.client_id.choices = [SelectChoice(c.id, c.name) for c in clients]
         self.assignee_id.choices = [
             SelectChoice("", "Unassigned"),
             *(SelectChoice(str(user.id), user.name) for user in people),
         ]
+        clients_named = {c.id: c.name for c in clients}
+        several = len({contact.client_id for contact in contacts}) > 1
+        self.requester_id.choices = [SelectChoice(None, "Nobody named")]
+        for contact in contacts:
+            label = contact.name + (f" ({contact.role})" if contact.role else "")
+            if several:
+                label = f"{clients_named.get(contact.client_id, '')}: {label}"
+            self.requester_id.choices.append(SelectChoice(contact.id, label))
 
     def load(self, sr: ServiceRequest) -> None:
         """Fill the form from a saved SR (on GET)."""
@@ -77,6 +94,7 @@ class SRForm(VersionedForm):
             due_at=due_at,
             estimate_minutes=estimate_minutes,
             billable=bool(self.billable.data),
+            requester_id=self.requester_id.data,
         )
 
 
@@ -87,3 +105,21 @@ def _due_day(due_at: datetime | None) -> date | None:
 def _hours(minutes: int | None) -> Decimal | None:
     """Minutes as the form shows them: hours to two places, half up, as invoices do."""
     return None if minutes is None else Decimal(plain(hours_hundredths(minutes)))
+
+
+class NoteForm(InputForm):
+    """A new note on an SR."""
+
+    body = TextAreaField(
+        "Note",
+        validators=[DataRequired(message="Write the note first."), Length(max=NOTE_MAX)],
+    )
+
+
+class NoteEditForm(VersionedForm):
+    """A correction of a note, by its author, in the minutes after writing it."""
+
+    body = TextAreaField(
+        "Note",
+        validators=[DataRequired(message="Write the note first."), Length(max=NOTE_MAX)],
+    )

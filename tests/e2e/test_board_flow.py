@@ -86,6 +86,9 @@ def test_move_a_card_with_the_keyboard(page: Page, live_server, people, board_da
     page.keyboard.press("Enter")
     expect(menu.get_by_label("Move to")).to_have_value("new")
     page.keyboard.press("End")  # the last column: Done
+    page.keyboard.press("Tab")  # to the resolution closing asks for
+    expect(menu.get_by_label("Resolution")).to_be_focused()
+    page.keyboard.type("Firmware updated to 7.2")
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     expect(column(page, "done").locator(f"#sr-{firewall}")).to_be_visible()

@@ -65,7 +65,8 @@ def test_a_move_from_a_board_that_missed_a_change_says_who_moved_the_card(
     page.evaluate("document.getElementById('board-live').remove()")
     with app.app_context():
         stale = db.session.get(ServiceRequest, sr_id)
-        change_status(db.session.get(User, priya_id), stale, "done", expected_version=1)
+        priya = db.session.get(User, priya_id)
+        change_status(priya, stale, "done", expected_version=1, resolution="Fixed")
         db.session.commit()
 
     page.locator(f"#sr-{sr_id}").get_by_role("button", name="Move SR-000001").click()

@@ -195,3 +195,20 @@ def test_the_demo_checklist_has_twelve_base_items_additions_and_a_client_without
     )
     assert "Plotter service" in {item.title for item in additions}
     assert count(ChecklistExclusion) >= 1
+
+
+def test_the_demo_srs_carry_notes_resolutions_contacts_and_requesters():
+    from mspboard.models import ClientContact, SRNote
+
+    demo.seed_demo()
+    db.session.commit()
+    per_client = Counter(db.session.scalars(select(ClientContact.client_id)))
+    assert len(per_client) == count(Client) and set(per_client.values()) <= {1, 2, 3}
+    srs = db.session.scalars(select(ServiceRequest)).all()
+    resolved = {note.sr_id for note in db.session.scalars(select(SRNote)) if note.is_resolution}
+    assert {sr.id for sr in srs if sr.status == "done"} == resolved
+    for sr in srs:
+        if sr.status != "done":
+            assert sr.requester is not None and sr.requester.client_id == sr.client_id
+    noted = {n.sr_id for n in db.session.scalars(select(SRNote).where(SRNote.kind == "note"))}
+    assert len(noted) >= 5

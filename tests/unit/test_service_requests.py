@@ -29,7 +29,7 @@ def test_sr_needs_a_title_and_an_active_client():
 def test_closing_records_who_and_when_and_reopening_clears_it():
     manager = make_user(role="service_manager")
     sr = make_sr()
-    srs.change_status(manager, sr, SRStatus.DONE)
+    srs.change_status(manager, sr, SRStatus.DONE, resolution="Rebooted the router")
     assert sr.closed_by is manager and sr.closed_at is not None
     srs.change_status(manager, sr, SRStatus.WAITING)
     assert sr.closed_at is None and sr.closed_by is None

@@ -54,7 +54,7 @@ def move(board, sr_id, status, version=1, **filters):
     client, headers = board
     return client.post(
         f"/board/sr/{sr_id}/move",
-        data={"status": status, "version": str(version), **filters},
+        data={"status": status, "version": str(version), "resolution": "Fixed", **filters},
         headers=headers,
     )
 
@@ -141,7 +141,13 @@ def test_a_move_from_a_stale_card_still_answers_409_with_where_it_really_is(app,
     moved = add(app, "Printer offline")
     with app.app_context():
         priya = make_user(role="service_manager", name="Priya Shah")
-        change_status(priya, db.session.get(ServiceRequest, moved), "done", expected_version=1)
+        change_status(
+            priya,
+            db.session.get(ServiceRequest, moved),
+            "done",
+            expected_version=1,
+            resolution="Fixed",
+        )
         db.session.commit()
     response = move(board, moved, "waiting", version=1)
     page = response.get_data(as_text=True)

@@ -70,7 +70,7 @@ def test_move_without_javascript_returns_to_the_filtered_board(app, login_as):
     add_srs(app, 1)
     response = login_as("technician").post(
         f"/board/sr/{sr_id(app, 'SR 0')}/move",
-        data={"status": "done", "priority": "1", "version": "1"},
+        data={"status": "done", "priority": "1", "version": "1", "resolution": "Fixed"},
     )
     assert response.status_code == 302
     assert response.headers["Location"] == "/board?priority=1"
@@ -79,7 +79,8 @@ def test_move_without_javascript_returns_to_the_filtered_board(app, login_as):
 def test_moving_to_done_records_who_closed_it(app, login_as, people):
     add_srs(app, 1)
     login_as("service_manager").post(
-        f"/board/sr/{sr_id(app, 'SR 0')}/move", data={"status": "done", "version": "1"}
+        f"/board/sr/{sr_id(app, 'SR 0')}/move",
+        data={"status": "done", "version": "1", "resolution": "Fixed"},
     )
     with app.app_context():
         sr = db.session.scalar(select(ServiceRequest))
@@ -113,7 +114,7 @@ def test_a_move_from_a_stale_card_moves_nothing_and_says_who_moved_it(app, login
     with app.app_context():
         priya = make_user(role="service_manager", name="Priya Shah")
         sr = db.session.get(ServiceRequest, moved)
-        change_status(priya, sr, "done", expected_version=sr.version)
+        change_status(priya, sr, "done", expected_version=sr.version, resolution="Fixed")
         db.session.commit()
     response = login_as("technician").post(
         f"/board/sr/{moved}/move",
@@ -123,7 +124,8 @@ def test_a_move_from_a_stale_card_moves_nothing_and_says_who_moved_it(app, login
     page = response.get_data(as_text=True)
     assert response.status_code == 409
     assert (
-        f"SR-{moved:06d} was not moved to Waiting: Priya Shah changed the status to Done at" in page
+        f"SR-{moved:06d} was not moved to Waiting: Priya Shah changed the status to Done "
+        "and the resolution to “Fixed” at" in page
     )
     assert page.count(f'id="sr-{moved}"') == 1
     done = page[page.index('id="col-done"') :]

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from mspboard.models import User, db, utcnow
+from mspboard.services import client_contacts, sr_notes
 from mspboard.services.maintenance import months
 from mspboard.services.time_weeks import week_start_of
 from tests.factories import make_client, make_sr
@@ -42,6 +43,11 @@ def seed(app, people) -> dict[str, object]:
         make_time_off(tech, this_week + timedelta(days=3), this_week + timedelta(days=3), "pending")
         make_item("Backups verified")
         (run,) = open_month(months.this_month())
+        note = sr_notes.add_note(tech, sr, "Switch is on the shelf")
+        contact = client_contacts.add_contact(
+            tech, client, client_contacts.ContactFields("Ana Ruiz", "Owner", "555 0100")
+        )
+        sr.requester = contact
         db.session.commit()
         return {
             "client_id": client.id,
@@ -54,6 +60,8 @@ def seed(app, people) -> dict[str, object]:
             "week": last_week.isoformat(),
             "run_id": run.id,
             "month": run.month.month.strftime(months.MONTH_FORMAT),
+            "note_id": note.id,
+            "contact_id": contact.id,
         }
 
 

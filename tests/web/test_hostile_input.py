@@ -73,7 +73,7 @@ SKIPPED = {
 AUDIT = "audit_events"
 PHONE = {"idempotency_keys", AUDIT}
 INVOICES = {"proposed_invoices", "invoice_lines", "invoice_line_entries", AUDIT}
-SRS = {"service_requests", "sr_activities", AUDIT}
+SRS = {"service_requests", "sr_activities", "sr_notes", AUDIT}  # a close writes its resolution
 TWO_FACTOR = {"two_factors", "recovery_codes", AUDIT}
 # A template change, and the open runs it reaches when applied to them too.
 CHECKLISTS = {
@@ -95,6 +95,8 @@ WRITES: dict[str, set[str]] = {
     "admin.client_edit": {"clients", AUDIT},
     "admin.client_new": {"clients", AUDIT},
     "admin.client_set_active": {"clients", AUDIT},
+    "admin.contact_add": {"client_contacts", AUDIT},
+    "admin.contact_edit": {"client_contacts", AUDIT},
     "admin.settings": {"shop_settings", AUDIT},
     "admin.user_edit": {"users", "sign_ins", "calendar_feeds", AUDIT},  # a password reset
     "admin.user_new": {"users", AUDIT},
@@ -109,6 +111,7 @@ WRITES: dict[str, set[str]] = {
     "calendar.feed": {"calendar_feeds"},  # when it was last read
     "tv.screen": {"tv_links"},  # when it was last seen
     "field.agenda_send": {"agenda_items", *PHONE},
+    "field.sr_note_add": {"sr_notes", "service_requests", *PHONE},  # a note marks it worked on
     "field.checkin_send": {"checkins", "checkin_issues", *PHONE},
     "field.entry_add": {"time_entries", *PHONE},
     "field.entry_update": {"time_entries", *PHONE},
@@ -160,6 +163,8 @@ WRITES: dict[str, set[str]] = {
     "manage.maintenance_run_owner": {"checklist_runs", AUDIT},
     "sr.new": SRS,
     "sr.detail": SRS,
+    "sr.add_note": {"sr_notes", "service_requests", AUDIT},
+    "sr.edit_note": {"sr_notes", AUDIT},
     # Signing in with a second factor spends the code's step or a recovery code.
     "two_factor.sign_in_code": {"users", *TWO_FACTOR},
     "two_factor.settings": TWO_FACTOR,
@@ -274,6 +279,10 @@ BASELINE = {
     "apply": "now",
     "month": "2026-12",
     "outcome": "problem",
+    "body": "Checked the cabling",
+    "resolution": "Replaced the switch",
+    "requester_id": "",
+    "phone": "+1 555 0100",
 }
 
 HOSTILE = [

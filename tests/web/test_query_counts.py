@@ -6,9 +6,10 @@ entry on it, a schedule item and a time-off request; a client with this month's 
 run, every other one placed on next week's planner; and a colleague with an SR, entries
 in the last two weeks, an approved card (so an invoice) and a submitted one, a pending
 time-off request, a schedule item today, a check-in with an urgent issue, an agenda note,
-a calendar feed, and an entry on one shared SR; and the client's maintenance run of this
-month, with a Problem raised as the shared SR and a schedule item. The audit trail grows with
-all of that.
+a calendar feed, an entry and a note on one shared SR, a note on its own SR, a contact at
+its client and one at the shared SR's (whose first contact is its requester); and the
+client's maintenance run of this month, with a Problem raised as the shared SR and a
+schedule item. The audit trail grows with all of that.
 """
 
 from __future__ import annotations
@@ -33,8 +34,18 @@ from mspboard.models import (
     utcnow,
 )
 from mspboard.models.service_requests import format_sr_number
-from mspboard.services import agenda, approvals, calendar_feeds, invoicing, time_cards, tv_links
+from mspboard.services import (
+    agenda,
+    approvals,
+    calendar_feeds,
+    client_contacts,
+    invoicing,
+    sr_notes,
+    time_cards,
+    tv_links,
+)
 from mspboard.services.checkins import IssueNote, submit_checkin
+from mspboard.services.client_contacts import ContactFields
 from mspboard.services.maintenance import months
 from mspboard.services.time_weeks import monday_of
 from tests.conftest import count_queries, login
@@ -75,6 +86,11 @@ class Shop:
             if first:
                 shared = make_sr(title=SHARED_SR, status="in_progress", assignee=tech)
                 self.sr_id = shared.id
+                shared.requester = client_contacts.add_contact(
+                    manager,
+                    shared.client,
+                    ContactFields("Ana Ruiz", "Owner", "555 0100", "a@x.test"),
+                )
                 self.client_id = shared.client_id
                 self.tv_token = tv_links.create_link(None, "Office TV").token
                 self.feed_token = calendar_feeds.turn_on(manager).token
@@ -154,6 +170,10 @@ class Shop:
         calendar_feeds.turn_on(colleague)
         tv_links.create_link(None, f"Screen {n}")
         make_entry(colleague, at_local(last_week + timedelta(days=3), 9), minutes=30, sr=shared)
+        sr_notes.add_note(colleague, shared, f"Visit {n}: looked at it")
+        sr_notes.add_note(tech, own, f"Own note {n}")
+        client_contacts.add_contact(manager, client, ContactFields(f"Contact {n}", "IT lead"))
+        client_contacts.add_contact(manager, shared.client, ContactFields(f"Shared contact {n}"))
         base = make_item(f"Check {n}", position=n)
         make_item(f"Only for client {n}", client=client)
         make_item(f"Shared client's check {n}", client=shared.client)
@@ -211,17 +231,17 @@ _PAGES = [
     ("technician", "/m/queue", 5),
     ("technician", "/m/timecard", 6),
     ("technician", "/m/timecard/{last_week}", 6),
-    ("technician", "/m/sr/{sr_id}", 6),
+    ("technician", "/m/sr/{sr_id}", 8),  # its notes with their authors, its requester
     ("technician", "/m/maintenance", 4),
     ("technician", "/m/maintenance/runs/{run_id}", 6),
-    ("service_manager", "/sr/{sr_number}", 13),
+    ("service_manager", "/sr/{sr_number}", 19),  # notes, contacts, requester, their audit
     ("service_manager", "/manage/today", 22),
     ("service_manager", "/manage/approvals", 14),
     ("service_manager", "/manage/planner", 10),
     ("service_manager", "/manage/backlog", 13),
     ("service_manager", "/manage/timecards/{last_week}", 8),
     ("service_manager", "/manage/invoices/{two_weeks_ago}", 25),
-    ("service_manager", "/manage/audit", 14),  # a query per kind of record it names
+    ("service_manager", "/manage/audit", 17),  # a query per kind of record it names
     ("service_manager", "/manage/maintenance", 7),
     ("service_manager", "/manage/maintenance?sort=scheduled&state=in_progress", 7),
     ("service_manager", "/manage/maintenance/next", 11),

@@ -67,7 +67,10 @@ def test_editing_logs_each_change_with_who(app, login_as, people):
         tech = find_by_email(people["technician"]).id
     response = manager.post(
         f"/sr/{number}",
-        data=form(cid, priority="1", status="done", assignee_id=str(tech), version="1"),
+        data={
+            **form(cid, priority="1", status="done", assignee_id=str(tech), version="1"),
+            "resolution": "Swapped the toner",
+        },
     )
     assert response.status_code == 302
     page = manager.get(f"/sr/{number}").get_data(as_text=True)

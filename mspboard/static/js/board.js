@@ -1,7 +1,9 @@
 // The office board's own behaviour: the one Move menu every card opens, drag and drop
 // through that same menu's form, live refresh that never undoes a move in flight, the
 // "reconnecting" mark, and the keyboard's way around: focus kept on a moved card, skip links
-// to each column and arrow keys between cards.
+// to each column and arrow keys between cards. A move to Done closes the SR and needs its
+// resolution: the menu asks for it, a drop on Done opens the menu to ask, and a close refused
+// for want of one opens the menu again with the reason.
 (function () {
   "use strict";
 
@@ -34,15 +36,31 @@
     if (columns()) htmx.trigger(columns(), "board:refresh");
   }
 
+  function resolution() { return document.getElementById("move-resolution"); }
+
+  // The resolution is asked for only when the move closes the SR.
+  function askResolution() {
+    const field = resolution();
+    if (field) field.hidden = moveForm().elements.status.value !== "done";
+  }
+
   // Points the one Move form at a card: its SR, the version the board shows, its column.
   function aim(card, status) {
     const form = moveForm();
     form.action = moveUrl(card);
     form.elements.version.value = card.dataset.v;
     form.elements.status.value = status;
+    form.elements.resolution.value = "";
+    resolution()?.classList.remove("has-error");
+    resolution()?.querySelector(".error")?.remove();
+    askResolution();
     document.getElementById("move-number").textContent = card.querySelector("a").textContent;
     return form;
   }
+
+  document.addEventListener("change", (event) => {
+    if (event.target instanceof Element && event.target.id === "move-status") askResolution();
+  });
 
   function send(form) {
     htmx.ajax("POST", form.action, { source: form, swap: "none" });
@@ -95,7 +113,13 @@
     if (isRefresh(event)) refreshesInFlight = Math.max(0, refreshesInFlight - 1);
     if (!isMove(event)) return;
     movesInFlight = Math.max(0, movesInFlight - 1);
-    if (focusAfterMove) {
+    if (event.detail?.ctx?.response?.status === 422 && resolution()) {
+      // Not closed: the menu again, with the reason next to the resolution.
+      askResolution();
+      dialog().showModal();
+      document.getElementById("move-resolution-text")?.focus();
+      focusAfterMove = null;
+    } else if (focusAfterMove) {
       keepFocus(focusAfterMove);
       focusAfterMove = null;
     }
@@ -219,6 +243,11 @@
     const card = document.getElementById(event.dataTransfer.getData("text/plain"));
     if (!card || card.closest(".board-column") === column) return;
     const form = aim(card, column.dataset.status);
+    if (column.dataset.status === "done") {
+      dialog().showModal();  // closing asks for the resolution first
+      document.getElementById("move-resolution-text")?.focus();
+      return;
+    }
     // Show the move at once; the server's answer then puts the card in its ordered place.
     column.querySelector(".cards").prepend(card);
     send(form);
