@@ -57,6 +57,7 @@ class CardView:
     days: list[CardDay]
     deadline: datetime
     running: TimeEntry | None
+    now: datetime
 
     @property
     def status(self) -> TimeCardStatus:
@@ -74,6 +75,13 @@ class CardView:
     @property
     def status_label(self) -> str:
         return "Reopened" if self.reopened else self.status.label
+
+    @property
+    def overdue(self) -> bool:
+        """Not sent for approval (a draft, reopened or sent back) once its deadline has
+        passed; a card sent at the deadline itself is on time."""
+        waiting = self.status in (TimeCardStatus.DRAFT, TimeCardStatus.REJECTED)
+        return waiting and self.now > self.deadline
 
     @property
     def total(self) -> timedelta:
@@ -135,18 +143,21 @@ def _day_warnings(tech: User, day: CardDay, now: datetime) -> None:
             day.warnings.append(f"{label}: nothing logged {_hm(cursor)} to {_hm(work_end)}.")
 
 
-def week_entries(pairs: list[tuple[int, date]]) -> dict[tuple[int, date], list[TimeEntry]]:
+def week_entries(
+    pairs: list[tuple[int, date]], with_work: bool = True
+) -> dict[tuple[int, date], list[TimeEntry]]:
     """The entries of each (tech id, week start) pair, in time order, with their SR and
-    client: one query for all the pairs (a page of cards), grouped by week."""
+    client unless `with_work` is off (a page of totals only): one query for all the pairs
+    (a page of cards), grouped by week."""
     found: dict[tuple[int, date], list[TimeEntry]] = {pair: [] for pair in pairs}
     if not pairs:
         return found
-    entries = db.session.scalars(
-        select(TimeEntry)
-        .where(in_tech_weeks(TimeEntry.tech_id, TimeEntry.started_at, pairs))
-        .options(selectinload(TimeEntry.service_request), selectinload(TimeEntry.client))
-        .order_by(TimeEntry.started_at)
-    ).all()
+    query = select(TimeEntry).where(in_tech_weeks(TimeEntry.tech_id, TimeEntry.started_at, pairs))
+    if with_work:
+        query = query.options(
+            selectinload(TimeEntry.service_request), selectinload(TimeEntry.client)
+        )
+    entries = db.session.scalars(query.order_by(TimeEntry.started_at)).all()
     starts = {week_start: week_bounds(week_start) for _tech_id, week_start in pairs}
     for entry in entries:
         for week_start, (start, end) in starts.items():
@@ -187,6 +198,7 @@ def card_view_of(
         days=days,
         deadline=submission_deadline(week_start),
         running=running,
+        now=now,
     )
 
 

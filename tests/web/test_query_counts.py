@@ -219,7 +219,7 @@ _PAGES = [
     ("service_manager", "/manage/approvals", 14),
     ("service_manager", "/manage/planner", 10),
     ("service_manager", "/manage/backlog", 13),
-    ("service_manager", "/manage/timecards/{last_week}", 8),
+    ("service_manager", "/manage/timecards/{last_week}", 9),
     ("service_manager", "/manage/invoices/{two_weeks_ago}", 25),
     ("service_manager", "/manage/audit", 14),  # a query per kind of record it names
     ("service_manager", "/manage/maintenance", 7),
