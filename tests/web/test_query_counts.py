@@ -215,7 +215,7 @@ _PAGES = [
     ("technician", "/m/maintenance", 4),
     ("technician", "/m/maintenance/runs/{run_id}", 6),
     ("service_manager", "/sr/{sr_number}", 13),
-    ("service_manager", "/manage/today", 22),
+    ("service_manager", "/manage/today", 23),
     ("service_manager", "/manage/approvals", 14),
     ("service_manager", "/manage/planner", 10),
     ("service_manager", "/manage/backlog", 13),
