@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, ScalarSelect, func, literal, or_, select, union_all
 
-from mspboard.inputs import id_or_none
 from mspboard.models import (
     Client,
     Priority,
@@ -20,11 +19,11 @@ from mspboard.models import (
     User,
     db,
     format_sr_number,
-    parse_sr_number,
     utcnow,
 )
 from mspboard.models.people import initials_of
 from mspboard.services.local_time import wall_label
+from mspboard.services.service_requests import text_match
 from mspboard.services.shop_settings import current_settings, shop_zone
 from mspboard.services.sql_time import seconds_between
 
@@ -65,18 +64,10 @@ class BoardFilter:
             conditions.append(ServiceRequest.client_id == self.client_id)
         if self.priority:
             conditions.append(ServiceRequest.priority == self.priority)
-        text = self.text.strip()
-        if text:
-            number = id_or_none(parse_sr_number(text) or text)
-            title_match = ServiceRequest.title.ilike(f"%{_escape_like(text)}%", escape="\\")
-            conditions.append(
-                or_(title_match, ServiceRequest.id == number) if number else title_match
-            )
+        text = text_match(self.text)
+        if text is not None:
+            conditions.append(text)
         return conditions
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 @dataclass(frozen=True, slots=True)

@@ -218,6 +218,7 @@ _PAGES = [
     ("service_manager", "/manage/today", 23),
     ("service_manager", "/manage/approvals", 14),
     ("service_manager", "/manage/planner", 10),
+    ("service_manager", "/manage/planner/{this_week}/srs?q=Job", 12),
     ("service_manager", "/manage/backlog", 13),
     ("service_manager", "/manage/timecards/{last_week}", 9),
     ("service_manager", "/manage/invoices/{two_weeks_ago}", 25),
