@@ -9,6 +9,7 @@ from flask import Flask, request
 from flask_login import current_user
 
 from mspboard.models import SRStatus
+from mspboard.services.board import age_label
 from mspboard.services.local_time import wall_label
 from mspboard.services.maintenance import months
 from mspboard.services.maintenance.templates import cadence_words
@@ -117,6 +118,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(money, "money")
     app.add_template_filter(age, "age")
+    app.add_template_filter(age_label, "short_age")
     app.add_template_filter(activity_value, "activity_value")
     app.add_template_filter(hhmm, "hhmm")
     app.add_template_filter(sentence, "sentence")

@@ -22,6 +22,7 @@ from mspboard.models import (
     utcnow,
 )
 from mspboard.models.people import initials_of
+from mspboard.services.backlog import stale_condition
 from mspboard.services.local_time import wall_label
 from mspboard.services.service_requests import text_match
 from mspboard.services.shop_settings import current_settings, shop_zone
@@ -137,13 +138,13 @@ class Card:
 def make_card(
     sr: CardSR | ServiceRequest,
     now: datetime,
-    stale_after_days: int,
+    stale: bool,
     zone: ZoneInfo,
     sr_link: str = SR_LINK,
 ) -> Card:
-    """The card for an SR. `sr_link` is the SR page's address with `SR_NUMBER` where the
-    number goes (one url_for for the whole board)."""
-    stale = is_stale(sr, now, stale_after_days)
+    """The card for an SR; `stale` as backlog.stale_condition decided it. `sr_link` is the
+    SR page's address with `SR_NUMBER` where the number goes (one url_for for the whole
+    board)."""
     overdue = is_overdue(sr, now)
     sr_id, priority, created_at, due_at = sr.id, sr.priority, sr.created_at, sr.due_at
     number = format_sr_number(sr_id)
@@ -188,18 +189,14 @@ class Column:
 
 
 def age_label(age: timedelta) -> str:
-    """Short age for a card: "45 m", "5 h", "3 d"."""
+    """Short age for a card or a list: "45 m", "5 h", "3 d", and from two weeks "5 wk"."""
     minutes = int(age.total_seconds() // 60)
     if minutes < 60:
         return f"{max(minutes, 0)} m"
     if minutes < 60 * 24:
         return f"{minutes // 60} h"
-    return f"{minutes // (60 * 24)} d"
-
-
-def is_stale(sr: ServiceRequest, now: datetime, stale_after_days: int) -> bool:
-    """Open, and nothing has happened to it for longer than the shop's threshold."""
-    return sr.status != SRStatus.DONE and now - sr.updated_at > timedelta(days=stale_after_days)
+    days = minutes // (60 * 24)
+    return f"{days} d" if days < 14 else f"{days // 7} wk"
 
 
 def is_overdue(sr: ServiceRequest, now: datetime) -> bool:
@@ -268,6 +265,7 @@ def board_columns(
             Client.name,
             User.name,
             logged_seconds_of_sr() if with_hours else literal(0),
+            stale_condition(now, stale_after),
         )
         .join(firsts, firsts.c.id == ServiceRequest.id)
         .join(Client, Client.id == ServiceRequest.client_id)
@@ -285,7 +283,7 @@ def board_columns(
     clients: dict[str, Named] = {}
     people: dict[str, Named] = {}
     cards = []
-    for *fields, client_name, assignee_name, logged in db.session.execute(query):
+    for *fields, client_name, assignee_name, logged, stale in db.session.execute(query):
         client = clients.get(client_name) or clients.setdefault(client_name, Named(client_name))
         assignee = None
         if assignee_name is not None:
@@ -293,7 +291,7 @@ def board_columns(
                 assignee_name, Named(assignee_name, initials_of(assignee_name))
             )
         sr = CardSR(*fields, client=client, assignee=assignee)
-        card = make_card(sr, now, stale_after, zone, sr_link)
+        card = make_card(sr, now, bool(stale), zone, sr_link)
         card.logged_seconds = round(logged or 0)
         cards.append(card)
     for card in cards:
