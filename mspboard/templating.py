@@ -51,7 +51,7 @@ def activity_value(value: str | None, field: str | None) -> str:
 
 
 def money(cents: int | None) -> str:
-    """Cents in the shop's currency: "1,234.50 USD"."""
+    """Cents in the shop's currency, written as its locale writes amounts: "$1,234.50"."""
     if cents is None:
         return ""
     return shown(cents, current_settings().currency)

@@ -26,7 +26,7 @@ class BoardFilterForm(Form):
         "Priority", choices=[SelectChoice("", "Any priority"), *PRIORITY_CHOICES], default=""
     )
     mine = BooleanField("Mine only")
-    q = SearchField("Search number or title", validators=[Length(max=100)])
+    q = SearchField("Search number, title or client", validators=[Length(max=100)])
 
     def fill_choices(self, people: list[User], clients: list[Client]) -> None:
         self.assignee.choices = [

@@ -5,7 +5,9 @@ from zoneinfo import ZoneInfo
 from wtforms import (
     BooleanField,
     DateField,
+    Form,
     IntegerField,
+    SearchField,
     SelectField,
     StringField,
     TextAreaField,
@@ -15,7 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from mspboard.forms import VersionedForm, VersionField, chosen_fold, offer_folds, prefill_fold
-from mspboard.inputs import InputForm, optional_id
+from mspboard.inputs import BoundedFields, InputForm, optional_id
 from mspboard.models import ScheduleItem, ServiceRequest, User
 from mspboard.services.local_time import AmbiguousLocalTime
 from mspboard.services.maintenance.placing import item_title
@@ -118,3 +120,21 @@ class PlannerMoveForm(InputForm):
     tech_id = IntegerField("Technician", validators=[InputRequired()])
     day = DateField("Day", validators=[InputRequired()])
     version = VersionField(validators=[Optional()])
+
+
+SEARCH_MAX = 100
+
+
+class SRSearchForm(Form):
+    """The planner's search for an SR to schedule, read from the URL (a plain GET form
+    without JavaScript, the same address as you type with it)."""
+
+    class Meta(BoundedFields):
+        pass
+
+    q = SearchField(
+        "Find any open SR",
+        validators=[
+            Length(max=SEARCH_MAX, message=f"Keep the search under {SEARCH_MAX} characters.")
+        ],
+    )

@@ -15,7 +15,7 @@ from mspboard.forms import attach_violation
 from mspboard.htmx import is_partial, render
 from mspboard.inputs import db_id
 from mspboard.manage.blueprint import bp
-from mspboard.manage.planner_forms import PlannerItemForm, PlannerMoveForm
+from mspboard.manage.planner_forms import PlannerItemForm, PlannerMoveForm, SRSearchForm
 from mspboard.models import ChecklistRun, ScheduleItem, db
 from mspboard.services import planner as rules
 from mspboard.services.edits import EditConflict, conflict_since
@@ -99,6 +99,30 @@ def planner_board(week: str):
 def planner_editor(week: str):
     view = rules.planner_week(_week_or_404(week))
     return _page(view)
+
+
+@bp.get("/planner/<week>/srs")
+def planner_srs(week: str):
+    """Open SRs matching what was typed, for the picker beside the grid (the whole planner
+    with the matches when the browser sent the search form itself)."""
+    week_start = _week_or_404(week)
+    search = SRSearchForm(request.args)
+    valid = search.validate()
+    found = rules.find_srs(search.q.data or "") if valid else []
+    status = 200 if valid else 422
+    context = {"search": search, "found": found, "search_limit": rules.SEARCH_LIMIT}
+    if is_partial():
+        fragment = "manage/_planner_sr_results.html"
+        return render(fragment, status=status, week=week_start.isoformat(), **context)
+    return _page(rules.planner_week(week_start), status=status, **context)
+
+
+@bp.get("/planner/items/new")
+def planner_new_next_week():
+    """The add-item form on the week the planner opens on, with the SR named by `sr`
+    chosen: where an SR's page sends "Schedule…"."""
+    week = rules.next_week_start().isoformat()
+    return redirect(url_for("manage.planner_new", week=week, sr=request.args.get("sr", type=db_id)))
 
 
 @bp.get("/planner/<week>/items/new")

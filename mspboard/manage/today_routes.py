@@ -30,6 +30,7 @@ def _clients() -> list[SelectChoice]:
 def _today_page(status: int = 200, notice: str = ""):
     now = utcnow()
     this_week, last_week = desk.this_and_last_week(now)
+    checkins = desk.checkins_on(local_date(now))
     return render(
         "manage/today.html",
         "manage/_today.html",
@@ -37,7 +38,8 @@ def _today_page(status: int = 200, notice: str = ""):
         notice=notice,
         working=who_is_working(),
         quiet=desk.quiet_techs(now),
-        checkins=desk.checkins_on(local_date(now)),
+        checkins=checkins,
+        away={row.tech.id: row.away for row in checkins if row.away},
         issues=desk.open_issues(now),
         utilisation={
             "This week": desk.utilisation(this_week),

@@ -31,6 +31,7 @@ from mspboard.services.edits import bump_version
 from mspboard.services.errors import RuleViolation
 from mspboard.services.local_time import MIDDAY, at_wall, wall_label
 from mspboard.services.staff import card_keepers
+from mspboard.services.time_cards import CardView, card_view_of, week_entries
 from mspboard.services.time_weeks import local_midnight
 
 CARD_FIELDS = ["status", "submitted_at", "decided_at", "decided_by_id", "reason", "version"]
@@ -326,15 +327,28 @@ def decide_time_off(
 @dataclass
 class WeekCard:
     tech: User
-    card: TimeCard | None
+    view: CardView
+
+    @property
+    def card(self) -> TimeCard | None:
+        return self.view.card
 
 
-def week_cards(week_start: date) -> list[WeekCard]:
-    """The card of everyone who keeps one, for a week (None where nothing was started or
-    submitted)."""
+def week_cards(week_start: date, now: datetime | None = None) -> list[WeekCard]:
+    """The card of everyone who keeps one, for a week, as their phone shows it (its state,
+    the hours so far, whether it is overdue), card None where nothing was submitted yet:
+    three queries however many people."""
+    now = now or utcnow()
     techs = card_keepers()
     cards = {
         card.tech_id: card
         for card in db.session.scalars(select(TimeCard).where(TimeCard.week_start == week_start))
     }
-    return [WeekCard(tech, cards.get(tech.id)) for tech in techs]
+    entries = week_entries([(tech.id, week_start) for tech in techs], with_work=False)
+    return [
+        WeekCard(
+            tech,
+            card_view_of(tech, week_start, entries[(tech.id, week_start)], cards.get(tech.id), now),
+        )
+        for tech in techs
+    ]

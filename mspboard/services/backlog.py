@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from mspboard.models import ScheduleItem, ServiceRequest, SRStatus, User, db, utcnow
+from mspboard.models import ScheduleItem, ServiceRequest, SRStatus, TimeEntry, User, db, utcnow
 from mspboard.services import service_requests
 from mspboard.services.maintenance.placing import UnplacedThisMonth, unplaced_this_month
 from mspboard.services.shop_settings import current_settings
@@ -33,15 +33,41 @@ class BacklogList(StrEnum):
             "unscheduled": "Not scheduled in the next two weeks",
             "stale": "Stale",
             "overdue": "Overdue",
-            "urgent": "P1/P2 not in progress",
+            "urgent": "P1/P2 not started",
         }[self.value]
 
     @property
     def short_label(self) -> str:
-        return {"unscheduled": "Unscheduled", "urgent": "P1/P2 waiting"}.get(self.value, self.label)
+        return {"unscheduled": "Unscheduled"}.get(self.value, self.label)
+
+    def definition(self, stale_after_days: int) -> str:
+        """The list in one sentence; `list_conditions` is this sentence as a query."""
+        days = f"{stale_after_days} day{'s' if stale_after_days != 1 else ''}"
+        return {
+            "unassigned": "Open SRs nobody is assigned to.",
+            "unscheduled": "Open SRs with no schedule item running now or starting in the "
+            "next 14 days.",
+            "stale": f"Open SRs with no change and no time logged for {days} or more.",
+            "overdue": "Open SRs whose due time has passed.",
+            "urgent": "Open P1 and P2 SRs nobody has started: New or Scheduled (not In "
+            "progress, and not Waiting on the client or a supplier).",
+        }[self.value]
+
+
+def stale_condition(now: datetime, stale_after_days: int) -> ColumnElement[bool]:
+    """Open, with no change to the SR and no time logged on it for `stale_after_days` or
+    more: its last change is at least that long ago, and so is the end of every time entry
+    on it (a running timer is time being logged now). Exactly that long ago is stale."""
+    cutoff = now - timedelta(days=stale_after_days)
+    logged_since = exists().where(
+        TimeEntry.sr_id == ServiceRequest.id,
+        or_(TimeEntry.ended_at.is_(None), TimeEntry.ended_at > cutoff),
+    )
+    return and_(_open(), ServiceRequest.updated_at <= cutoff, ~logged_since)
 
 
 def list_conditions(now: datetime, stale_after_days: int) -> dict[BacklogList, ColumnElement[bool]]:
+    """Each list's condition on an open SR, as its `definition` says it."""
     scheduled_soon = exists().where(
         ScheduleItem.sr_id == ServiceRequest.id,
         ScheduleItem.ends_at >= now,
@@ -50,10 +76,11 @@ def list_conditions(now: datetime, stale_after_days: int) -> dict[BacklogList, C
     return {
         BacklogList.UNASSIGNED: ServiceRequest.assignee_id.is_(None),
         BacklogList.UNSCHEDULED: ~scheduled_soon,
-        BacklogList.STALE: ServiceRequest.updated_at < now - timedelta(days=stale_after_days),
+        BacklogList.STALE: stale_condition(now, stale_after_days),
         BacklogList.OVERDUE: and_(ServiceRequest.due_at.is_not(None), ServiceRequest.due_at < now),
         BacklogList.URGENT_NOT_STARTED: and_(
-            ServiceRequest.priority <= 2, ServiceRequest.status != SRStatus.IN_PROGRESS
+            ServiceRequest.priority <= 2,
+            ServiceRequest.status.in_([SRStatus.NEW.value, SRStatus.SCHEDULED.value]),
         ),
     }
 
@@ -80,6 +107,8 @@ class Backlog:
     lists: dict[BacklogList, list[ServiceRequest]]
     counts: dict[BacklogList, int]
     maintenance: UnplacedThisMonth
+    now: datetime  # the moment the lists were read, which the SRs' ages count to
+    stale_after_days: int
 
     def count(self, name: BacklogList) -> int:
         return self.counts[name]
@@ -90,7 +119,8 @@ class Backlog:
 
 def backlog(now: datetime | None = None, limit: int = LIST_LIMIT) -> Backlog:
     now = now or utcnow()
-    conditions = list_conditions(now, current_settings().stale_after_days)
+    stale_after_days = current_settings().stale_after_days
+    conditions = list_conditions(now, stale_after_days)
     lists = {}
     for name, condition in conditions.items():
         lists[name] = list(
@@ -102,7 +132,7 @@ def backlog(now: datetime | None = None, limit: int = LIST_LIMIT) -> Backlog:
                 .limit(limit)
             )
         )
-    return Backlog(lists, backlog_counts(now), unplaced_this_month(now))
+    return Backlog(lists, backlog_counts(now), unplaced_this_month(now), now, stale_after_days)
 
 
 def bulk_update(

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, ScalarSelect, func, literal, or_, select, union_all
 
-from mspboard.inputs import id_or_none
 from mspboard.models import (
     Client,
     Priority,
@@ -20,11 +19,12 @@ from mspboard.models import (
     User,
     db,
     format_sr_number,
-    parse_sr_number,
     utcnow,
 )
 from mspboard.models.people import initials_of
+from mspboard.services.backlog import stale_condition
 from mspboard.services.local_time import wall_label
+from mspboard.services.service_requests import text_match
 from mspboard.services.shop_settings import current_settings, shop_zone
 from mspboard.services.sql_time import seconds_between
 from mspboard.services.sr_notes import note_count_of_sr
@@ -67,18 +67,10 @@ class BoardFilter:
             conditions.append(ServiceRequest.client_id == self.client_id)
         if self.priority:
             conditions.append(ServiceRequest.priority == self.priority)
-        text = self.text.strip()
-        if text:
-            number = id_or_none(parse_sr_number(text) or text)
-            title_match = ServiceRequest.title.ilike(f"%{_escape_like(text)}%", escape="\\")
-            conditions.append(
-                or_(title_match, ServiceRequest.id == number) if number else title_match
-            )
+        text = text_match(self.text)
+        if text is not None:
+            conditions.append(text)
         return conditions
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,13 +145,13 @@ class Card:
 def make_card(
     sr: CardSR | ServiceRequest,
     now: datetime,
-    stale_after_days: int,
+    stale: bool,
     zone: ZoneInfo,
     sr_link: str = SR_LINK,
 ) -> Card:
-    """The card for an SR. `sr_link` is the SR page's address with `SR_NUMBER` where the
-    number goes (one url_for for the whole board)."""
-    stale = is_stale(sr, now, stale_after_days)
+    """The card for an SR; `stale` as backlog.stale_condition decided it. `sr_link` is the
+    SR page's address with `SR_NUMBER` where the number goes (one url_for for the whole
+    board)."""
     overdue = is_overdue(sr, now)
     sr_id, priority, created_at, due_at = sr.id, sr.priority, sr.created_at, sr.due_at
     number = format_sr_number(sr_id)
@@ -201,11 +193,6 @@ class Column:
     @property
     def hidden(self) -> int:
         return self.count - len(self.cards)
-
-
-def is_stale(sr: ServiceRequest, now: datetime, stale_after_days: int) -> bool:
-    """Open, and nothing has happened to it for longer than the shop's threshold."""
-    return sr.status != SRStatus.DONE and now - sr.updated_at > timedelta(days=stale_after_days)
 
 
 def is_overdue(sr: ServiceRequest, now: datetime) -> bool:
@@ -275,6 +262,7 @@ def board_columns(
             User.name,
             logged_seconds_of_sr() if with_hours else literal(0),
             note_count_of_sr() if with_hours else literal(0),
+            stale_condition(now, stale_after),
         )
         .join(firsts, firsts.c.id == ServiceRequest.id)
         .join(Client, Client.id == ServiceRequest.client_id)
@@ -292,7 +280,7 @@ def board_columns(
     clients: dict[str, Named] = {}
     people: dict[str, Named] = {}
     cards = []
-    for *fields, client_name, assignee_name, logged, notes in db.session.execute(query):
+    for *fields, client_name, assignee_name, logged, notes, stale in db.session.execute(query):
         client = clients.get(client_name) or clients.setdefault(client_name, Named(client_name))
         assignee = None
         if assignee_name is not None:
@@ -300,7 +288,7 @@ def board_columns(
                 assignee_name, Named(assignee_name, initials_of(assignee_name))
             )
         sr = CardSR(*fields, client=client, assignee=assignee)
-        card = make_card(sr, now, stale_after, zone, sr_link)
+        card = make_card(sr, now, bool(stale), zone, sr_link)
         card.logged_seconds = round(logged or 0)
         card.notes = notes or 0
         cards.append(card)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from mspboard.models import ProposedInvoice, TimeCard, TimeCardStatus, TimeEntry, db
 from mspboard.services import money
 from mspboard.services.invoicing import invoice_number, line_amount, line_billed, quantity
+from mspboard.services.shop_settings import current_settings
 from mspboard.services.time_weeks import local_date, week_bounds
 from mspboard.services.worked_time import worked_in_day
 
@@ -41,9 +42,15 @@ INVOICE_HEADER = [
     "Item",
     "Description",
     "Quantity",
-    "Rate",
-    "Amount",
+    "Rate ({currency})",
+    "Amount ({currency})",
 ]
+
+
+def invoice_header(currency: str) -> list[str]:
+    """The invoice export's columns; the money columns name the currency their plain numbers
+    are in ("Rate (USD)"), so a spreadsheet's cells stay numbers."""
+    return [column.format(currency=currency) for column in INVOICE_HEADER]
 
 
 def invoices_csv(invoices: list[ProposedInvoice], invoice_date: date) -> str:
@@ -74,7 +81,7 @@ def invoices_csv(invoices: list[ProposedInvoice], invoice_date: date) -> str:
                     money.plain(line_amount(line)),
                 ]
             )
-    return csv_text(INVOICE_HEADER, rows)
+    return csv_text(invoice_header(current_settings().currency), rows)
 
 
 PAYROLL_HEADER = [

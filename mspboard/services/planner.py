@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 
 from mspboard import events
@@ -41,6 +41,8 @@ from mspboard.workweek import from_mask
 TITLE_MAX = 200
 TRAVEL_NOTES_MAX = 2000
 BACKLOG_LIMIT = 50
+# A search for an SR to schedule lists at most this many, most urgent first.
+SEARCH_LIMIT = 20
 # What the tech's phone shows of an item: a change to any of these asks for a new acknowledgement.
 
 
@@ -326,6 +328,26 @@ def unscheduled_srs(
             .where(ServiceRequest.status != SRStatus.DONE, condition)
             .options(selectinload(ServiceRequest.client))
             .order_by(*ServiceRequest.work_order())
+            .limit(limit)
+        )
+    )
+
+
+def find_srs(text: str, limit: int = SEARCH_LIMIT) -> list[ServiceRequest]:
+    """Open SRs the search names (service_requests.text_match: number, title words, client),
+    scheduled or not: the SR whose number was typed first, then the order they are worked
+    (priority, then oldest); at most `limit`, in two queries whatever the number of SRs."""
+    match = service_requests.text_match(text)
+    if match is None:
+        return []
+    number = service_requests.searched_number(text)
+    named_first = [case((ServiceRequest.id == number, 0), else_=1)] if number else []
+    return list(
+        db.session.scalars(
+            select(ServiceRequest)
+            .where(ServiceRequest.status != SRStatus.DONE, match)
+            .options(selectinload(ServiceRequest.client))
+            .order_by(*named_first, *ServiceRequest.work_order())
             .limit(limit)
         )
     )

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 
 from mspboard import events
+from mspboard.inputs import id_or_none
 from mspboard.models import (
     Client,
     ClientContact,
@@ -23,12 +24,15 @@ from mspboard.models import (
     SRStatus,
     User,
     db,
+    parse_sr_number,
     utcnow,
 )
 from mspboard.services import edits, sr_notes
 from mspboard.services.errors import RuleViolation
 
 TITLE_MAX = 200
+# A search looks at this many words of what was typed; more only narrow it further.
+SEARCH_WORDS_MAX = 8
 
 
 @dataclass
@@ -287,3 +291,34 @@ def open_srs_for(tech: User) -> list[ServiceRequest]:
             .order_by(*ServiceRequest.work_order())
         )
     )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def text_match(text: str) -> ColumnElement[bool] | None:
+    """The SRs a person's search names: by number ("SR-000123" or "123"), or with every
+    word (up to SEARCH_WORDS_MAX) in the SR's title or its client's name, in any case. None
+    when there is nothing to search for."""
+    words = text.split()[:SEARCH_WORDS_MAX]
+    if not words:
+        return None
+    each_word = []
+    for word in words:
+        pattern = f"%{_escape_like(word)}%"
+        clients = select(Client.id).where(Client.name.ilike(pattern, escape="\\"))
+        each_word.append(
+            or_(
+                ServiceRequest.title.ilike(pattern, escape="\\"),
+                ServiceRequest.client_id.in_(clients),
+            )
+        )
+    match = and_(*each_word)
+    number = searched_number(text)
+    return or_(ServiceRequest.id == number, match) if number else match
+
+
+def searched_number(text: str) -> int | None:
+    """The SR id a search names ("SR-000123" or "123"), if it names one."""
+    return id_or_none(parse_sr_number(text) or text.strip())

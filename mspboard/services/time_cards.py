@@ -59,8 +59,7 @@ class CardView:
     days: list[CardDay]
     deadline: datetime
     running: TimeEntry | None
-    # Past the deadline with the card not yet submitted (or sent back and not resubmitted).
-    overdue: bool = False
+    now: datetime
 
     @property
     def status(self) -> TimeCardStatus:
@@ -78,6 +77,12 @@ class CardView:
     @property
     def status_label(self) -> str:
         return "Reopened" if self.reopened else self.status.label
+
+    @property
+    def overdue(self) -> bool:
+        """Not sent for approval (a draft, reopened or sent back) once its deadline has
+        passed; a card sent at the deadline itself is on time."""
+        return self.status in AWAITING_SUBMISSION and self.now > self.deadline
 
     @property
     def total(self) -> timedelta:
@@ -139,18 +144,21 @@ def _day_warnings(tech: User, day: CardDay, now: datetime) -> None:
             day.warnings.append(f"{label}: nothing logged {_hm(cursor)} to {_hm(work_end)}.")
 
 
-def week_entries(pairs: list[tuple[int, date]]) -> dict[tuple[int, date], list[TimeEntry]]:
+def week_entries(
+    pairs: list[tuple[int, date]], with_work: bool = True
+) -> dict[tuple[int, date], list[TimeEntry]]:
     """The entries of each (tech id, week start) pair, in time order, with their SR and
-    client: one query for all the pairs (a page of cards), grouped by week."""
+    client unless `with_work` is off (a page of totals only): one query for all the pairs
+    (a page of cards), grouped by week."""
     found: dict[tuple[int, date], list[TimeEntry]] = {pair: [] for pair in pairs}
     if not pairs:
         return found
-    entries = db.session.scalars(
-        select(TimeEntry)
-        .where(in_tech_weeks(TimeEntry.tech_id, TimeEntry.started_at, pairs))
-        .options(selectinload(TimeEntry.service_request), selectinload(TimeEntry.client))
-        .order_by(TimeEntry.started_at)
-    ).all()
+    query = select(TimeEntry).where(in_tech_weeks(TimeEntry.tech_id, TimeEntry.started_at, pairs))
+    if with_work:
+        query = query.options(
+            selectinload(TimeEntry.service_request), selectinload(TimeEntry.client)
+        )
+    entries = db.session.scalars(query.order_by(TimeEntry.started_at)).all()
     starts = {week_start: week_bounds(week_start) for _tech_id, week_start in pairs}
     for entry in entries:
         for week_start, (start, end) in starts.items():
@@ -192,7 +200,7 @@ def card_view_of(
         days=days,
         deadline=deadline,
         running=running,
-        overdue=now > deadline and (card is None or card.status_enum in AWAITING_SUBMISSION),
+        now=now,
     )
 
 

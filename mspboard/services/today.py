@@ -17,7 +17,6 @@ from mspboard.models import (
     ServiceRequest,
     TimeEntry,
     TimeOffRequest,
-    TimeOffStatus,
     User,
     db,
     utcnow,
@@ -29,6 +28,7 @@ from mspboard.services.local_time import at_wall
 from mspboard.services.shop_settings import current_settings
 from mspboard.services.sql_time import seconds_between
 from mspboard.services.staff import card_keepers
+from mspboard.services.time_off import approved_between
 from mspboard.services.time_weeks import local_date, monday_of, week_bounds
 from mspboard.workweek import from_mask
 
@@ -39,18 +39,6 @@ ISSUES_LOOK_BACK = timedelta(days=14)
 class QuietTech:
     tech: User
     since: datetime
-
-
-def _off_today(day: date) -> set[int]:
-    return set(
-        db.session.scalars(
-            select(TimeOffRequest.tech_id).where(
-                TimeOffRequest.status == TimeOffStatus.APPROVED,
-                TimeOffRequest.start_date <= day,
-                TimeOffRequest.end_date >= day,
-            )
-        )
-    )
 
 
 def quiet_techs(now: datetime | None = None) -> list[QuietTech]:
@@ -68,9 +56,10 @@ def quiet_techs(now: datetime | None = None) -> list[QuietTech]:
         ).all()
     )
     running = set(db.session.scalars(select(TimeEntry.tech_id).where(TimeEntry.ended_at.is_(None))))
-    off = _off_today(today)
+    techs = card_keepers()
+    off = {r.tech_id for r in approved_between([tech.id for tech in techs], today, today)}
     quiet = []
-    for tech in card_keepers():
+    for tech in techs:
         if (
             today.isoweekday() not in from_mask(tech.workdays)
             or tech.id in off
@@ -88,20 +77,52 @@ def quiet_techs(now: datetime | None = None) -> list[QuietTech]:
     return quiet
 
 
+NOT_WORKING = "Not working today"
+ON_TIME_OFF = "On time off"
+OFF_FROM_MIDDAY = "On time off from midday"
+
+
 @dataclass
 class TechCheckIn:
     tech: User
     checkin: CheckIn | None
+    # Why no check-in is expected from this tech today (NOT_WORKING, ON_TIME_OFF...), or None.
+    away: str | None = None
+
+    @property
+    def missing(self) -> bool:
+        """Expected to check in at the end of the day and has not yet."""
+        return self.checkin is None and self.away is None
+
+
+def away_on(tech: User, day: date, time_off: list[TimeOffRequest]) -> str | None:
+    """Why `tech` owes no end-of-day check-in on `day`: not one of their workdays, or
+    approved time off that covers the end of that day (time off ending at midday leaves the
+    afternoon, and its check-in, to work). None when a check-in is expected."""
+    if day.isoweekday() not in from_mask(tech.workdays):
+        return NOT_WORKING
+    for request in time_off:
+        if request.tech_id != tech.id or not request.start_date <= day <= request.end_date:
+            continue
+        if request.end_date == day and request.ends_midday:
+            continue
+        starts_midday = request.start_date == day and request.starts_midday
+        return OFF_FROM_MIDDAY if starts_midday else ON_TIME_OFF
+    return None
 
 
 def checkins_on(day: date) -> list[TechCheckIn]:
+    """Every active tech's check-in of `day`, or why none is expected (a day they do not
+    work, approved time off), or None and missing."""
     found = {
         c.tech_id: c
         for c in db.session.scalars(
             select(CheckIn).where(CheckIn.day == day).options(selectinload(CheckIn.issues))
         )
     }
-    return [TechCheckIn(tech, found.get(tech.id)) for tech in card_keepers()]
+    techs = card_keepers()
+    time_off = approved_between([tech.id for tech in techs], day, day)
+    return [TechCheckIn(tech, found.get(tech.id), away_on(tech, day, time_off)) for tech in techs]
 
 
 def open_issues(now: datetime | None = None) -> list[CheckInIssue]:

@@ -56,13 +56,13 @@ def test_approve_review_adjust_annotate_and_export(
     expect(page.locator("#proposal-state")).to_have_count(0)
     invoice = page.locator("article.invoice", has_text="Quarry Hill Winery")
     expect(invoice).to_contain_text("40.00 h")
-    expect(invoice.locator(".invoice-total")).to_have_text("4,800.00 USD")
+    expect(invoice.locator(".invoice-total")).to_have_text("$4,800.00")
     line = invoice.locator(".invoice-line").first
     line.get_by_label("Bill (hours)").fill("38")
     line.get_by_label("Note").fill("Two hours were setup we do not charge")
     line.get_by_role("button", name="Save").click()
     invoice = page.locator("article.invoice", has_text="Quarry Hill Winery")
-    expect(invoice.locator(".invoice-total")).to_have_text("4,560.00 USD")
+    expect(invoice.locator(".invoice-total")).to_have_text("$4,560.00")
     invoice.get_by_label("Note on this invoice").fill("Send with the access point receipt")
     # Mark the invoice on the page; the server's answer replaces it with an unmarked one.
     page.evaluate("() => { document.querySelector('article.invoice').dataset.before = 'yes' }")
@@ -85,7 +85,13 @@ def test_approve_review_adjust_annotate_and_export(
         rows = list(csv.DictReader(handle))
     assert len(rows) == 1
     row = rows[0]
-    assert (row["Customer"], row["Item"], row["Quantity"], row["Rate"], row["Amount"]) == (
+    assert (
+        row["Customer"],
+        row["Item"],
+        row["Quantity"],
+        row["Rate (USD)"],
+        row["Amount (USD)"],
+    ) == (
         "Quarry Hill Winery",
         submitted_week["sr"],
         "38.00",
@@ -127,10 +133,10 @@ def test_late_time_and_a_rate_change_show_on_the_invoices_and_the_new_rate_is_ap
     expect(page.locator("article.invoice")).to_have_count(2)
     exported, supplement = page.locator("article.invoice").all()
     expect(exported.locator(".status-pill")).to_have_text("Exported")
-    expect(exported.locator(".invoice-total")).to_have_text("480.00 USD")  # as it was sent
+    expect(exported.locator(".invoice-total")).to_have_text("$480.00")  # as it was sent
     expect(supplement).to_contain_text("Late time: approved after this week's invoice")
     expect(supplement).to_contain_text("(worked Tue 17 Nov)")
-    expect(supplement.locator(".invoice-total")).to_have_text("480.00 USD")
+    expect(supplement.locator(".invoice-total")).to_have_text("$480.00")
 
     with app.app_context():
         from mspboard.models import Client
@@ -139,12 +145,12 @@ def test_late_time_and_a_rate_change_show_on_the_invoices_and_the_new_rate_is_ap
         db.session.commit()
     page.reload()
     supplement = page.locator("article.invoice").nth(1)
-    expect(supplement).to_contain_text("the client's rate is now 150.00 USD")
-    expect(supplement.locator(".invoice-total")).to_have_text("480.00 USD")  # not repriced
+    expect(supplement).to_contain_text("the client's rate is now $150.00")
+    expect(supplement.locator(".invoice-total")).to_have_text("$480.00")  # not repriced
     # caret="initial": hiding the caret leaves style="" on inputs, which htmx then copies
     # onto their replacements, and the page's Content-Security-Policy refuses that.
     page.screenshot(path=str(SHOTS / "invoices-late-time.png"), full_page=True, caret="initial")
-    supplement.get_by_role("button", name="Bill at today's rate (150.00 USD)").click()
+    supplement.get_by_role("button", name="Bill at today's rate ($150.00)").click()
     supplement = page.locator("article.invoice").nth(1)
-    expect(supplement.locator(".invoice-total")).to_have_text("600.00 USD")
+    expect(supplement.locator(".invoice-total")).to_have_text("$600.00")
     assert serious_accessibility_violations(page) == []

@@ -181,9 +181,7 @@ def test_money_work_weeks_and_clock_times_read_as_the_forms_show_them():
     client = make_client("Oakridge", rate_cents=12000)
     clients.update_client(priya, client, "Oakridge", 13500, expected_version=1)
     rate = audit_trail.history_for("clients", client.id)[0]
-    assert [(c.label, c.before, c.after) for c in rate.changes] == [
-        ("Rate", "120.00 USD", "135.00 USD")
-    ]
+    assert [(c.label, c.before, c.after) for c in rate.changes] == [("Rate", "$120.00", "$135.00")]
     tom = make_user(name="Tom")
     accounts.update_user(
         priya,

@@ -8,11 +8,11 @@ from mspboard.services.board import (
     Column,
     board_columns,
     is_overdue,
-    is_stale,
     make_card,
     place_move,
 )
 from tests.factories import make_client, make_sr, make_user
+from tests.field_factories import make_entry
 
 
 def column(status: SRStatus, board_filter: BoardFilter | None = None, now=None):
@@ -39,14 +39,14 @@ def test_done_shows_only_the_last_seven_days():
     assert recent.title in done and old.title not in done
 
 
-def test_an_open_sr_untouched_past_the_threshold_is_stale():
+def test_a_card_is_stale_by_the_backlogs_rule_time_logged_included():
     now = utcnow()
-    sr = make_sr()
-    sr.updated_at = now - timedelta(days=15)
-    assert is_stale(sr, now, stale_after_days=14)
-    assert not is_stale(sr, now, stale_after_days=20)
-    sr.status = "done"
-    assert not is_stale(sr, now, stale_after_days=14)
+    quiet, worked = make_sr(title="quiet"), make_sr(title="worked")
+    quiet.updated_at = worked.updated_at = now - timedelta(days=15)
+    make_entry(make_user(), now - timedelta(days=2), minutes=60, sr=worked)
+    cards = {c.title: c for col in board_columns(now=now) for c in col.cards}
+    assert cards["quiet"].stale and "stale" in cards["quiet"].classes
+    assert not cards["worked"].stale
 
 
 def test_an_open_sr_past_its_due_time_is_overdue():
@@ -127,7 +127,7 @@ def test_a_card_carries_every_string_it_shows_made_once():
     )
     sr.due_at = now - timedelta(days=1)
     sr.updated_at = now - timedelta(days=20)
-    card = make_card(sr, now, stale_after_days=14, zone=zone, sr_link="/sr/SR-NUMBER")
+    card = make_card(sr, now, stale=True, zone=zone, sr_link="/sr/SR-NUMBER")
     assert card.href == f"/sr/{sr.number}" and card.number == sr.number
     assert (card.id, card.version, card.priority) == (sr.id, sr.version, 1)
     assert card.priority_label == "P1 critical"
@@ -144,11 +144,11 @@ def test_a_card_says_due_only_while_open_and_shows_no_one_when_unassigned(stoppe
     now = utcnow()
     sr = make_sr(priority=4)
     sr.due_at = now + timedelta(days=2)
-    open_card = make_card(sr, now, stale_after_days=14, zone=zone)
+    open_card = make_card(sr, now, stale=False, zone=zone)
     assert open_card.due_flag == f"Due {(now + timedelta(days=2)):%d %b}"
     assert (open_card.initials, open_card.assignee_name, open_card.classes) == ("", "", "p4")
     sr.status = "done"
-    assert make_card(sr, now, stale_after_days=14, zone=zone).due_flag == ""
+    assert make_card(sr, now, stale=False, zone=zone).due_flag == ""
 
 
 def cards(*ids: int) -> list[Card]:

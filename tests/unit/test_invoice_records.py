@@ -89,7 +89,7 @@ def test_a_review_reopened_by_two_changes_gives_both_reasons_and_is_audited():
     [invoice] = invoicing.regenerate(MONDAY)
     assert invoice.status_reason == (
         f"{sr.number} Replace UPS battery: approved time changed from 1.75 h to 2.25 h; "
-        "Alder Creek Dental's rate changed from 120.00 USD to 150.00 USD"
+        "Alder Creek Dental's rate changed from $120.00 to $150.00"
     )
     [event] = events("invoice.review_reopened")
     assert (event.actor_id, event.before, event.after["status"]) == (

@@ -223,9 +223,7 @@ def test_a_rate_change_keeps_each_lines_rate_and_sends_a_reviewed_invoice_back()
     [invoice] = invoicing.regenerate(MONDAY)
     assert invoicing.invoice_total(invoice) == total  # never repriced silently
     assert invoice.status == "proposed"
-    assert invoice.status_reason == (
-        "Alder Creek Dental's rate changed from 120.00 USD to 150.00 USD"
-    )
+    assert invoice.status_reason == ("Alder Creek Dental's rate changed from $120.00 to $150.00")
     assert all(invoicing.line_rate_differs(line) for line in invoice.lines)
 
     invoicing.apply_current_rate(manager, invoice, expected_version=invoice.version)
@@ -275,9 +273,13 @@ def test_invoice_csv_parses_back_with_the_values_and_neutralises_formulas():
     first = rows[0]
     assert first["Customer"] == "'=HYPERLINK(evil)"
     assert first["Description"].endswith("(+1 visit)")
-    assert (first["Quantity"], first["Rate"], first["Amount"]) == ("1.50", "120.00", "180.00")
+    assert (first["Quantity"], first["Rate (USD)"], first["Amount (USD)"]) == (
+        "1.50",
+        "120.00",
+        "180.00",
+    )
     for row in rows:  # an accounting import that recomputes agrees to the cent
-        assert Decimal(row["Quantity"]) * Decimal(row["Rate"]) == Decimal(row["Amount"])
+        assert Decimal(row["Quantity"]) * Decimal(row["Rate (USD)"]) == Decimal(row["Amount (USD)"])
     assert first["InvoiceNumber"] == f"INV-2026W47-{client.id:04d}"
     assert first["InvoiceDate"] == "2026-11-23"
 

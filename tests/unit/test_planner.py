@@ -10,7 +10,7 @@ from mspboard.services import schedule_acknowledgements as acks
 from mspboard.services.errors import RuleViolation
 from mspboard.services.planner import ItemFields
 from mspboard.workweek import to_mask
-from tests.factories import make_sr, make_user
+from tests.factories import make_client, make_sr, make_user
 from tests.field_factories import make_schedule_item, make_time_off
 from tests.shop_time import at_local
 
@@ -403,3 +403,43 @@ def test_scheduling_a_new_sr_moves_it_to_the_scheduled_column(manager, tech):
     planner.add_item(manager, fields(tech, start=13, end=14, sr_id=started.id))
     assert (new.status, started.status) == ("scheduled", "in_progress")
     assert [a.kind for a in new.activities][-1] == "status"
+
+
+def _many_urgent(count: int) -> None:
+    for n in range(count):
+        make_sr(title=f"Urgent job {n}", priority=1)
+
+
+def test_a_p4_behind_more_urgent_srs_than_the_backlog_shows_is_found_by_number_title_or_client():
+    _many_urgent(planner.BACKLOG_LIMIT + 5)
+    quiet = make_sr(
+        client=make_client("Harbor Dental"), title="Replace the lobby label printer", priority=4
+    )
+    assert quiet not in planner.unscheduled_srs()
+    for text in (quiet.number, quiet.number.lower()):
+        assert planner.find_srs(text) == [quiet], text
+    room = make_sr(title=f"Door of room {quiet.id} sticks", priority=1)
+    for text in (str(quiet.id), f"  {quiet.id} "):  # the SR numbered so, before any title
+        found = planner.find_srs(text)
+        assert found[0] == quiet and room in found, text
+    assert planner.find_srs("lobby PRINTER") == [quiet]  # every word, in any order and case
+    assert planner.find_srs("harbor label") == [quiet]  # a client word and a title word
+    assert planner.find_srs("harbor urgent") == []
+
+
+def test_the_search_lists_the_most_urgent_then_oldest_and_stops_at_its_limit():
+    old_p3 = make_sr(title="Backup check", priority=3, created_at=at(MONDAY, 8))
+    new_p3 = make_sr(title="Backup check", priority=3, created_at=at(MONDAY, 9))
+    p2 = make_sr(title="Backup check", priority=2, created_at=at(MONDAY, 10))
+    make_sr(title="Backup check", status="done")
+    assert planner.find_srs("backup") == [p2, old_p3, new_p3]
+    assert planner.find_srs("backup", limit=2) == [p2, old_p3]
+    for _ in range(planner.SEARCH_LIMIT + 3):
+        make_sr(title="Backup check")
+    assert len(planner.find_srs("backup")) == planner.SEARCH_LIMIT
+
+
+@pytest.mark.parametrize("text", ["", "   ", "%", "_", "\\", "SR-", "0", "2147483648"])
+def test_search_text_that_names_nothing_finds_nothing(text):
+    make_sr(title="Printer offline")
+    assert planner.find_srs(text) == []

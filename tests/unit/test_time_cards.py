@@ -121,3 +121,38 @@ def test_approved_card_is_read_only():
 def test_a_week_that_has_not_started_cannot_be_submitted():
     with pytest.raises(RuleViolation, match="not started"):
         tc.submit_card(make_user(), WEEK + timedelta(days=7), now=at(WED, 17))
+
+
+FRIDAY = date(2026, 11, 27)  # the week's last workday; close of business 17:00
+AFTER = timedelta(seconds=1)
+
+
+@pytest.mark.parametrize(
+    ("status", "after_due", "overdue"),
+    [
+        ("draft", timedelta(0), False),  # exactly at the due moment: on time
+        ("draft", AFTER, True),
+        (None, AFTER, True),  # nothing saved yet: the phone's "Draft"
+        ("rejected", AFTER, True),
+        ("draft", -AFTER, False),
+        ("submitted", timedelta(days=3), False),
+        ("approved", timedelta(days=3), False),
+    ],
+)
+def test_a_card_not_sent_is_overdue_one_second_after_close_of_business_on_the_last_workday(
+    status, after_due, overdue
+):
+    tech = make_user()
+    if status:
+        make_card(tech, WEEK, status=status)
+    view = tc.card_view(tech, WEEK, now=at(FRIDAY, 17) + after_due)
+    assert view.deadline == at(FRIDAY, 17)
+    assert view.overdue is overdue
+
+
+def test_a_reopened_card_is_overdue_again_after_its_deadline():
+    tech = make_user()
+    card = make_card(tech, WEEK, status="approved")
+    card.status, card.decided_at = "draft", None  # a manager reopened it
+    view = tc.card_view(tech, WEEK, now=at(FRIDAY + timedelta(days=4), 9))
+    assert view.status_label == "Reopened" and view.overdue

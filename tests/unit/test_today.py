@@ -6,6 +6,7 @@ from sqlalchemy import select
 from mspboard.models import CheckIn, CheckInIssue, ServiceRequest, db, utcnow
 from mspboard.services import today as desk
 from mspboard.services.errors import RuleViolation
+from mspboard.workweek import to_mask
 from tests.factories import make_client, make_user
 from tests.field_factories import make_entry, make_schedule_item, make_time_off
 from tests.shop_time import at_local
@@ -111,3 +112,51 @@ def test_utilisation_is_billable_of_logged_and_logged_of_scheduled():
     row = next(r for r in desk.utilisation(monday) if r.tech.name == "Uma")
     assert (row.logged, row.billable, row.scheduled) == (4.0, 3.0, 8.0)
     assert (row.billable_share, row.logged_share) == (75, 50)
+
+
+SATURDAY = date(2026, 11, 28)
+
+
+def away(day: date = WEDNESDAY) -> dict[str, str | None]:
+    return {row.tech.name: row.away for row in desk.checkins_on(day)}
+
+
+def missing(day: date = WEDNESDAY) -> list[str]:
+    return [row.tech.name for row in desk.checkins_on(day) if row.missing]
+
+
+def test_nobody_owes_a_check_in_on_a_day_they_do_not_work():
+    make_user(name="Ann")
+    part_time = make_user(name="Pat")
+    part_time.workdays = to_mask([1, 2, 4, 5])  # Wednesdays off
+    assert away() == {"Ann": None, "Pat": desk.NOT_WORKING}
+    assert missing() == ["Ann"]
+    assert away(SATURDAY) == {"Ann": desk.NOT_WORKING, "Pat": desk.NOT_WORKING}
+    assert missing(SATURDAY) == []
+
+
+def test_approved_time_off_covering_the_day_means_no_check_in_is_owed():
+    on_leave, asked, back_at_noon, off_at_noon = (
+        make_user(name=name) for name in ("Lea", "Ash", "Bo", "Cy")
+    )
+    make_time_off(on_leave, WEDNESDAY - timedelta(days=1), WEDNESDAY + timedelta(days=1))
+    make_time_off(asked, WEDNESDAY, WEDNESDAY, status="pending")  # not approved: still owed
+    morning = make_time_off(back_at_noon, WEDNESDAY, WEDNESDAY)
+    morning.ends_midday = True  # works the afternoon, so checks in at the end of it
+    afternoon = make_time_off(off_at_noon, WEDNESDAY, WEDNESDAY)
+    afternoon.starts_midday = True
+    assert away() == {
+        "Ash": None,
+        "Bo": None,
+        "Cy": desk.OFF_FROM_MIDDAY,
+        "Lea": desk.ON_TIME_OFF,
+    }
+    assert missing() == ["Ash", "Bo"]
+    assert away(WEDNESDAY + timedelta(days=2))["Lea"] is None  # back on Friday
+
+
+def test_a_check_in_made_on_a_day_off_still_shows():
+    tech = make_user(name="Keen")
+    checkin = checkin_with(tech, SATURDAY)
+    [row] = desk.checkins_on(SATURDAY)
+    assert row.checkin == checkin and not row.missing

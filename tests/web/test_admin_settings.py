@@ -51,7 +51,13 @@ def test_missing_values_are_refused(login_as):
 def test_amounts_show_the_shops_currency_and_a_bad_code_is_refused(app, login_as):
     admin = login_as("admin")
     admin.post("/admin/settings", data=VALID | {"currency": "EUR", "default_rate": "95.50"})
-    assert "95.50 EUR an hour" in admin.get("/admin/clients").get_data(as_text=True)
+    assert "€95.50 an hour" in admin.get("/admin/clients").get_data(as_text=True)
+    admin.post(
+        "/admin/settings",
+        data=VALID
+        | {"currency": "EUR", "default_rate": "95.50", "locale": "de_DE", "version": "2"},
+    )
+    assert "95,50\xa0€ an hour" in admin.get("/admin/clients").get_data(as_text=True)
     refused = admin.post("/admin/settings", data=VALID | {"currency": "E1"})
     assert refused.status_code == 422
     assert 'id="currency-error"' in refused.get_data(as_text=True)

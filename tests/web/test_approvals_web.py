@@ -242,3 +242,44 @@ def test_a_second_time_off_decision_from_an_old_queue_names_the_first(app, login
     assert "This request was already approved by" in refused.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(TimeOffRequest, request_id).status == "approved"
+
+
+def _draft_week(app, people, monday):
+    """The tech logged 21 h 45 min that week and has not submitted it (no card saved)."""
+    with app.app_context():
+        tech = db.session.scalar(select(User).where(User.email == people["technician"]))
+        for day in range(3):
+            make_entry(tech, at_local(monday + timedelta(days=day), 8), minutes=435)
+        db.session.commit()
+        return tech.id
+
+
+def test_week_page_shows_the_phones_state_the_hours_so_far_and_overdue(
+    app, login_as, people, stopped
+):
+    monday = last_monday(app)
+    tech_id = _draft_week(app, people, monday)
+    page = login_as("service_manager").get("/manage/timecards").get_data(as_text=True)
+    row = page[page.index(f'id="week-card-{tech_id}"') :].split("</tr>")[0]
+    assert "Not started" not in row
+    assert ">Draft<" in row and "21.8 h" in row
+    assert "Overdue since Fri 17:00" in row
+
+
+def test_week_page_marks_a_draft_overdue_one_second_after_the_due_moment(
+    app, login_as, people, stopped
+):
+    with app.app_context():
+        monday = week_start_of(utcnow())
+        due = at_local(monday + timedelta(days=4), 17)
+    tech_id = _draft_week(app, people, monday)
+    stopped.move_to(due - timedelta(minutes=5))  # signed in before the deadline, at any --at
+    manager = login_as("service_manager")
+
+    def row_at(moment):
+        stopped.move_to(moment)
+        page = manager.get(f"/manage/timecards/{monday.isoformat()}").get_data(as_text=True)
+        return page[page.index(f'id="week-card-{tech_id}"') :].split("</tr>")[0]
+
+    assert "Overdue" not in row_at(due)
+    assert "Overdue since Fri 17:00" in row_at(due + timedelta(seconds=1))

@@ -1,8 +1,9 @@
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 
-from mspboard.models import ServiceRequest, db
+from mspboard.models import ServiceRequest, db, utcnow
 from mspboard.services.accounts import find_by_email
 from tests.factories import make_client, make_sr
 
@@ -59,3 +60,18 @@ def test_bulk_action_with_nothing_ticked_is_refused(app, login_as):
     )
     assert response.status_code == 422
     assert "Tick at least one SR." in response.get_data(as_text=True)
+
+
+def test_age_is_shown_as_an_age_with_the_date_in_its_title_and_lists_say_what_they_hold(
+    app, login_as, stopped
+):
+    with app.app_context():
+        make_sr(make_client(), "Three days old", created_at=utcnow() - timedelta(days=3, hours=1))
+        make_sr(make_client(), "Five weeks old", created_at=utcnow() - timedelta(days=36))
+        db.session.commit()
+    page = login_as("service_manager").get("/manage/backlog").get_data(as_text=True)
+    opened = r'<span title="Opened [A-Z][a-z]{2} \d\d [A-Z][a-z]{2} \d{4} [\d:]+">3 d</span>'
+    assert re.search(opened, page)
+    assert ">5 wk</span>" in page
+    assert "Open SRs with no change and no time logged for 14 days or more." in page
+    assert "P1/P2 not started" in page

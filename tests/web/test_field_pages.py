@@ -179,3 +179,11 @@ def test_phone_pages_do_not_query_once_per_row(app, login_as, path):
     few = count_queries(app, client, path)
     add_rows(6)
     assert count_queries(app, client, path) == few
+
+
+def test_last_weeks_unsent_card_says_overdue_on_the_phone(app, login_as):
+    client = login_as("technician")
+    with app.app_context():
+        last_week = week_start_of(utcnow()) - timedelta(days=7)
+    html = client.get(f"/m/timecard/{last_week.isoformat()}").get_data(as_text=True)
+    assert "Overdue since Fri 17:00" in html and "Submit time card" in html

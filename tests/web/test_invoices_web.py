@@ -108,7 +108,7 @@ def test_export_needs_review_then_downloads_and_asks_before_a_second_export(app,
         download.headers["Content-Disposition"] == 'attachment; filename="invoices-2026-11-16.csv"'
     )
     rows = list(csv.DictReader(io.StringIO(download.get_data(as_text=True))))
-    assert [(row["Customer"], row["Quantity"], row["Amount"]) for row in rows] == [
+    assert [(row["Customer"], row["Quantity"], row["Amount (USD)"]) for row in rows] == [
         ("Kestrel Architects", "1.50", "217.50")
     ]
     again = manager.post(export)
@@ -174,10 +174,9 @@ def test_a_rate_change_shows_on_the_invoice_and_is_applied_only_when_asked(app, 
     manager.post(PROPOSE)
     page = manager.get(WEEK).get_data(as_text=True)
     assert (
-        "Back to Proposed: Kestrel Architects&#39;s rate changed from 145.00 USD to 160.00 USD."
-        in page
+        "Back to Proposed: Kestrel Architects&#39;s rate changed from $145.00 to $160.00." in page
     )
-    assert "217.50" in page and "the client's rate is now 160.00" in page
+    assert "217.50" in page and "the client's rate is now $160.00" in page
     assert login_as("technician").post(f"/manage/invoices/{invoice_id}/rate").status_code == 403
     manager = login_as("service_manager")
     fragment = manager.post(

@@ -235,11 +235,12 @@ _PAGES = [
     ("technician", "/m/maintenance", 4),
     ("technician", "/m/maintenance/runs/{run_id}", 6),
     ("service_manager", "/sr/{sr_number}", 19),  # notes, contacts, requester, their audit
-    ("service_manager", "/manage/today", 22),
+    ("service_manager", "/manage/today", 23),
     ("service_manager", "/manage/approvals", 14),
     ("service_manager", "/manage/planner", 10),
+    ("service_manager", "/manage/planner/{this_week}/srs?q=Job", 12),
     ("service_manager", "/manage/backlog", 13),
-    ("service_manager", "/manage/timecards/{last_week}", 8),
+    ("service_manager", "/manage/timecards/{last_week}", 9),
     ("service_manager", "/manage/invoices/{two_weeks_ago}", 25),
     ("service_manager", "/manage/audit", 17),  # a query per kind of record it names
     ("service_manager", "/manage/maintenance", 7),

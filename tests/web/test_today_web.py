@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -11,8 +11,8 @@ from mspboard.models import (
     utcnow,
 )
 from tests.factories import make_client
-from tests.field_factories import make_entry
-from tests.shop_time import today_local
+from tests.field_factories import make_entry, make_time_off
+from tests.shop_time import at_local, today_local
 
 
 def issue_for(app, people, text="Firewall out of support", urgent=True):
@@ -91,3 +91,24 @@ def test_bad_issue_to_sr_input_is_refused_with_422_for_htmx(app, login_as, peopl
     assert response.status_code == 422
     assert "Pick a client" in response.get_data(as_text=True)
     assert "Firewall out of support" in response.get_data(as_text=True)
+
+
+def test_techs_off_today_are_not_listed_as_missing_check_ins(app, login_as, people, stopped):
+    wednesday = date(2026, 11, 25)
+    with app.app_context():
+        stopped.move_to(at_local(wednesday, 16))
+        tech = db.session.scalar(select(User).where(User.email == people["technician"]))
+        make_time_off(tech, wednesday, wednesday)
+        db.session.commit()
+    manager = login_as("service_manager")
+    page = manager.get("/manage/today").get_data(as_text=True)
+    assert "On time off" in page and "not checked in yet" not in page
+    assert '<span class="count" id="checkins-missing">0 not checked in</span>' in page
+    with app.app_context():
+        stopped.move_to(at_local(date(2026, 11, 28), 16))  # a Saturday
+    page = manager.get("/manage/today").get_data(as_text=True)
+    assert "Not working today" in page and "not checked in yet" not in page
+    with app.app_context():
+        stopped.move_to(at_local(date(2026, 11, 30), 16))  # Monday, back at work
+    page = manager.get("/manage/today").get_data(as_text=True)
+    assert "not checked in yet" in page and "1 not checked in" in page
