@@ -441,5 +441,5 @@ def test_the_search_lists_the_most_urgent_then_oldest_and_stops_at_its_limit():
 
 @pytest.mark.parametrize("text", ["", "   ", "%", "_", "\\", "SR-", "0", "2147483648"])
 def test_search_text_that_names_nothing_finds_nothing(text):
-    make_sr(title="Printer offline")
+    make_sr(title="Printer offline", client=make_client("Harbor Lane"))
     assert planner.find_srs(text) == []
