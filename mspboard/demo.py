@@ -33,7 +33,7 @@ from mspboard.models import (
     db,
     utcnow,
 )
-from mspboard.services import accounts, clients
+from mspboard.services import accounts, clients, local_time
 from mspboard.services.shop_settings import current_settings, shop_zone
 
 DEMO_PASSWORD = "demo-password"
@@ -331,12 +331,15 @@ class DemoShop:
             elif sr.status in (SRStatus.IN_PROGRESS, SRStatus.WAITING) and rng.random() < 0.6:
                 span = sr.updated_at - sr.created_at
                 for k in range(rng.randint(1, 3)):
+                    # Written during a working day, as a tech at the client would.
+                    day = local_time.local(sr.created_at + span * ((k + 1) / 4)).date()
+                    at = time(9 + 2 * k, rng.choice((5, 20, 35, 50)))
                     db.session.add(
                         SRNote(
                             service_request=sr,
                             author=author,
                             body=NOTES[(sr.id + k) % len(NOTES)],
-                            written_at=sr.created_at + span * ((k + 1) / 4),
+                            written_at=max(self.local(day, at), sr.created_at),
                         )
                     )
         db.session.flush()
