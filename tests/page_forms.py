@@ -3,7 +3,10 @@ who opened the page (and maybe left it open a while) would really send."""
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
+
+from tests.factories import PASSWORD
 
 
 class _Forms(HTMLParser):
@@ -74,3 +77,14 @@ def form_data(html: str, action: str | None = None) -> dict[str, str | list[str]
             values.update(form["multi"])
             return values
     raise AssertionError(f"no form posting to {action!r} on the page")
+
+
+def signed_in(app, email: str, password: str = PASSWORD):
+    """A browser of its own, signed in through the login form with the token it was given
+    (for tests that keep CSRF protection on, as production does)."""
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    answer = client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+    assert answer.status_code == 302
+    return client

@@ -4,29 +4,19 @@ shows the other person's change beside the person's own, and saves again in one 
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
 
 from mspboard.models import AuditEvent, ServiceRequest, SRActivity, db
-from tests.factories import PASSWORD, make_client, make_sr, make_user
-from tests.page_forms import form_data
+from tests.factories import make_client, make_sr, make_user
+from tests.page_forms import form_data, signed_in
 
 
 @pytest.fixture
 def app_config():
     return {"WTF_CSRF_ENABLED": True}
-
-
-def signed_in(app, email: str):
-    client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    answer = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
-    assert answer.status_code == 302
-    return client
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from mspboard.models import AuditEvent, ChecklistRun, MaintenanceMonth, User, db
-from tests.factories import PASSWORD, make_client, make_sr, make_user
+from tests.factories import make_client, make_sr, make_user
 from tests.maintenance_factories import in_month, make_item, open_month, ticked
-from tests.page_forms import form_data
+from tests.page_forms import form_data, signed_in
 from tests.shop_time import at_local
 
 NOVEMBER = date(2026, 11, 1)  # this month at the suite's default instant
@@ -27,15 +27,6 @@ def app_config():
 @pytest.fixture(autouse=True)
 def _held_still(stopped):
     """This month is November, next month December: the suite's instant, held."""
-
-
-def signed_in(app, email: str):
-    client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    answer = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
-    assert answer.status_code == 302
-    return client
 
 
 def token_of(client, path: str = "/manage/maintenance") -> str:

@@ -19,9 +19,9 @@ from mspboard.models import (
     db,
 )
 from mspboard.services.maintenance import months
-from tests.factories import PASSWORD, make_client, make_user
+from tests.factories import make_client, make_user
 from tests.maintenance_factories import make_item
-from tests.page_forms import form_data
+from tests.page_forms import form_data, signed_in
 
 TEMPLATES = "/manage/maintenance/templates"
 
@@ -33,14 +33,6 @@ def app_config():
 
 def token_of(page: str) -> str:
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-
-
-def signed_in(app, email: str):
-    client = app.test_client()
-    token = token_of(client.get("/login").get_data(as_text=True))
-    answer = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
-    assert answer.status_code == 302
-    return client
 
 
 def post(client, path: str, data: dict, page: str = TEMPLATES):

@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from mspboard.models import AuditEvent, TimeCard, TimeEntry, User, db, utcnow
 from mspboard.services.time_weeks import week_start_of
-from tests.factories import PASSWORD, make_client, make_user
+from tests.factories import make_client, make_user
 from tests.field_factories import make_card
-from tests.page_forms import form_data
+from tests.page_forms import form_data, signed_in
 from tests.phone_writes import send
 from tests.phone_writes import sign_in as phone_sign_in
 
@@ -26,15 +26,6 @@ def app_config():
 
 @pytest.fixture(autouse=True)
 def _held_still(stopped): ...
-
-
-def signed_in(app, email: str):
-    client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    answer = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
-    assert answer.status_code == 302
-    return client
 
 
 def token_of(page: str) -> str:

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from mspboard.models import ClientContact, ServiceRequest, SRNote, db
 from mspboard.services import client_contacts, sr_notes
-from tests.factories import PASSWORD, make_client, make_sr, make_user
-from tests.page_forms import form_data
+from tests.factories import make_client, make_sr, make_user
+from tests.page_forms import form_data, signed_in
 from tests.phone_writes import send
 from tests.phone_writes import sign_in as phone_sign_in
 
@@ -26,15 +26,6 @@ def app_config():
 @pytest.fixture(autouse=True)
 def _held_still(stopped):
     """The 15 minutes of a note are counted to the second."""
-
-
-def signed_in(app, email: str):
-    client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    answer = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
-    assert answer.status_code == 302
-    return client
 
 
 @pytest.fixture
