@@ -16,6 +16,7 @@ from mspboard.models import TimeCard, TimeOffRequest, db, utcnow
 from mspboard.services import approvals, audit_trail
 from mspboard.services.card_review import review_card
 from mspboard.services.errors import RuleViolation
+from mspboard.services.local_time import wall_label
 from mspboard.services.stream_access import Viewer
 from mspboard.services.time_weeks import day_from_text, monday_of, week_start_of
 
@@ -80,7 +81,7 @@ def decide_card(card_id: int, decision: str):
     except approvals.AlreadyDecided as decided:
         db.session.rollback()
         return _after_decision(decided.message, 409, back_to)
-    except approvals.OwnCard as own:
+    except approvals.OwnDecision as own:
         db.session.rollback()
         return _queue_page(403, own.message)
     except StaleDataError:
@@ -137,13 +138,18 @@ def decide_time_off(request_id: int, decision: str):
     except approvals.AlreadyDecided as decided:
         db.session.rollback()
         return _after_decision(decided.message, 409)
+    except approvals.OwnDecision as own:
+        db.session.rollback()
+        return _queue_page(403, own.message)
     except StaleDataError:
         db.session.rollback()
         time_off = db.session.get(TimeOffRequest, request_id)
         return _after_decision(approvals.time_off_already_decided(time_off).message, 409)
     notice = f"{'Approved' if decision == 'approve' else 'Denied'} time off for {name}."
     if clashes:
-        items = "; ".join(f"{item.starts_at:%a %d %b} {item.title}" for item in clashes)
+        items = "; ".join(
+            f"{wall_label(item.starts_at, '%a %d %b')} {item.title}" for item in clashes
+        )
         notice += f" Move these schedule items: {items}."
     return _after_decision(notice)
 

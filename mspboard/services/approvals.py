@@ -43,21 +43,23 @@ class AlreadyDecided(RuleViolation):
     """Someone else decided first; the message says who and when."""
 
 
-class OwnCard(RuleViolation):
-    """A manager tried to decide their own time card."""
+class OwnDecision(RuleViolation):
+    """A manager tried to decide their own time card or time off."""
 
 
 OWN_CARD = "Your own time card is decided by another manager or an admin."
+OWN_TIME_OFF = "Your own time off is decided by another manager or an admin."
 
 
-def may_decide(manager: User, card: TimeCard) -> bool:
-    """Whether this manager may approve, reject or reopen the card: anyone's but their own."""
-    return card.tech_id != manager.id
+def may_decide(manager: User, card_or_request: TimeCard | TimeOffRequest) -> bool:
+    """Whether this manager may decide the card (approve, reject, reopen) or the time-off
+    request: anyone's but their own."""
+    return card_or_request.tech_id != manager.id
 
 
 def _check_not_own(manager: User, card: TimeCard) -> None:
     if not may_decide(manager, card):
-        raise OwnCard(OWN_CARD)
+        raise OwnDecision(OWN_CARD)
 
 
 @dataclass
@@ -66,13 +68,13 @@ class QueueEntry:
     card: CardReview | None = None
     time_off: TimeOffRequest | None = None
     clashes: list[ScheduleItem] | None = None
-    # The viewer's own card: shown, but left for another manager to decide.
+    # The viewer's own card or time off: shown, but left for another manager to decide.
     own: bool = False
 
 
 def pending_count(viewer: User | None = None) -> int:
     """How many decisions wait: submitted cards plus pending time-off requests; for a
-    viewer, not counting their own card, which waits for someone else."""
+    viewer, not counting their own card or time off, which wait for someone else."""
     cards = (
         select(func.count())
         .select_from(TimeCard)
@@ -85,12 +87,14 @@ def pending_count(viewer: User | None = None) -> int:
         .select_from(TimeOffRequest)
         .where(TimeOffRequest.status == TimeOffStatus.PENDING)
     )
+    if viewer is not None:
+        time_off = time_off.where(TimeOffRequest.tech_id != viewer.id)
     return db.session.scalar(select(cards.scalar_subquery() + time_off.scalar_subquery())) or 0
 
 
 def approval_queue(now: datetime | None = None, viewer: User | None = None) -> list[QueueEntry]:
-    """Everything waiting for a decision, oldest first; the viewer's own card is marked
-    `own` and offers no decision."""
+    """Everything waiting for a decision, oldest first; the viewer's own card or time off
+    is marked `own` and offers no decision."""
     now = now or utcnow()
     cards = db.session.scalars(
         select(TimeCard)
@@ -111,7 +115,15 @@ def approval_queue(now: datetime | None = None, viewer: User | None = None) -> l
         .options(selectinload(TimeOffRequest.tech))
     ).all()
     clashes = clashes_of(list(requests))
-    entries += [QueueEntry(r.created_at, time_off=r, clashes=clashes[r.id]) for r in requests]
+    entries += [
+        QueueEntry(
+            r.created_at,
+            time_off=r,
+            clashes=clashes[r.id],
+            own=viewer is not None and not may_decide(viewer, r),
+        )
+        for r in requests
+    ]
     return sorted(entries, key=lambda entry: entry.waiting_since)
 
 
@@ -304,7 +316,9 @@ def decide_time_off(
 ) -> list[ScheduleItem]:
     """Approve or deny the request as the manager saw it (`expected_version`); returns the
     schedule items an approval now clashes with. A second decision is refused, naming the
-    first one's maker and moment."""
+    first one's maker and moment; one's own request is left for someone else."""
+    if not may_decide(manager, request):
+        raise OwnDecision(OWN_TIME_OFF)
     if request.status != TimeOffStatus.PENDING or request.version != expected_version:
         raise time_off_already_decided(request)
     note = note.strip()

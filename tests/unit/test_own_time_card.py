@@ -10,7 +10,7 @@ from mspboard.models import AuditEvent, db
 from mspboard.services import accounts, approvals, now_working, planner, today
 from mspboard.services.staff import active_technicians, card_keeper, card_keepers
 from tests.factories import make_user
-from tests.field_factories import make_card
+from tests.field_factories import make_card, make_time_off
 
 MONDAY = date(2026, 11, 16)
 
@@ -58,13 +58,13 @@ def test_a_marked_manager_is_on_the_week_cards_planner_and_today():
 def test_a_manager_cannot_approve_reject_or_reopen_their_own_card():
     manager = keeping_a_card()
     card = make_card(manager, MONDAY, "submitted")
-    with pytest.raises(approvals.OwnCard):
+    with pytest.raises(approvals.OwnDecision):
         approvals.approve_card(manager, card, card.version)
-    with pytest.raises(approvals.OwnCard):
+    with pytest.raises(approvals.OwnDecision):
         approvals.reject_card(manager, card, card.version, "Too much overtime")
     assert card.status == "submitted" and card.decided_by_id is None
     approvals.approve_card(make_user(role="admin"), card, card.version)
-    with pytest.raises(approvals.OwnCard):
+    with pytest.raises(approvals.OwnDecision):
         approvals.reopen_card(manager, card, card.version, "Forgot Friday")
     assert card.status == "approved"
 
@@ -117,3 +117,18 @@ def test_marking_a_manager_is_saved_versioned_and_audited():
     )
     assert event.before["keeps_time_card"] is False and event.after["keeps_time_card"] is True
     assert event.actor_id == admin.id
+
+
+def test_a_manager_cannot_decide_their_own_time_off_and_their_queue_leaves_it_waiting():
+    manager = keeping_a_card()
+    request = make_time_off(manager, MONDAY, MONDAY, status="pending")
+    with pytest.raises(approvals.OwnDecision):
+        approvals.decide_time_off(manager, request, True, "", expected_version=request.version)
+    assert request.status == "pending" and request.decided_by_id is None
+    assert approvals.pending_count(manager) == 0
+    assert [entry.own for entry in approvals.approval_queue(viewer=manager)] == [True]
+    other = make_user(role="service_manager")
+    assert approvals.pending_count(other) == 1
+    assert [entry.own for entry in approvals.approval_queue(viewer=other)] == [False]
+    approvals.decide_time_off(other, request, True, "", expected_version=request.version)
+    assert request.status == "approved" and request.decided_by_id == other.id

@@ -10,10 +10,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from mspboard.models import AuditEvent, TimeCard, TimeEntry, User, db, utcnow
+from mspboard.models import AuditEvent, TimeCard, TimeEntry, TimeOffRequest, User, db, utcnow
 from mspboard.services.time_weeks import week_start_of
 from tests.factories import make_client, make_user
-from tests.field_factories import make_card
+from tests.field_factories import make_card, make_time_off
 from tests.page_forms import form_data, signed_in
 from tests.phone_writes import send
 from tests.phone_writes import sign_in as phone_sign_in
@@ -105,6 +105,32 @@ def test_a_manager_cannot_approve_their_own_card_over_http(app, managers):
     )
     assert "Not yours to decide" in bulk.get_data(as_text=True) or bulk.status_code == 302
     assert card_state(app, card_id) == ("submitted", None)
+
+
+def test_a_manager_cannot_decide_their_own_time_off_over_http(app, managers):
+    with app.app_context():
+        monday = week_start_of(utcnow()) + timedelta(days=14)
+        mona = db.session.get(User, managers["mona"])
+        request_id = make_time_off(mona, monday, monday, status="pending").id
+        db.session.commit()
+    mona = signed_in(app, "mona@example.test")
+    queue = mona.get("/manage/approvals").get_data(as_text=True)
+    assert "Time off · Mona Ruiz" in queue and "Your own time off" in queue
+    assert f"/manage/time-off/{request_id}/approve" not in queue
+    refused = mona.post(
+        f"/manage/time-off/{request_id}/approve", data={"csrf_token": token_of(queue), "version": 1}
+    )
+    assert refused.status_code == 403
+    assert "decided by another manager or an admin" in refused.get_data(as_text=True)
+    sam = signed_in(app, "sam@example.test")
+    queue = sam.get("/manage/approvals").get_data(as_text=True)
+    assert f"/manage/time-off/{request_id}/approve" in queue
+    approved = sam.post(
+        f"/manage/time-off/{request_id}/approve", data={"csrf_token": token_of(queue), "version": 1}
+    )
+    assert approved.status_code == 302
+    with app.app_context():
+        assert db.session.get(TimeOffRequest, request_id).status == "approved"
 
 
 def test_another_manager_approves_the_managers_card_over_http(app, managers):
