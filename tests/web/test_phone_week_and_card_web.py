@@ -67,8 +67,8 @@ def test_the_card_is_due_up_to_its_deadline_and_overdue_from_the_second_after(
     app, login_as, tech, stopped
 ):
     deadline, label, week = deadline_of_this_week(app)
+    stopped.move_to(deadline)  # before signing in: a session never comes from the future
     client = login_as("technician")
-    stopped.move_to(deadline)
     page = client.get("/m/timecard").get_data(as_text=True)
     assert f"Due by <strong>{label}</strong>" in page and "Overdue" not in page
     stopped.move_to(deadline + timedelta(seconds=1))
@@ -84,8 +84,8 @@ def test_a_card_sent_back_after_the_deadline_is_overdue_and_a_submitted_one_is_n
         card = make_card(db.session.get(User, tech), week, "rejected", reason="Friday missing")
         db.session.commit()
         card_id = card.id
-    client = login_as("technician")
     stopped.move_to(deadline + timedelta(days=2))
+    client = login_as("technician")
     page = client.get(f"/m/timecard/{week.isoformat()}").get_data(as_text=True)
     assert f"Overdue since {label}" in page
     with app.app_context():
