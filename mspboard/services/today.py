@@ -24,7 +24,7 @@ from mspboard.models import (
 from mspboard.services import service_requests
 from mspboard.services.audit import record_event
 from mspboard.services.errors import RuleViolation
-from mspboard.services.local_time import at_wall
+from mspboard.services.local_time import MIDDAY, at_wall
 from mspboard.services.shop_settings import current_settings
 from mspboard.services.sql_time import seconds_between
 from mspboard.services.staff import card_keepers
@@ -57,17 +57,13 @@ def quiet_techs(now: datetime | None = None) -> list[QuietTech]:
     )
     running = set(db.session.scalars(select(TimeEntry.tech_id).where(TimeEntry.ended_at.is_(None))))
     techs = card_keepers()
-    off = {r.tech_id for r in approved_between([tech.id for tech in techs], today, today)}
+    time_off = approved_between([tech.id for tech in techs], today, today)
     quiet = []
     for tech in techs:
-        if (
-            today.isoweekday() not in from_mask(tech.workdays)
-            or tech.id in off
-            or tech.id in running
-        ):
+        shift = working_hours(tech, today, time_off)
+        if shift is None or tech.id in running:
             continue
-        shift_start = at_wall(today, tech.day_start)
-        shift_end = at_wall(today, tech.day_end)
+        shift_start, shift_end = shift
         if not shift_start <= now <= shift_end:
             continue
         logged = last_logged.get(tech.id)
@@ -75,6 +71,30 @@ def quiet_techs(now: datetime | None = None) -> list[QuietTech]:
         if now - since >= threshold:
             quiet.append(QuietTech(tech, since))
     return quiet
+
+
+def working_hours(
+    tech: User, day: date, time_off: list[TimeOffRequest]
+) -> tuple[datetime, datetime] | None:
+    """When `tech` works on `day`: their working day less approved time off, a half day
+    off taking the morning (until midday) or the afternoon (from midday); None when they do
+    not work that day at all."""
+    if day.isoweekday() not in from_mask(tech.workdays):
+        return None
+    start, end = at_wall(day, tech.day_start), at_wall(day, tech.day_end)
+    midday = at_wall(day, MIDDAY)
+    for request in time_off:
+        if request.tech_id != tech.id or not request.start_date <= day <= request.end_date:
+            continue
+        off_afternoon = request.start_date == day and request.starts_midday
+        off_morning = request.end_date == day and request.ends_midday
+        if not (off_afternoon or off_morning):
+            return None
+        if off_afternoon:
+            end = min(end, midday)
+        if off_morning:
+            start = max(start, midday)
+    return (start, end) if start < end else None
 
 
 NOT_WORKING = "Not working today"

@@ -49,6 +49,32 @@ def test_nobody_is_quiet_off_shift_on_time_off_or_before_the_threshold():
     assert quiet_names() == []
 
 
+def test_a_half_day_off_leaves_the_other_half_on_shift():
+    morning_off, afternoon_off = make_user(name="Mo"), make_user(name="Al")
+    make_time_off(morning_off, WEDNESDAY, WEDNESDAY).ends_midday = True
+    make_time_off(afternoon_off, WEDNESDAY, WEDNESDAY).starts_midday = True
+    # Al works 08:00-12:00: quiet from 10:00 (two hours), off from midday.
+    assert quiet_names(wednesday_at(9, 59)) == []
+    assert quiet_names(wednesday_at(10)) == ["Al"]
+    assert quiet_names(wednesday_at(12, 1)) == []
+    # Mo works from midday: not on shift in the morning, quiet two hours after midday.
+    assert quiet_names(wednesday_at(11)) == ["Al"]
+    assert quiet_names(wednesday_at(13, 59)) == []
+    assert quiet_names(wednesday_at(14)) == ["Mo"]
+    assert desk.quiet_techs(wednesday_at(14))[0].since == wednesday_at(12)
+
+
+def test_time_off_over_several_days_keeps_the_midday_halves_to_their_own_days():
+    tech = make_user(name="Kai")
+    leave = make_time_off(tech, WEDNESDAY - timedelta(days=1), WEDNESDAY + timedelta(days=1))
+    leave.starts_midday = leave.ends_midday = True
+    assert quiet_names(wednesday_at(15)) == []  # the whole Wednesday is off
+    tuesday_10 = at_local(WEDNESDAY - timedelta(days=1), 10)
+    thursday_15 = at_local(WEDNESDAY + timedelta(days=1), 15)
+    assert quiet_names(tuesday_10) == ["Kai"]  # Tuesday's morning is worked
+    assert quiet_names(thursday_15) == ["Kai"]  # and Thursday's afternoon
+
+
 def checkin_with(tech, day, *issues):
     checkin = CheckIn(tech=tech, day=day, how_it_went="Fine")
     checkin.issues = [
