@@ -1,8 +1,9 @@
 """Fixtures for every suite: an app per test on a fresh, migrated database.
 
 The schema is made only by the migrations: once per test session into a template
-database, which each test then copies (a file copy on SQLite, CREATE DATABASE ...
-TEMPLATE on PostgreSQL).
+database. On SQLite each test gets a copy of its file; on PostgreSQL each test process makes
+one database from it and empties it again for every test (a test marked own_database, which
+changes the schema, gets a database of its own).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from flask.testing import FlaskClient
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
 from werkzeug.routing.rules import Rule
 
 from mspboard import create_app
@@ -252,6 +255,15 @@ def _admin_engine():
     return create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
 
 
+def _as_admin(statement: str) -> None:
+    engine = _admin_engine()
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
 def _database_name(prefix: str) -> str:
     return f"mspboard_test_{prefix}_{uuid.uuid4().hex[:12]}"
 
@@ -306,15 +318,80 @@ def template_database(
         yield name
 
 
+class ReusedPostgresDatabase:
+    """One PostgreSQL database per test process, made from the template once and emptied
+    for each test that follows: every row deleted and every sequence back at 1, so the next
+    test finds it exactly as the template left it. Making and dropping a database per test
+    cost more than most tests. Should emptying fail (a lock still held, the schema changed)
+    it is dropped and made again from the template."""
+
+    def __init__(self, template: str) -> None:
+        self.template = template
+        self.name: str | None = None
+        self.used = False
+
+    def take(self) -> str:
+        if self.name is not None and self.used and not self._emptied():
+            self.drop()
+        if self.name is None:
+            self.name = _database_name("w")
+            _as_admin(f'CREATE DATABASE "{self.name}" TEMPLATE "{self.template}"')
+        self.used = True
+        return self.name
+
+    def _emptied(self) -> bool:
+        engine = create_engine(postgres_url(self.name), poolclass=NullPool)
+        try:
+            with engine.begin() as connection:
+                connection.execute(text("SET LOCAL lock_timeout = '3s'"))
+                tables = set(connection.scalars(text(PUBLIC_TABLES)))
+                if tables != set(db.metadata.tables) | {"alembic_version"}:
+                    return False
+                for table in reversed(db.metadata.sorted_tables):
+                    connection.execute(table.delete())
+                connection.execute(text(RESTART_SEQUENCES))
+            return True
+        except DBAPIError:
+            return False
+        finally:
+            engine.dispose()
+
+    def drop(self) -> None:
+        if self.name is None:
+            return
+        _as_admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        self.name = None
+
+
+PUBLIC_TABLES = "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+RESTART_SEQUENCES = (
+    "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE c.relkind = 'S' AND n.nspname = 'public'"
+)
+
+
+@pytest.fixture(scope="session")
+def reused_postgres_database(template_database: str) -> Iterator[ReusedPostgresDatabase]:
+    reused = ReusedPostgresDatabase(template_database)
+    yield reused
+    reused.drop()
+
+
 @pytest.fixture
-def database_url(template_database: str, database_backend: str, tmp_path: Path) -> Iterator[str]:
+def database_url(
+    template_database: str, database_backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[str]:
     if database_backend == "sqlite":
         copy = tmp_path / "test.db"
         shutil.copyfile(template_database, copy)
         yield f"sqlite:///{copy}"
         return
-    with throwaway_postgres_database("t", template=template_database) as name:
-        yield postgres_url(name)
+    if request.node.get_closest_marker("own_database"):
+        with throwaway_postgres_database("t", template=template_database) as name:
+            yield postgres_url(name)
+        return
+    yield postgres_url(request.getfixturevalue("reused_postgres_database").take())
 
 
 # ---- the app -----------------------------------------------------------------------------
