@@ -31,7 +31,7 @@ from mspboard.models import AgendaItem, CheckIn, CheckInIssue, IdempotencyKey, T
 from tests.conftest import _migrate, postgres_url, throwaway_postgres_database
 from tests.e2e.conftest import PHONE, new_context, sign_in
 from tests.e2e.field_helpers import outbox_items, wait_until_pages_kept
-from tests.e2e.serve_at import free_port
+from tests.e2e.serve_at import free_port, server_clock
 from tests.factories import make_sr, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,7 +75,7 @@ class Production:
                 sys.executable,
                 "-m",
                 "tests.e2e.serve_at",
-                datetime.now(UTC).isoformat(),
+                server_clock(),
                 str(self.port),
                 "gunicorn",
                 "--workers",

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from mspboard.models import ServiceRequest, db
 from mspboard.services import tv_links
 from mspboard.services.service_requests import change_status
 from tests.e2e.conftest import new_context
-from tests.e2e.serve_at import free_port
+from tests.e2e.serve_at import free_port, server_clock
 from tests.factories import make_client, make_sr
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,7 +47,7 @@ class ServerProcess:
                 sys.executable,
                 "-m",
                 "tests.e2e.serve_at",
-                datetime.now(UTC).isoformat(),
+                server_clock(),
                 str(self.port),
             ],
             cwd=ROOT,

@@ -20,7 +20,6 @@ import sys
 import time
 import urllib.parse
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 from pathlib import Path
 
@@ -28,7 +27,7 @@ import pytest
 
 from mspboard.models import db
 from tests.conftest import REDIS_URL
-from tests.e2e.serve_at import free_port
+from tests.e2e.serve_at import free_port, server_clock
 from tests.factories import PASSWORD, make_sr
 
 pytestmark = [pytest.mark.redis, pytest.mark.instant_free]
@@ -58,7 +57,7 @@ class Process:
                 sys.executable,
                 "-m",
                 "tests.e2e.serve_at",
-                datetime.now(UTC).isoformat(),
+                server_clock(),
                 str(self.port),
                 "gunicorn",
                 "-c",
