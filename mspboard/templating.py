@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any, NamedTuple
 
 from flask import Flask, request
 from flask_login import current_user
 
 from mspboard.models import SRStatus
+from mspboard.services.durations import age, spent
 from mspboard.services.local_time import clock_text, wall_label
 from mspboard.services.maintenance import months
 from mspboard.services.maintenance.templates import cadence_words
@@ -22,25 +23,6 @@ def local_time(value: datetime | None, fmt: str = "%a %d %b %H:%M") -> str:
     if value is None:
         return ""
     return wall_label(value, fmt)
-
-
-def age(value: timedelta) -> str:
-    """How old something is, in its largest whole unit, short enough for a card and
-    unmistakable across a room: "45 min", "3 h", "4 d", "5 wk" (never "m", read as months)."""
-    minutes = max(int(value.total_seconds() // 60), 0)
-    if minutes < 60:
-        return f"{minutes} min"
-    if minutes < 24 * 60:
-        return f"{minutes // 60} h"
-    days = minutes // (24 * 60)
-    return f"{days} d" if days < 7 else f"{days // 7} wk"
-
-
-def spent(value: timedelta) -> str:
-    """Time spent (or a running timer's time so far) in hours and minutes: "1 h 05 min"."""
-    minutes = max(int(value.total_seconds() // 60), 0)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
 
 
 def activity_value(value: str | None, field: str | None) -> str:

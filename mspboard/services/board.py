@@ -23,12 +23,12 @@ from mspboard.models import (
 )
 from mspboard.models.people import initials_of
 from mspboard.services.backlog import stale_condition
+from mspboard.services.durations import age as age_text
 from mspboard.services.local_time import wall_label
 from mspboard.services.service_requests import text_match
 from mspboard.services.shop_settings import current_settings, shop_zone
 from mspboard.services.sql_time import seconds_between
 from mspboard.services.sr_notes import note_count_of_sr
-from mspboard.templating import age as age_text
 
 DONE_VISIBLE_FOR = timedelta(days=7)
 # Where the number goes in the SR page's address a board is given (see `make_card`).

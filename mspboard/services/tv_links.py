@@ -13,8 +13,8 @@ from mspboard import events
 from mspboard.models import TvLink, User, db, utcnow
 from mspboard.models.tv_links import hash_token
 from mspboard.services.audit import record_event
+from mspboard.services.durations import age
 from mspboard.services.errors import RuleViolation
-from mspboard.templating import age
 
 # Writing "last used" on every refresh would make each TV a steady source of writes.
 LAST_USED_RESOLUTION = timedelta(minutes=1)

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 
 from mspboard.models import Priority, SRStatus, utcnow
 from mspboard.services.board import Card, Column, board_columns
+from mspboard.services.durations import age, spent
 from mspboard.services.now_working import who_is_working
-from mspboard.templating import age, spent
 
 # A column of more than FULL_CARDS_FIT cards shows them compact (no client line, the title
 # on one line), to fit more. The page shows as many of its first WALL_CARDS as fit the

@@ -6,9 +6,10 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from mspboard.models import db
+from mspboard.services.durations import age, spent
 from mspboard.services.local_time import clock_format, clock_text, wall_label
 from mspboard.services.shop_settings import current_settings
-from mspboard.templating import age, hhmm, spent
+from mspboard.templating import hhmm
 
 
 @pytest.fixture

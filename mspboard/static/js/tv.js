@@ -19,7 +19,7 @@
     return `${part.hour}:${part.minute}` + (part.dayPeriod ? " " + part.dayPeriod : "");
   }
 
-  // A running timer's time so far, as the server writes it (templating.spent): "1 h 05 min".
+  // A running timer's time so far, as the server writes it (services/durations.spent): "1 h 05 min".
   function spent(ms) {
     const minutes = Math.max(0, Math.floor(ms / 60000));
     const hours = Math.floor(minutes / 60);
