@@ -4,7 +4,8 @@ from datetime import datetime, time
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, Integer, String, Time, false
+from sqlalchemy import Boolean, CheckConstraint, ColumnElement, Integer, String, Time, false, or_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from mspboard.models.base import (
@@ -119,11 +120,16 @@ class User(UserMixin, db.Model):
     def is_technician(self) -> bool:
         return self.role == Role.TECHNICIAN
 
-    @property
+    @hybrid_property
     def has_time_card(self) -> bool:
         """Keeps a weekly time card and uses the phone view for it: every technician, and a
-        manager or admin marked as keeping one."""
+        manager or admin marked as keeping one (in a query too)."""
         return self.is_technician or self.keeps_time_card
+
+    @has_time_card.inplace.expression
+    @classmethod
+    def _has_time_card_expression(cls) -> ColumnElement[bool]:
+        return or_(cls.role == Role.TECHNICIAN.value, cls.keeps_time_card.is_(True))
 
     @property
     def initials(self) -> str:

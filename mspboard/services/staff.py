@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from mspboard.models import Role, User, db
 
@@ -26,17 +26,13 @@ def active_technician(user_id: int | None) -> User | None:
     return user
 
 
-def _keeps_card():
-    return or_(User.role == Role.TECHNICIAN.value, User.keeps_time_card.is_(True))
-
-
 def card_keepers() -> list[User]:
     """The active people who keep a weekly time card, by name: every technician, and the
     managers and admins marked as keeping one. They are scheduled on the planner, log time,
     check in and submit their card like any technician."""
     return list(
         db.session.scalars(
-            select(User).where(User.active, _keeps_card()).order_by(User.name, User.id)
+            select(User).where(User.active, User.has_time_card).order_by(User.name, User.id)
         )
     )
 
