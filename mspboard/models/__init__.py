@@ -31,6 +31,7 @@ from mspboard.models.service_requests import (
     parse_sr_number,
 )
 from mspboard.models.settings import ShopSettings
+from mspboard.models.shop_data import IMPORT_KINDS, BackupRecord, ImportMapping, SetPasswordLink
 from mspboard.models.sign_ins import EndReason, SignIn
 from mspboard.models.time_off import TimeOffKind, TimeOffRequest, TimeOffStatus
 from mspboard.models.time_tracking import TimeCard, TimeCardStatus, TimeEntry
@@ -38,9 +39,11 @@ from mspboard.models.tv_links import TvLink
 from mspboard.models.two_factor import RecoveryCode, TwoFactor
 
 __all__ = [
+    "IMPORT_KINDS",
     "MANAGERS",
     "AgendaItem",
     "AuditEvent",
+    "BackupRecord",
     "Base",
     "Cadence",
     "CalendarFeed",
@@ -55,6 +58,7 @@ __all__ = [
     "ClientContact",
     "EndReason",
     "IdempotencyKey",
+    "ImportMapping",
     "InvoiceLine",
     "InvoiceStatus",
     "MaintenanceMonth",
@@ -70,6 +74,7 @@ __all__ = [
     "SRStatus",
     "ScheduleItem",
     "ServiceRequest",
+    "SetPasswordLink",
     "ShopSettings",
     "SignIn",
     "TechLevel",

@@ -7,6 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mspboard.models.base import UTCDateTime, db, edit_version_column, edit_versioned, utcnow
 
+EXTERNAL_REF_MAX = 64
+
 
 class Client(db.Model):
     """A business the shop looks after."""
@@ -23,6 +25,9 @@ class Client(db.Model):
     version: Mapped[int] = edit_version_column()
     __mapper_args__ = edit_versioned(version)
     name: Mapped[str] = mapped_column(String(160), unique=True)
+    # The client's number or name in the tool the shop used before (set by an import, and
+    # what a second import of the same sheet matches on).
+    external_ref: Mapped[str | None] = mapped_column(String(EXTERNAL_REF_MAX), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Hourly rate in cents; NULL means the shop's default rate applies.
     billing_rate_cents: Mapped[int | None] = mapped_column(Integer)

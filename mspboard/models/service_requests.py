@@ -15,7 +15,7 @@ from mspboard.models.base import (
     one_of,
     utcnow,
 )
-from mspboard.models.clients import Client, ClientContact
+from mspboard.models.clients import EXTERNAL_REF_MAX, Client, ClientContact
 from mspboard.models.people import User
 
 SR_NUMBER = re.compile(r"^SR-(\d{1,9})$", re.IGNORECASE)
@@ -88,6 +88,8 @@ class ServiceRequest(db.Model):
     estimate_minutes: Mapped[int | None] = mapped_column(Integer)
     billable: Mapped[bool] = mapped_column(Boolean, default=True)
     # Who at the client asked for the work (one of the client's contacts).
+    # The ticket's number in the tool the shop used before (set by an import).
+    external_ref: Mapped[str | None] = mapped_column(String(EXTERNAL_REF_MAX), unique=True)
     requester_id: Mapped[int | None] = mapped_column(
         ForeignKey("client_contacts.id", ondelete="SET NULL"), index=True
     )

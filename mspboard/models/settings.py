@@ -25,6 +25,8 @@ class ShopSettings(db.Model):
         CheckConstraint("minimum_charge_minutes >= 0", name="minimum_not_negative"),
         CheckConstraint("length(currency) = 3", name="currency_code"),
         CheckConstraint("clock_hours IN (12, 24)", name="clock_hours_valid"),
+        CheckConstraint("backup_keep_daily BETWEEN 1 AND 366", name="keep_daily_range"),
+        CheckConstraint("backup_keep_weekly BETWEEN 0 AND 520", name="keep_weekly_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
@@ -61,6 +63,10 @@ class ShopSettings(db.Model):
     require_two_factor_for_managers: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    # Backup retention: the newest backup of each of this many days is kept, and the newest
+    # of each of this many ISO weeks before them; the rest are pruned.
+    backup_keep_daily: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    backup_keep_weekly: Mapped[int] = mapped_column(Integer, default=4, server_default="4")
 
     @classmethod
     def with_defaults(cls, timezone: str = "UTC") -> ShopSettings:
@@ -83,4 +89,6 @@ class ShopSettings(db.Model):
             currency="USD",
             clock_hours=24,
             locale="en_US",
+            backup_keep_daily=7,
+            backup_keep_weekly=4,
         )
