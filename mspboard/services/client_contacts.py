@@ -34,7 +34,8 @@ class ContactFields:
     email: str = ""
 
 
-def _checked(values: ContactFields) -> ContactFields:
+def checked(values: ContactFields) -> ContactFields:
+    """A contact's fields bounded and checked, as every way in (form or import) needs them."""
     name = text(values.name, "name", CONTACT_NAME_MAX, multi_line=False)
     if not name:
         raise RuleViolation("Enter the contact's name.", "name")
@@ -56,7 +57,7 @@ def _checked(values: ContactFields) -> ContactFields:
 
 
 def add_contact(actor: User, client: Client, values: ContactFields) -> ClientContact:
-    contact = ClientContact(client=client, **asdict(_checked(values)))
+    contact = ClientContact(client=client, **asdict(checked(values)))
     db.session.add(contact)
     db.session.flush()
     record_event(actor, "client_contact.created", contact, None, snapshot(contact, CONTACT_FIELDS))
@@ -67,10 +68,10 @@ def update_contact(
     actor: User, contact: ClientContact, values: ContactFields, expected_version: int | None
 ) -> dict[str, tuple[object, object]]:
     """Save the contact's form (filled from `expected_version`); returns what changed."""
-    checked = _checked(values)
+    values = checked(values)
     edits.expect_version(contact, expected_version)
     changed = edits.write_changes(
-        actor, contact, asdict(checked), "client_contact.edited", {"client_id": contact.client_id}
+        actor, contact, asdict(values), "client_contact.edited", {"client_id": contact.client_id}
     )
     db.session.flush()
     return changed
