@@ -80,6 +80,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from mspboard.calendar.routes import bp as calendar_bp
     from mspboard.field.pwa import bp as pwa_bp
     from mspboard.field.routes import bp as field_bp
+    from mspboard.imports.routes import bp as imports_bp
     from mspboard.manage import bp as manage_bp
     from mspboard.sr.routes import bp as sr_bp
     from mspboard.tv.routes import bp as tv_bp
@@ -94,6 +95,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         field_bp,
         pwa_bp,
         admin_bp,
+        imports_bp,
         calendar_bp,
     )
     for blueprint in blueprints:

@@ -62,6 +62,7 @@ def seed(app, people) -> dict[str, object]:
             "month": run.month.month.strftime(months.MONTH_FORMAT),
             "note_id": note.id,
             "contact_id": contact.id,
+            "upload_id": "A" * 22,  # an import's upload: none is kept, so a 404
         }
 
 

@@ -102,6 +102,17 @@ WRITES: dict[str, set[str]] = {
     "admin.user_new": {"users", AUDIT},
     "admin.user_set_active": {"users", "sign_ins", "calendar_feeds", AUDIT},
     "admin.user_unlock": {AUDIT},
+    "imports.index": set(),  # the upload is kept as a file, not a row
+    "imports.dry_run_setup": {"import_mappings", AUDIT},  # a mapping saved under a name
+    "imports.run": {
+        "clients",
+        "client_contacts",
+        "users",
+        "service_requests",
+        "sr_activities",
+        "set_password_links",
+        AUDIT,
+    },
     "board.screens": {"tv_links", AUDIT},
     "board.revoke_screen": {"tv_links", AUDIT},
     "board.move": SRS,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -397,3 +398,48 @@ def save_mapping(
     db.session.flush()
     record_event(actor, "import_mapping.created", mapping, None, {"kind": kind, "name": name})
     return mapping
+
+
+# ---- the mapping step's form ------------------------------------------------------------------
+
+
+def columns_from_form(kind: str, headers: list[str], form: Mapping[str, str]) -> dict:
+    """The columns the admin picked: each a header of this sheet or none."""
+    columns: dict[str, str | None] = {}
+    for spec in FIELDS[kind]:
+        header = form.get(f"col-{spec.key}", "")
+        if header and header not in headers:
+            raise RuleViolation(
+                "That column is not in this sheet; pick one from the list.", spec.key
+            )
+        columns[spec.key] = header or None
+    return columns
+
+
+TABLE_TARGETS = {"status": STATUS_TARGETS, "priority": PRIORITY_TARGETS}
+
+
+def tables_from_form(
+    distinct: dict[str, list[str]], shown_for: dict[str, str], form: Mapping[str, str]
+) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """The status and priority tables as the admin confirmed them, read by position in the
+    list of the column's distinct values (no value a browser sends becomes a key). A table
+    shown for another column than the one now picked is guessed afresh for the new one and
+    named in the second result, so the admin sees it before the dry run."""
+    tables: dict[str, dict[str, str]] = {}
+    changed: list[str] = []
+    for name, targets in TABLE_TARGETS.items():
+        allowed = {target for target, _ in targets}
+        values = distinct[name][:VALUE_TABLE_MAX]
+        if shown_for[name] != form.get(f"{name}_for", ""):
+            guesser = guess_status if name == "status" else guess_priority
+            tables[name] = {value: guesser(value) for value in values}
+            if values:
+                changed.append(name)
+            continue
+        table = {}
+        for index, value in enumerate(values):
+            target = form.get(f"{name}-{index}", "")
+            table[value] = target if target in allowed else ""
+        tables[name] = table
+    return tables, changed
