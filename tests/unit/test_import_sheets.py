@@ -131,7 +131,7 @@ def test_an_old_tools_ticket_headers_are_guessed():
         "reference": "Ticket Number",
         "client": "Company",
         "title": "Subject",
-        "description": None,
+        "description": "Summary",
         "priority": "Priority",
         "status": "Status",
         "assignee": "Assigned To",

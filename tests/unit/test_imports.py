@@ -355,7 +355,7 @@ def test_a_local_time_is_on_the_shops_clock(admin, shop):
 
 def test_a_run_with_refused_rows_is_refused_unless_the_admin_skips_them(admin, shop):
     text = SRS + "T-4,Nowhere,X,,Open,,\n"
-    with pytest.raises(RuleViolation, match="1 rows are refused"):
+    with pytest.raises(RuleViolation, match="1 row is refused"):
         run(admin, "service_requests", text, SR_TABLES)
     db.session.rollback()
     assert count(ServiceRequest) == 0

@@ -128,7 +128,7 @@ def test_a_refused_run_saves_nothing_and_says_so(app: Flask, people, shop):
     run_url = dry_run_url.replace("/dry-run", "/run")
     answer = admin.post(run_url, data={"csrf_token": _token(page)})  # without skipping
     assert answer.status_code == 422
-    assert "1 rows are refused" in answer.get_data(as_text=True)
+    assert "1 row is refused" in answer.get_data(as_text=True)
     assert _count(app, ServiceRequest) == 0
 
 

@@ -163,7 +163,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field(
             "description",
             "Description",
-            synonyms=("description", "details", "body", "notes", "problem"),
+            synonyms=("description", "details", "body", "notes", "problem", "summary"),
         ),
         Field("priority", "Priority", synonyms=("priority", "urgency", "severity")),
         Field("status", "Status", synonyms=("status", "state")),

@@ -111,7 +111,8 @@ def run_import(
     plan = make_plan(actor, kind, sheet, columns, value_maps)
     if plan.refused and not skip_refused:
         raise RuleViolation(
-            f"{plan.refused:,} rows are refused; fix them in the sheet, or import the others "
+            f"{plan.refused:,} {'row is' if plan.refused == 1 else 'rows are'} refused; fix them "
+            "in the sheet, or import the others "
             "and skip the refused ones. Nothing was imported."
         )
     if skip_refused and refused_seen is not None and plan.refused != refused_seen:
