@@ -9,10 +9,12 @@ ms, queries, cards drawn, HTML bytes per card, and the cost of one rendered card
 full minus the board filtered to nothing, over the cards drawn), the wall TV, and a phone
 tech with 30 SRs (page bytes raw and gzipped, the first visit with the service worker's
 precache, and a repeat visit), and opening a maintenance month for 400 clients x 15 items
-(bench/maintenance.py, which also runs alone: python -m bench.maintenance). Then over HTTP
-against the production processes (bench/servers.py) on PostgreSQL and Redis: the board's
-requests per second with 8 keep-alive connections, whether both pages workers carried that
-load, and card moves and timer starts/stops from 8 clients at once."""
+(bench/maintenance.py, which also runs alone: python -m bench.maintenance), and importing
+400 clients and 2,000 SRs from sheets (bench/imports.py, also alone: python -m
+bench.imports). Then over HTTP against the production processes (bench/servers.py) on
+PostgreSQL and Redis: the board's requests per second with 8 keep-alive connections, whether
+both pages workers carried that load, and card moves and timer starts/stops from 8 clients
+at once."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import loadgen, maintenance, pages, shop, throughput
+from bench import imports, loadgen, maintenance, pages, shop, throughput
 from bench.servers import Production
 from mspboard.models import Client, Role, ServiceRequest, db
 from mspboard.services import tv_links
@@ -217,6 +219,20 @@ def opening_rows(opening: maintenance.Opening, kind: str) -> list[Row]:
     ]
 
 
+def import_rows(importing: imports.Importing, kind: str) -> list[Row]:
+    """Importing 400 clients and 2,000 SRs from sheets: its bar holds on PostgreSQL."""
+    return [
+        Row(
+            f"import {imports.CLIENTS} clients + {imports.SRS:,} SRs",
+            importing.median_s,
+            "s",
+            10 if kind == "postgresql" else None,
+            note=f"slowest {importing.slowest_s:.2f} s; {importing.clients_created} clients, "
+            f"{importing.srs_created:,} SRs created",
+        )
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -250,6 +266,7 @@ def main() -> None:
             if production:
                 rows += writes(production, url, the_shop)
             rows += opening_rows(maintenance.opening_figures(kind, 5), kind)
+            rows += import_rows(imports.import_figures(kind, 3), kind)
         finally:
             if production:
                 production.stop()

@@ -435,20 +435,16 @@ def test_saved_mappings_are_versioned_and_report_headers_a_sheet_lacks(admin):
         mapping.save_mapping(admin, "clients", "  ", {}, {})
 
 
-def test_four_hundred_clients_and_two_thousand_srs_import_in_well_under_ten_seconds(admin):
-    import time
-
+def test_a_sheet_bigger_than_one_flush_batch_imports_every_row(admin):
+    """2,000 SRs span four of the run's batches; how fast they go is bench/imports.py's."""
     clients = "Client ID,Client Name\n" + "".join(f"C-{n},Client {n}\n" for n in range(400))
     tom = make_user(email="tom@shop.test", name="Tom Tech")
     created = (utcnow() - timedelta(days=3)).strftime("%Y-%m-%d %H:%M")
     srs = "Ticket Number,Client ID,Subject,Priority,Status,Assigned To,Created\n" + "".join(
         f"T-{n},C-{n % 400},Job {n},High,Open,{tom.email},{created}\n" for n in range(2000)
     )
-    started = time.perf_counter()
     run(admin, "clients", clients)
     result = run(admin, "service_requests", srs, SR_TABLES)
     db.session.commit()
-    elapsed = time.perf_counter() - started
     assert result.plan.summary["create"] == 2000
     assert count(ServiceRequest) == 2000
-    assert elapsed < 10, f"took {elapsed:.1f} s"
