@@ -102,6 +102,7 @@ WRITES: dict[str, set[str]] = {
     "admin.user_new": {"users", AUDIT},
     "admin.user_set_active": {"users", "sign_ins", "calendar_feeds", AUDIT},
     "admin.user_unlock": {AUDIT},
+    "admin.data_export": {AUDIT},  # the export itself writes only its audit record
     "board.screens": {"tv_links", AUDIT},
     "board.revoke_screen": {"tv_links", AUDIT},
     "board.move": SRS,
