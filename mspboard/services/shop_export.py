@@ -68,7 +68,7 @@ from mspboard.models.service_requests import Priority
 from mspboard.services import money
 from mspboard.services.audit import record_about
 from mspboard.services.exports import write_csv
-from mspboard.services.invoicing import invoice_number, line_amount, line_billed
+from mspboard.services.invoicing import invoice_number, line_amount
 from mspboard.services.shop_settings import current_settings
 from mspboard.services.worked_time import whole_minutes
 
@@ -203,7 +203,9 @@ def _minutes_of(entry: TimeEntry, _names: Names) -> object:
 
 
 def _id(what: str) -> Column:
-    return Column("id", f"The {what}'s number in mspboard; other files refer to it.", _value("id"))
+    return Column(
+        "id", f"The {what}'s id in mspboard; other files refer to it by this.", _value("id")
+    )
 
 
 def _person(prefix: str, who: str, attr: str | None = None) -> tuple[Column, Column]:
@@ -574,11 +576,6 @@ INVOICE_LINES = ExportFile(
             "What the line bills in cents (0 when written off).",
             lambda row, _names: line_amount(row),
         ),
-        Column(
-            "minutes_billed",
-            "The minutes the amount is for (0 when written off).",
-            lambda row, _names: line_billed(row),
-        ),
         Column("written_off", "yes when the line is written off.", _yes_no("written_off")),
         Column("write_off_reason", "Why it was written off.", _value("write_off_reason")),
         Column("note", "The manager's note on the line.", _value("note")),
@@ -709,14 +706,18 @@ AUDIT_EVENTS = ExportFile(
     (
         _id("audit event"),
         Column("at", "When it happened (UTC).", _moment("at")),
-        *_person("actor", "Who did it; blank: the system"),
+        *_person("actor", "Who did it (blank: the system)"),
         Column("action", "What was done, e.g. timecard.approved.", _value("action")),
         Column(
             "entity_type",
             "The kind of record, as its table is named, e.g. time_cards.",
             _value("entity_type"),
         ),
-        Column("entity_id", "The record's id in the file of that kind.", _value("entity_id")),
+        Column(
+            "entity_id",
+            "The record's id (the id column of that kind's file, where it has one).",
+            _value("entity_id"),
+        ),
         Column(
             "before",
             "The fields it changed as they were, in JSON.",
@@ -779,7 +780,11 @@ Each file, then one line per column:
 def readme_text(
     files: Iterable[ExportFile], counts: dict[str, int], shop: str, taken: datetime, currency: str
 ) -> str:
-    parts = [README_OPENING.format(shop=shop, taken=moment_text(taken), currency=currency)]
+    parts = [
+        README_OPENING.format(
+            shop=shop, taken=moment_text(taken.replace(microsecond=0)), currency=currency
+        )
+    ]
     for export in files:
         rows = counts.get(export.name, 0)
         parts.append(f"\n{export.name} ({rows} row{'' if rows == 1 else 's'}): {export.holds}\n")
