@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
 from flask_login import current_user
 
 from mspboard.admin.forms import ClientForm, ContactForm, SettingsForm, UserForm, to_cents
@@ -8,7 +8,14 @@ from mspboard.auth.access import current_sign_in, restrict_blueprint, roles_requ
 from mspboard.forms import form_status, save_form
 from mspboard.htmx import render
 from mspboard.models import Client, ClientContact, Role, User, db
-from mspboard.services import accounts, calendar_feeds, client_contacts, clients, throttling
+from mspboard.services import (
+    accounts,
+    calendar_feeds,
+    client_contacts,
+    clients,
+    shop_export,
+    throttling,
+)
 from mspboard.services.errors import RuleViolation
 from mspboard.services.shop_settings import current_settings, update_settings
 
@@ -264,3 +271,25 @@ def settings():
         flash("Settings saved." if changed else "Nothing changed.", "success")
         return redirect(url_for("admin.settings"))
     return render("admin/settings.html", form=form, status=form_status(form))
+
+
+@bp.get("/data")
+@roles_required(Role.ADMIN)
+def data():
+    return render("admin/data.html", files=shop_export.FILES)
+
+
+@bp.post("/data/export")
+@roles_required(Role.ADMIN)
+def data_export():
+    export = shop_export.export_shop(current_user)
+    db.session.commit()
+    response = send_file(
+        export.file,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=export.name,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -94,6 +94,7 @@ RECORD_TYPES = {
     "clients": "Client",
     "users": "User",
     "shop_settings": "Settings",
+    "shop": "Shop's data",
     "tv_links": "TV link",
     "calendar_feeds": "Calendar feed",
     "checkin_issues": "Check-in issue",
@@ -420,6 +421,8 @@ def _subject(event: AuditEvent, records: dict[tuple[str, int], Any]) -> str:
         return f"the account {snap['email']}" if snap.get("email") else "an account"
     if kind == "shop_settings":
         return "the shop settings"
+    if kind == "shop":
+        return "the shop's data"
     if kind == "sr_notes":
         sr = records.get(("service_requests", snap.get("sr_id")))  # type: ignore[arg-type]
         return f"a note on {sr.number if sr else 'an SR'}"

@@ -1,12 +1,14 @@
-"""CSV files for accounting and payroll. Every cell that a spreadsheet would treat as a
-formula is made inert."""
+"""CSV files for accounting and payroll, and the writer every CSV export shares (the shop's
+whole export too). Every cell that a spreadsheet would treat as a formula is made inert."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import TextIO
 
 from sqlalchemy import select
 
@@ -26,12 +28,21 @@ def inert(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def csv_text(header: list[str], rows: list[list[object]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+def write_csv(stream: TextIO, header: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
+    """Write the header and the rows (cells made inert, CRLF line ends) as they come, so a
+    long export never holds its rows in memory; returns how many rows were written."""
+    writer = csv.writer(stream, lineterminator="\r\n")
     writer.writerow(header)
+    written = 0
     for row in rows:
         writer.writerow([inert(value) for value in row])
+        written += 1
+    return written
+
+
+def csv_text(header: list[str], rows: list[list[object]]) -> str:
+    buffer = io.StringIO()
+    write_csv(buffer, header, rows)
     return buffer.getvalue()
 
 

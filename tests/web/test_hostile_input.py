@@ -113,6 +113,7 @@ WRITES: dict[str, set[str]] = {
         "set_password_links",
         AUDIT,
     },
+    "admin.data_export": {AUDIT},  # the export itself writes only its audit record
     "board.screens": {"tv_links", AUDIT},
     "board.revoke_screen": {"tv_links", AUDIT},
     "board.move": SRS,
