@@ -8,7 +8,14 @@ from mspboard.auth.access import current_sign_in, restrict_blueprint, roles_requ
 from mspboard.forms import form_status, save_form
 from mspboard.htmx import render
 from mspboard.models import Client, ClientContact, Role, User, db
-from mspboard.services import accounts, calendar_feeds, client_contacts, clients, throttling
+from mspboard.services import (
+    accounts,
+    calendar_feeds,
+    client_contacts,
+    clients,
+    set_password_links,
+    throttling,
+)
 from mspboard.services.errors import RuleViolation
 from mspboard.services.shop_settings import current_settings, update_settings
 
@@ -85,6 +92,9 @@ def user_edit(user_id: int):
         user=user,
         sign_in=throttling.account_state(user),
         feed=calendar_feeds.active_feed_of(user),
+        waiting_link=set_password_links.waiting_link(user),
+        has_password=accounts.has_password(user),
+        link_days=set_password_links.LINK_LIFETIME.days,
         status=form_status(form),
     )
 
@@ -117,6 +127,28 @@ def user_unlock(user_id: int):
     else:
         flash(f"{user.name} had no wrong passwords to forget.", "info")
     return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/set-password-link")
+@roles_required(Role.ADMIN)
+def user_set_password_link(user_id: int):
+    """A new one-time link for the person (an invitation, or a forgotten password), shown
+    on this answer only: it is kept nowhere but as a hash, so the answer is not cached."""
+    user = _get_or_404(User, user_id)
+    try:
+        token = set_password_links.issue(user, by=current_user)
+    except RuleViolation as violation:
+        flash(violation.message, "error")
+        return redirect(url_for("admin.user_edit", user_id=user.id))
+    db.session.commit()
+    response = render(
+        "admin/set_password_link.html",
+        user=user,
+        url=url_for("auth.set_password", token=token, _external=True),
+        days=set_password_links.LINK_LIFETIME.days,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/clients")
