@@ -11,6 +11,8 @@ taken for a page either: a JSON or CSS file opened on its own is shown as text. 
 headers where the 304 is silent). Anything
 else, HTML, SVG (a document when opened), calendars, downloads, streams, redirects, keeps
 them all. Referrer-Policy stays everywhere too: it also governs what a stylesheet fetches.
+An answer whose address is itself a secret (a set-password link) sets `no-referrer`, and
+keeps it: neither its stylesheet's request nor the page it sends the browser on to learns it.
 
 The Content-Security-Policy allows only this site's own files: no inline <script>, no
 eval (htmx is set up not to need it, see templates/_htmx_config.html), no style= attributes
@@ -69,6 +71,7 @@ EVERY_ANSWER_HEADERS = {
     "Referrer-Policy": "same-origin",
 }
 HEADERS = {**DOCUMENT_HEADERS, **EVERY_ANSWER_HEADERS}
+NO_REFERRER = "no-referrer"
 
 # Types a browser never shows as a page nor runs as a worker (the service worker's script is
 # the one script that is; its answer says so with Service-Worker-Allowed).
@@ -108,5 +111,8 @@ def register(app: Flask) -> None:
     def add_security_headers(response: Response) -> Response:
         if is_document(response):
             response.headers.update(DOCUMENT_HEADERS)
+        private = response.headers.get("Referrer-Policy") == NO_REFERRER
         response.headers.update(headers)
+        if private:
+            response.headers["Referrer-Policy"] = NO_REFERRER
         return response

@@ -13,6 +13,7 @@ from mspboard.services import (
     calendar_feeds,
     client_contacts,
     clients,
+    set_password_links,
     shop_export,
     throttling,
 )
@@ -92,6 +93,9 @@ def user_edit(user_id: int):
         user=user,
         sign_in=throttling.account_state(user),
         feed=calendar_feeds.active_feed_of(user),
+        waiting_link=set_password_links.waiting_link(user),
+        has_password=accounts.has_password(user),
+        link_days=set_password_links.LINK_LIFETIME.days,
         status=form_status(form),
     )
 
@@ -124,6 +128,28 @@ def user_unlock(user_id: int):
     else:
         flash(f"{user.name} had no wrong passwords to forget.", "info")
     return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/set-password-link")
+@roles_required(Role.ADMIN)
+def user_set_password_link(user_id: int):
+    """A new one-time link for the person (an invitation, or a forgotten password), shown
+    on this answer only: it is kept nowhere but as a hash, so the answer is not cached."""
+    user = _get_or_404(User, user_id)
+    try:
+        token = set_password_links.issue(user, by=current_user)
+    except RuleViolation as violation:
+        flash(violation.message, "error")
+        return redirect(url_for("admin.user_edit", user_id=user.id))
+    db.session.commit()
+    response = render(
+        "admin/set_password_link.html",
+        user=user,
+        url=url_for("auth.set_password", token=token, _external=True),
+        days=set_password_links.LINK_LIFETIME.days,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/clients")

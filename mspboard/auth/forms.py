@@ -55,3 +55,22 @@ class PasswordChangeForm(InputForm):
             EqualTo("new_password", message="The two new passwords differ; type them again."),
         ],
     )
+
+
+class SetPasswordForm(InputForm):
+    """A person setting their password through a one-time link; the rules are
+    services.passwords', shown next to `password`."""
+
+    password = PasswordField(
+        "New password",
+        validators=[InputRequired(message="Enter a new password.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+    password_again = PasswordField(
+        "New password again",
+        validators=[
+            InputRequired(message="Enter the new password again."),
+            EqualTo("password", message="The two passwords differ; type them again."),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )

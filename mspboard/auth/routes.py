@@ -17,14 +17,15 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from mspboard.auth import second_step
 from mspboard.auth.access import current_sign_in, landing_url, redirect_to_landing
-from mspboard.auth.forms import LoginForm, PasswordChangeForm
+from mspboard.auth.forms import LoginForm, PasswordChangeForm, SetPasswordForm
 from mspboard.extensions import login_manager
 from mspboard.field.routes import phone_context
 from mspboard.forms import form_status, save_form
 from mspboard.htmx import is_htmx, render, send_to
 from mspboard.inputs import InputForm
 from mspboard.models import EndReason, SignIn, User, db
-from mspboard.services import accounts, sign_ins, throttling, two_factor
+from mspboard.security_headers import NO_REFERRER
+from mspboard.services import accounts, set_password_links, sign_ins, throttling, two_factor
 
 bp = Blueprint("auth", __name__)
 
@@ -233,3 +234,41 @@ def end_other_sign_ins() -> Response:
         "success",
     )
     return redirect(url_for("auth.account"))
+
+
+# ---- a one-time set-password link ----------------------------------------------------------
+
+
+@bp.after_request
+def _keep_link_private(response: Response) -> Response:
+    """Every answer at a set-password link's address (its form, its refusals, an expired
+    form's 400) is kept by no cache and sends no Referer: the address is the secret."""
+    if request.endpoint == "auth.set_password":
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = NO_REFERRER
+    return response
+
+
+def _link_not_usable() -> Response:
+    """404 for a spent, expired or unknown link; an address trying many is slowed."""
+    lock = throttling.record_token_miss(request.remote_addr or "")
+    days = set_password_links.LINK_LIFETIME.days
+    if lock is not None:
+        page = render_template("auth/set_password_spent.html", days=days, wait=lock.in_words())
+        return lock.refuse(page)
+    return Response(render_template("auth/set_password_spent.html", days=days), 404)
+
+
+@bp.route("/auth/set-password/<token>", methods=["GET", "POST"])
+def set_password(token: str) -> Response:
+    """No sign-in needed: the link is the person's proof. Showing the form writes nothing."""
+    link = set_password_links.find_usable(token)
+    if link is None:
+        return _link_not_usable()
+    person = db.session.get(User, link.user_id)
+    form = SetPasswordForm()
+    saved, _ = save_form(form, lambda: set_password_links.redeem(token, form.password.data or ""))
+    if saved:
+        flash("Password set; sign in.", "success")
+        return redirect(url_for("auth.login"))
+    return render("auth/set_password.html", status=form_status(), form=form, person=person)

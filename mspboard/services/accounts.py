@@ -31,6 +31,9 @@ USER_FIELDS = [
 ]
 
 _dummy_hash: str | None = None
+# The password of a person invited without one (services.set_password_links): no password
+# matches it, as werkzeug refuses a hash without its method prefix.
+NO_PASSWORD = "!no-password-set"
 
 
 @dataclass
@@ -50,6 +53,11 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
+def has_password(user: User) -> bool:
+    """False for a person invited without a password who has not yet set one."""
+    return user.password_hash != NO_PASSWORD
+
+
 def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email.strip().lower()))
 
@@ -57,12 +65,12 @@ def find_by_email(email: str) -> User | None:
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this email and password, or None.
 
-    An unknown email still costs one hash check, so response time does not tell
-    which emails have accounts.
+    An unknown email, or a person with no password yet, still costs one hash check, so
+    response time does not tell which emails have accounts, nor which have no password.
     """
     global _dummy_hash
     user = find_by_email(email)
-    if user is None:
+    if user is None or not has_password(user):
         if _dummy_hash is None:
             _dummy_hash = hash_password("not a real password")
         check_password_hash(_dummy_hash, password)

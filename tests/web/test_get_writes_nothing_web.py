@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from mspboard.models import User, db, utcnow
-from mspboard.services import client_contacts, sr_notes
+from mspboard.services import client_contacts, set_password_links, sr_notes
 from mspboard.services.maintenance import months
 from mspboard.services.time_weeks import week_start_of
 from tests.factories import make_client, make_sr
@@ -48,6 +48,7 @@ def seed(app, people) -> dict[str, object]:
             tech, client, client_contacts.ContactFields("Ana Ruiz", "Owner", "555 0100")
         )
         sr.requester = contact
+        link_token = set_password_links.issue(tech, by=None)  # its form is a page too
         db.session.commit()
         return {
             "client_id": client.id,
@@ -63,6 +64,7 @@ def seed(app, people) -> dict[str, object]:
             "note_id": note.id,
             "contact_id": contact.id,
             "upload_id": "A" * 22,  # an import's upload: none is kept, so a 404
+            "token": link_token,
         }
 
 

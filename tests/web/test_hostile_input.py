@@ -92,6 +92,7 @@ WRITES: dict[str, set[str]] = {
     "auth.change_password": {"users", "sign_ins", AUDIT},
     "auth.end_sign_in": {"sign_ins", AUDIT},
     "auth.end_other_sign_ins": {"sign_ins", AUDIT},
+    "auth.set_password": {"users", "set_password_links", "sign_ins", AUDIT},
     "admin.client_edit": {"clients", AUDIT},
     "admin.client_new": {"clients", AUDIT},
     "admin.client_set_active": {"clients", AUDIT},
@@ -114,6 +115,7 @@ WRITES: dict[str, set[str]] = {
         AUDIT,
     },
     "admin.data_export": {AUDIT},  # the export itself writes only its audit record
+    "admin.user_set_password_link": {"set_password_links", AUDIT},
     "board.screens": {"tv_links", AUDIT},
     "board.revoke_screen": {"tv_links", AUDIT},
     "board.move": SRS,

@@ -90,12 +90,20 @@ def is_document(response: TestResponse) -> bool:
     return response.mimetype not in NOT_DOCUMENTS or "Service-Worker-Allowed" in response.headers
 
 
-def problems_with(response: TestResponse, behind_proxy: bool = False) -> list[str]:
+# Answers whose address is itself a secret send no Referer at all.
+NO_REFERRER_ENDPOINTS = {"auth.set_password"}
+
+
+def problems_with(
+    response: TestResponse, behind_proxy: bool = False, endpoint: str | None = None
+) -> list[str]:
     document = is_document(response)
     expected = {
         name: value if document or name in EVERY_ANSWER else None
         for name, value in {**EXPECTED, "Permissions-Policy": PERMISSIONS_POLICY}.items()
     }
+    if endpoint in NO_REFERRER_ENDPOINTS:
+        expected["Referrer-Policy"] = "no-referrer"
     found = [
         f"{name}: {response.headers.get(name)!r}"
         for name, value in expected.items()
@@ -129,7 +137,9 @@ def walk(app: Flask, client: FlaskClient, tokens: dict[str, str]) -> dict[str, l
             response = client.open(path, method=method, buffered=False)
             status = response.status_code
             try:
-                found[f"{method} {path} ({status})"] = problems_with(response)
+                found[f"{method} {path} ({status})"] = problems_with(
+                    response, endpoint=rule.endpoint
+                )
             finally:
                 response.close()
     return found

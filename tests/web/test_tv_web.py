@@ -52,11 +52,15 @@ def test_tv_records_when_it_was_last_used(app, client, tv_token):
         assert db.session.scalar(select(TvLink.last_used_at)) is not None
 
 
+# POST routes that need no sign-in: signing in, and a set-password link (its own token only).
+SIGNED_OUT_WRITES = {"auth.login", "auth.set_password"}
+
+
 def write_endpoints(app):
-    """Every POST route in the app, each URL parameter filled in with 1 (or its first
-    allowed value)."""
+    """Every POST route that needs a sign-in, each URL parameter filled in with 1 (or its
+    first allowed value)."""
     for rule in app.url_map.iter_rules():
-        if "POST" in rule.methods and rule.endpoint != "auth.login":
+        if "POST" in rule.methods and rule.endpoint not in SIGNED_OUT_WRITES:
             path = re.sub(r"<any\(([^,)]+)[^>]*>", r"\1", rule.rule)  # first choice
             yield re.sub(r"<[^>]+>", "1", path)
 
@@ -69,6 +73,8 @@ def test_every_write_endpoint_refuses_a_tv_screen(app, client, tv_token):
         response = client.post(path, data={"status": "done"}, headers={"X-TV-Token": tv_token})
         assert response.status_code in (302, 401), path
         assert response.headers["Location"].startswith("/login"), path
+    link = client.post(f"/auth/set-password/{tv_token}", headers={"X-TV-Token": tv_token})
+    assert link.status_code in (400, 404)  # no CSRF token; and no set-password link either
     with app.app_context():
         assert db.session.scalar(select(ServiceRequest.status)) == "new"
 
