@@ -94,7 +94,7 @@ def navigation() -> list[NavItem]:
     if current_user.is_admin:
         items.append(NavItem("admin.users", "Users", "admin.user"))
         items.append(NavItem("admin.settings", "Settings", "admin.settings"))
-        items.append(NavItem("admin.data", "Data", "admin.data"))
+        items.append(NavItem("admin.data", "Data", ("admin.data", "imports.")))
     return items
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
-from werkzeug.routing import BuildError
 from wtforms import FileField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
@@ -236,7 +235,4 @@ def run(upload_id: str):
 
 
 def _set_password_url(token: str) -> str:
-    try:
-        return url_for("auth.set_password", token=token, _external=True)
-    except BuildError:
-        return f"{request.host_url}auth/set-password/{token}"
+    return url_for("auth.set_password", token=token, _external=True)
