@@ -14,6 +14,7 @@ from mspboard.services import accounts, idempotency, tv_links
 from mspboard.services.backups import restore as backup_restore
 from mspboard.services.backups import retention, snapshot
 from mspboard.services.backups.manifest import BackupError
+from mspboard.services.backups.status import size_in_words
 from mspboard.services.errors import RuleViolation
 from mspboard.services.maintenance import months as maintenance_months
 from mspboard.services.shop_settings import current_settings
@@ -23,14 +24,6 @@ def print_demo_logins() -> None:
     click.echo(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
     for login in demo.DEMO_LOGINS:
         click.echo(f"  {login.email:<20} {login.name} ({login.role.label})")
-
-
-def size_in_words(size: int) -> str:
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size} bytes"
 
 
 def register(app: Flask) -> None:
