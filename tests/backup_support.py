@@ -26,7 +26,7 @@ def fresh_database(backend: str, folder: Path, prefix: str = "r") -> Iterator[st
         yield postgres_url(name)
 
 
-def app_on(url: str, folder: Path) -> Flask:
+def app_on(url: str, folder: Path, zone: str = "UTC") -> Flask:
     """An app like the test one, on another database and instance folder."""
     return create_app(
         {
@@ -35,6 +35,7 @@ def app_on(url: str, folder: Path) -> Flask:
             "SECRET_KEY": "test-secret-key",
             "INSTANCE_PATH": str(folder / "instance"),
             "REDIS_URL": None,
+            "SHOP_TIMEZONE": zone,
         }
     )
 

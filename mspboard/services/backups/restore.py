@@ -14,7 +14,7 @@ again first when it holds tables (only ever after the safety backup when it hold
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import flask_migrate
@@ -47,7 +47,6 @@ class Restored:
     migrated_to: str | None = None
     safety: BackupRecord | None = None
     safety_path: Path | None = None
-    problems: list[str] = field(default_factory=list)
 
     @property
     def counts_match(self) -> bool:
