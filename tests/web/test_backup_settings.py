@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 
 from mspboard.models import BackupRecord, ShopSettings, db, utcnow
+from mspboard.templating import local_time
 from tests.page_forms import form_data, signed_in
 
 
@@ -48,7 +49,8 @@ def test_the_last_backup_shows_its_time_and_size(app, people):
     take_backup(app, timedelta(days=3))
     take_backup(app, timedelta(hours=2), size=1536 * 1024)
     state = backup_state(signed_in(app, people["admin"]))
-    shown = (utcnow() - timedelta(hours=2)).strftime("%d %b %Y")
+    with app.app_context():
+        shown = local_time(utcnow() - timedelta(hours=2), "%a %d %b %Y %H:%M")
     assert "Last backup:" in state and shown in state and "1.5 MB" in state
     assert "more than 24 hours old" not in state
 
