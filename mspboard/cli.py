@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -10,8 +11,13 @@ from flask import Flask
 from mspboard import demo
 from mspboard.models import Role, TechLevel, db
 from mspboard.services import accounts, idempotency, tv_links
+from mspboard.services.backups import restore as backup_restore
+from mspboard.services.backups import retention, snapshot
+from mspboard.services.backups.manifest import BackupError
+from mspboard.services.backups.status import size_in_words
 from mspboard.services.errors import RuleViolation
 from mspboard.services.maintenance import months as maintenance_months
+from mspboard.services.shop_settings import current_settings
 
 
 def print_demo_logins() -> None:
@@ -21,6 +27,66 @@ def print_demo_logins() -> None:
 
 
 def register(app: Flask) -> None:
+    @app.cli.command("backup")
+    @click.option(
+        "--to",
+        "directory",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Folder for the backup (default: instance/backups).",
+    )
+    def backup(directory: Path | None) -> None:
+        """Write a consistent backup while mspboard keeps serving, then prune old backups
+        (kept: the newest of each of the last days and weeks set on the settings page)."""
+        try:
+            written = snapshot.write_snapshot(directory)
+        except BackupError as refused:
+            raise click.ClickException(refused.message) from None
+        record = snapshot.record(written)
+        db.session.commit()
+        rows = sum(written.manifest.tables.values())
+        click.echo(
+            f"Wrote {written.path} ({size_in_words(record.size_bytes)}, schema "
+            f"{record.schema_revision}, {len(written.manifest.tables)} tables, {rows} rows)."
+        )
+        settings = current_settings()
+        pruned = retention.prune(
+            record.taken_at, settings.backup_keep_daily, settings.backup_keep_weekly
+        )
+        db.session.commit()
+        for old in pruned:
+            click.echo(f"Pruned {old.file_name}.")
+
+    @app.cli.command("restore")
+    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option(
+        "--force",
+        is_flag=True,
+        help="Replace a database that has data, after backing it up (reason before_restore).",
+    )
+    def restore(file: Path, force: bool) -> None:
+        """Restore FILE (a backup and its manifest) into this database: an empty one unless
+        --force. An older backup is migrated forward; counts are checked against the manifest."""
+        try:
+            restored = backup_restore.restore(file, force=force)
+        except BackupError as refused:
+            raise click.ClickException(refused.message) from None
+        if restored.safety_path is not None:
+            click.echo(f"Backed up what was there first: {restored.safety_path}")
+        click.echo(f"Restored {restored.manifest.file_name}:")
+        click.echo(f"  {'table':<32} {'manifest':>9} {'restored':>9}")
+        for count in restored.counts:
+            state = "ok" if count.ok else "MISMATCH"
+            click.echo(
+                f"  {count.table:<32} {_number(count.manifest):>9} "
+                f"{_number(count.restored):>9}  {state}"
+            )
+        if restored.migrated_to:
+            click.echo(
+                f"Migrated from {restored.manifest.schema_revision} to {restored.migrated_to}."
+            )
+        if not restored.counts_match:
+            raise click.ClickException("Some tables do not hold the rows the manifest lists.")
+
     @app.cli.command("create-user")
     @click.option("--email", required=True)
     @click.option("--name", required=True)
@@ -138,3 +204,7 @@ def register(app: Flask) -> None:
             click.echo(f"{label} was already open; {opened.created} new runs.")
         else:
             click.echo(f"Opened {label}: {opened.created} runs.")
+
+
+def _number(value: int | None) -> str:
+    return "-" if value is None else str(value)

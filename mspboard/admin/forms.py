@@ -213,6 +213,20 @@ class SettingsForm(VersionedForm):
             NumberRange(min=1, max=365, message="Use 1 to 365 days."),
         ],
     )
+    backup_keep_daily = IntegerField(
+        "Keep the newest backup of each of the last (days)",
+        validators=[
+            InputRequired(message="Enter a number of days."),
+            NumberRange(min=1, max=366, message="Use 1 to 366 days."),
+        ],
+    )
+    backup_keep_weekly = IntegerField(
+        "and of each of the weeks before them (weeks)",
+        validators=[
+            InputRequired(message="Enter a number of weeks (0 for none)."),
+            NumberRange(min=0, max=520, message="Use 0 to 520 weeks."),
+        ],
+    )
 
     def load(self, shop: ShopSettings) -> None:
         self.workdays.set_mask(shop.workdays)

@@ -8,6 +8,7 @@ from mspboard.auth.access import current_sign_in, restrict_blueprint, roles_requ
 from mspboard.forms import form_status, save_form
 from mspboard.htmx import render
 from mspboard.models import Client, ClientContact, Role, User, db
+from mspboard.models.base import utcnow
 from mspboard.services import (
     accounts,
     calendar_feeds,
@@ -17,6 +18,7 @@ from mspboard.services import (
     shop_export,
     throttling,
 )
+from mspboard.services.backups import status as backup_status
 from mspboard.services.errors import RuleViolation
 from mspboard.services.shop_settings import current_settings, update_settings
 
@@ -287,6 +289,8 @@ def settings():
             currency=form.currency.data or "",
             clock_hours=int(form.clock_hours.data),
             locale=form.locale.data,
+            backup_keep_daily=form.backup_keep_daily.data,
+            backup_keep_weekly=form.backup_keep_weekly.data,
             expected_version=form.version.data,
         )
 
@@ -296,7 +300,13 @@ def settings():
     if saved:
         flash("Settings saved." if changed else "Nothing changed.", "success")
         return redirect(url_for("admin.settings"))
-    return render("admin/settings.html", form=form, status=form_status(form))
+    return render(
+        "admin/settings.html",
+        form=form,
+        backup=backup_status.last_backup_status(utcnow()),
+        backup_size=backup_status.size_in_words,
+        status=form_status(form),
+    )
 
 
 @bp.get("/data")

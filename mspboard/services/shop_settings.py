@@ -27,6 +27,8 @@ SETTINGS_FIELDS = [
     "currency",
     "clock_hours",
     "locale",
+    "backup_keep_daily",
+    "backup_keep_weekly",
 ]
 
 
@@ -76,6 +78,8 @@ def update_settings(
     currency: str = "USD",
     clock_hours: int = 24,
     locale: str = "en_US",
+    backup_keep_daily: int = 7,
+    backup_keep_weekly: int = 4,
     expected_version: int | None,
 ) -> dict[str, tuple[object, object]]:
     """Save the settings form (filled from `expected_version`); returns what changed."""
@@ -105,6 +109,10 @@ def update_settings(
     if clock_hours not in (12, 24):
         raise RuleViolation("Pick a 12-hour or a 24-hour clock.", "clock_hours")
     locale = known_locale(locale)
+    if not 1 <= backup_keep_daily <= 366:
+        raise RuleViolation("Use 1 to 366 days.", "backup_keep_daily")
+    if not 0 <= backup_keep_weekly <= 520:
+        raise RuleViolation("Use 0 to 520 weeks.", "backup_keep_weekly")
     edits.expect_version(settings, expected_version)
     wanted = {
         "shop_name": shop_name.strip(),
@@ -122,6 +130,8 @@ def update_settings(
         "currency": currency,
         "clock_hours": clock_hours,
         "locale": locale,
+        "backup_keep_daily": backup_keep_daily,
+        "backup_keep_weekly": backup_keep_weekly,
     }
     db.session.add(settings)
     changed = edits.write_changes(actor, settings, wanted, "settings.updated")

@@ -13,6 +13,8 @@ VALID = {
     "billing_rounding_minutes": "6",
     "minimum_charge_minutes": "30",
     "currency": "cad",
+    "backup_keep_daily": "7",
+    "backup_keep_weekly": "4",
 }
 
 

@@ -92,6 +92,8 @@ def settings_form(**change) -> dict:
         "minimum_charge_minutes": "0",
         "currency": "USD",
         "stale_after_days": "14",
+        "backup_keep_daily": "7",
+        "backup_keep_weekly": "4",
         **change,
     }
 

@@ -242,6 +242,8 @@ def test_the_admin_turns_the_requirement_on_in_the_settings_form(app, client, pe
         "billing_rounding_minutes": "15",
         "minimum_charge_minutes": "0",
         "currency": "USD",
+        "backup_keep_daily": "7",
+        "backup_keep_weekly": "4",
         "require_two_factor_for_managers": "y",
         "csrf_token": token_of(client, "/admin/settings"),
     }
