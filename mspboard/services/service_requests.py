@@ -181,7 +181,7 @@ def update_sr(
         if "status" in changed:
             _set_closed(sr, actor, sr.status)
         for name, (before, after) in changed.items():
-            _log_change(sr, actor, name, before, after, resolution if name == "status" else "")
+            log_change(sr, actor, name, before, after, resolution if name == "status" else "")
         sr.updated_at = utcnow()
     db.session.flush()
     _resolve(actor, sr, resolution)
@@ -189,7 +189,7 @@ def update_sr(
     return changed
 
 
-def _log_change(
+def log_change(
     sr: ServiceRequest,
     actor: User | None,
     name: str,
@@ -214,7 +214,7 @@ def _change_field(
     changed = edits.write_changes(actor, sr, {name: value}, action, tag)
     if not changed:
         return False
-    _log_change(sr, actor, name, *changed[name], note=resolution)
+    log_change(sr, actor, name, *changed[name], note=resolution)
     sr.updated_at = utcnow()
     return True
 

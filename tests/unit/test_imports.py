@@ -16,11 +16,12 @@ from mspboard.models import (
     ServiceRequest,
     SetPasswordLink,
     SRActivity,
+    SRStatus,
     User,
     db,
     utcnow,
 )
-from mspboard.services import set_password_links
+from mspboard.services import service_requests, set_password_links, sr_notes
 from mspboard.services.errors import RuleViolation
 from mspboard.services.imports import kinds, mapping, sheets
 from mspboard.services.imports.run import make_plan, run_import
@@ -283,6 +284,40 @@ def test_a_changed_title_updates_the_sr_with_an_activity_line(admin, shop):
     sr = db.session.scalar(select(ServiceRequest).where(ServiceRequest.external_ref == "T-1"))
     assert (sr.title, sr.version) == ("Printer on fire", 2)
     assert [a.kind for a in sr.activities] == ["created", "edit"]
+
+
+def test_a_later_import_changes_an_sr_again_while_nobody_has_worked_it_here(admin, shop):
+    run(admin, "service_requests", SRS, SR_TABLES)
+    run(admin, "service_requests", SRS.replace("Printer offline", "Printer on fire"), SR_TABLES)
+    third = run(
+        admin, "service_requests", SRS.replace("Printer offline", "Printer smoking"), SR_TABLES
+    ).plan
+    assert third.summary["update"] == 1
+    sr = db.session.scalar(select(ServiceRequest).where(ServiceRequest.external_ref == "T-1"))
+    assert sr.title == "Printer smoking"
+
+
+@pytest.mark.parametrize("work", ["moved", "noted"])
+def test_a_later_import_leaves_an_sr_worked_here_since_as_it_is(admin, shop, work):
+    """The old tool's sheet never undoes what the team has done in mspboard since."""
+    run(admin, "service_requests", SRS, SR_TABLES)
+    sr = db.session.scalar(select(ServiceRequest).where(ServiceRequest.external_ref == "T-1"))
+    tom = db.session.scalar(select(User).where(User.email == "tom@shop.test"))
+    if work == "moved":
+        service_requests.change_status(tom, sr, SRStatus.IN_PROGRESS)
+    else:
+        sr_notes.add_note(tom, sr, "Toner replaced; waiting on a driver.")
+    db.session.commit()
+    changed_sheet = SRS.replace("Printer offline", "Printer on fire")
+    again = run(admin, "service_requests", changed_sheet, SR_TABLES).plan
+    assert again.summary["update"] == 0
+    assert by_row(again)[2] == (
+        "unchanged",
+        f"{sr.number} has been worked here since it was imported; left as it is.",
+    )
+    db.session.refresh(sr)
+    assert sr.title == "Printer offline"
+    assert sr.status == (SRStatus.IN_PROGRESS if work == "moved" else SRStatus.NEW)
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 import email_validator
-from sqlalchemy import select
+from sqlalchemy import select, union
 
 from mspboard.inputs import EARLIEST_DAY, LATEST_DAY, decimal_in_range
 from mspboard.inputs import text as bounded_text
@@ -31,8 +31,10 @@ from mspboard.models import (
     Role,
     ServiceRequest,
     SRActivity,
+    SRNote,
     SRStatus,
     TechLevel,
+    TimeEntry,
     User,
     db,
     utcnow,
@@ -43,7 +45,7 @@ from mspboard.services.errors import RuleViolation
 from mspboard.services.imports.mapping import SKIP
 from mspboard.services.imports.sheets import Sheet
 from mspboard.services.local_time import at_wall
-from mspboard.services.service_requests import TITLE_MAX, _log_change
+from mspboard.services.service_requests import TITLE_MAX, log_change
 from mspboard.services.shop_settings import shop_zone
 
 CREATE = "create"
@@ -103,6 +105,10 @@ class Refused(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+# The note on the history lines an import writes when it changes an SR it imported before.
+IMPORTED_NOTE = "From a later import of the old tool's sheet."
 
 
 @dataclass
@@ -472,6 +478,7 @@ class ServiceRequestsPlanner(Planner):
                 select(ServiceRequest).where(ServiceRequest.external_ref.is_not(None))
             )
         }
+        self.worked_here = _worked_here_since_import()
         self.zone = shop_zone()
         self.now = utcnow()
         self.status_map = value_maps_of(self.value_maps, "status")
@@ -513,17 +520,19 @@ class ServiceRequestsPlanner(Planner):
             wanted["due_at"] = moment(get(cells, "due_at"), "due", self.zone)
         created_at = moment(get(cells, "created_at"), "created", self.zone, not_after=self.now)
         if existing is not None:
-            if existing.status == SRStatus.DONE:
-                return Outcome(
-                    number,
-                    UNCHANGED,
-                    f"{existing.number} was closed here since; left as it is.",
-                    key=key,
-                    detail=detail,
-                )
-            return _compared(
+            compared = _compared(
                 Outcome(number, CREATE, key=key, detail=detail, values=wanted), existing
             )
+            if compared.action == UPDATE and existing.status == SRStatus.DONE:
+                compared.reason = f"{existing.number} was closed here since; left as it is."
+            elif compared.action == UPDATE and existing.id in self.worked_here:
+                compared.reason = (
+                    f"{existing.number} has been worked here since it was imported; left as it is."
+                )
+            else:
+                return compared
+            compared.action, compared.values = UNCHANGED, {}
+            return compared
         wanted["external_ref"] = ref
         wanted["created_at"] = created_at or self.now
         return Outcome(number, CREATE, key=key, detail=detail, values=wanted)
@@ -570,7 +579,7 @@ class ServiceRequestsPlanner(Planner):
             sr = outcome.record
             changed = edits.write_changes(self.actor, sr, outcome.values, "sr.imported")
             for name, (before, after) in changed.items():
-                _log_change(sr, self.actor, name, before, after)
+                log_change(sr, self.actor, name, before, after, note=IMPORTED_NOTE)
             sr.updated_at = utcnow()
             return
         values = {
@@ -590,6 +599,21 @@ class ServiceRequestsPlanner(Planner):
         )
         db.session.add(sr)
         self.created.append(sr)
+
+
+def _worked_here_since_import() -> set[int]:
+    """Imported SRs someone has worked in mspboard: a change not made by an import, a note,
+    or time logged. A later import of the same sheet leaves them as they are, so a sheet
+    from the old tool never undoes what the team has done here since."""
+    imported = select(ServiceRequest.id).where(ServiceRequest.external_ref.is_not(None))
+    changed = select(SRActivity.sr_id).where(
+        SRActivity.sr_id.in_(imported),
+        SRActivity.kind != "created",
+        SRActivity.note != IMPORTED_NOTE,
+    )
+    noted = select(SRNote.sr_id).where(SRNote.sr_id.in_(imported))
+    logged = select(TimeEntry.sr_id).where(TimeEntry.sr_id.in_(imported))
+    return set(db.session.scalars(union(changed, noted, logged)))
 
 
 def value_maps_of(value_maps: dict, name: str) -> dict[str, str]:
