@@ -40,7 +40,8 @@ def write_continuously(app, tech_id, sr_id, done, stop, errors, started):
                 db.session.commit()
                 done.append(("stopped", key))
                 sr = db.session.get(ServiceRequest, sr_id)
-                service_requests.change_status(tech, sr, "waiting")
+                moved_to = "in_progress" if sr.status == "waiting" else "waiting"
+                service_requests.change_status(tech, sr, moved_to)
                 db.session.commit()
                 done.append(("moved", sr_id, sr.version))
                 cursor += timedelta(seconds=2)
