@@ -25,6 +25,7 @@ from mspboard.services import service_requests, set_password_links, sr_notes
 from mspboard.services.errors import RuleViolation
 from mspboard.services.imports import kinds, mapping, sheets
 from mspboard.services.imports.run import make_plan, run_import
+from mspboard.services.shop_settings import shop_zone
 from tests.factories import make_client, make_user
 
 SR_TABLES = {
@@ -33,9 +34,15 @@ SR_TABLES = {
 }
 
 
+# The sheets below were written on this day: their dates lie before it, whatever instant
+# the suite runs at, and the clock stays put on it.
+SHEETS_WRITTEN = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)
+
+
 @pytest.fixture(autouse=True)
 def _held_still(stopped):
-    """Dates in the sheets are judged against a clock that stays put."""
+    """Dates in the sheets are judged against a clock held on the day they were written."""
+    stopped.move_to(SHEETS_WRITTEN)
 
 
 @pytest.fixture
@@ -257,14 +264,14 @@ def test_open_srs_are_created_with_their_number_date_and_a_created_line(admin, s
     }
     first = db.session.scalar(select(ServiceRequest).where(ServiceRequest.external_ref == "T-1"))
     assert (first.priority, first.status, first.assignee.email) == (2, "new", "tom@shop.test")
-    assert first.created_at == datetime(2026, 11, 20, 9, 15, tzinfo=UTC)  # the shop is on UTC
+    assert first.created_at == datetime(2026, 11, 20, 9, 15, tzinfo=shop_zone())
     assert first.created_by_id == admin.id
     activity = db.session.scalar(select(SRActivity).where(SRActivity.sr_id == first.id))
     assert (activity.kind, activity.actor_id) == ("created", admin.id)
     second = db.session.scalar(select(ServiceRequest).where(ServiceRequest.external_ref == "T-2"))
     assert second.title == "=SUM(A1)"
     assert (second.priority, second.status, second.assignee.name) == (1, "waiting", "Tom Tech")
-    assert second.created_at == datetime(2026, 11, 21, tzinfo=UTC)
+    assert second.created_at == datetime(2026, 11, 21, tzinfo=shop_zone())
     assert "Closed in the old tool" in by_row(result)[4][1]
 
 
