@@ -182,6 +182,12 @@ MISSING = pytest.StashKey[dict[str, str]]()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--db") != "postgresql":
+        # Tests of PostgreSQL's own tools belong to the PostgreSQL run, which CI always makes.
+        elsewhere = [item for item in items if item.get_closest_marker("postgresql_only")]
+        if elsewhere:
+            config.hook.pytest_deselected(items=elsewhere)
+            items[:] = [item for item in items if item not in elsewhere]
     missing = config.stash[MISSING]
     if not missing:
         return

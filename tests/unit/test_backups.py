@@ -185,11 +185,8 @@ def test_a_backup_from_an_older_revision_is_restored_then_migrated(tmp_path, dat
         dispose(new_app)
 
 
-def test_pg_dump_of_another_major_version_than_the_server_is_refused(
-    app, tmp_path, database_backend, monkeypatch
-):
-    if database_backend != "postgresql":
-        pytest.skip("pg_dump backs up PostgreSQL only")
+@pytest.mark.postgresql_only
+def test_pg_dump_of_another_major_version_than_the_server_is_refused(app, tmp_path, monkeypatch):
     monkeypatch.setattr(postgres, "client_version", lambda tool: f"{tool} (PostgreSQL) 13.16")
     folder = tmp_path / "backups"
     with pytest.raises(BackupError) as refused:
