@@ -8,7 +8,6 @@ an admin's import uses (the real run, in its one transaction, committed).
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import tempfile
 import time
@@ -90,19 +89,14 @@ def import_figures(kind: str, runs: int) -> Importing:
 
 
 def main() -> None:
-    from bench.run import Row, import_rows
+    from bench.run import import_rows, run_alone
 
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    run_alone(
+        __doc__,
+        "importing a shop",
+        3,
+        lambda kind, runs: import_rows(import_figures(kind, runs), kind),
     )
-    parser.add_argument("--db", choices=["sqlite", "postgresql"], default=None)
-    parser.add_argument("--runs", type=int, default=3)
-    options = parser.parse_args()
-    kind = options.db or ("postgresql" if shop.postgres_reachable() else "sqlite")
-    rows: list[Row] = import_rows(import_figures(kind, options.runs), kind)
-    print(f"\nmspboard bench on {kind}: importing a shop ({options.runs} runs)\n")
-    for row in rows:
-        print(row.line())
 
 
 if __name__ == "__main__":

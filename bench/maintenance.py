@@ -9,7 +9,6 @@ same unopened month.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import tempfile
 import time
@@ -91,19 +90,14 @@ def opening_figures(kind: str, runs: int) -> Opening:
 
 
 def main() -> None:
-    from bench.run import Row, opening_rows
+    from bench.run import opening_rows, run_alone
 
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    run_alone(
+        __doc__,
+        "opening a maintenance month",
+        5,
+        lambda kind, runs: opening_rows(opening_figures(kind, runs), kind),
     )
-    parser.add_argument("--db", choices=["sqlite", "postgresql"], default=None)
-    parser.add_argument("--runs", type=int, default=5)
-    options = parser.parse_args()
-    kind = options.db or ("postgresql" if shop.postgres_reachable() else "sqlite")
-    rows: list[Row] = opening_rows(opening_figures(kind, options.runs), kind)
-    print(f"\nmspboard bench on {kind}: opening a maintenance month ({options.runs} runs)\n")
-    for row in rows:
-        print(row.line())
 
 
 if __name__ == "__main__":

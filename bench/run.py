@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import math
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -231,6 +232,23 @@ def import_rows(importing: imports.Importing, kind: str) -> list[Row]:
             f"{importing.srs_created:,} SRs created",
         )
     ]
+
+
+def run_alone(
+    description: str, what: str, default_runs: int, rows_of: Callable[[str, int], list[Row]]
+) -> None:
+    """One figure measured on its own (python -m bench.<module> [--db ...] [--runs N])."""
+    parser = argparse.ArgumentParser(
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default=None)
+    parser.add_argument("--runs", type=int, default=default_runs)
+    options = parser.parse_args()
+    kind = options.db or ("postgresql" if shop.postgres_reachable() else "sqlite")
+    rows = rows_of(kind, options.runs)
+    print(f"\nmspboard bench on {kind}: {what} ({options.runs} runs)\n")
+    for row in rows:
+        print(row.line())
 
 
 def main() -> None:

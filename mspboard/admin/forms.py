@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import email_validator
 from wtforms import (
     BooleanField,
     DecimalField,
@@ -27,11 +26,6 @@ from mspboard.models.clients import (
     CONTACT_ROLE_MAX,
 )
 from mspboard.workweek import DAY_NAMES, from_mask, to_mask
-
-# The demo shop's accounts live under .test, the domain reserved for exactly that (RFC 2606),
-# which email-validator otherwise refuses as a special-use name.
-if "test" in email_validator.SPECIAL_USE_DOMAIN_NAMES:
-    email_validator.SPECIAL_USE_DOMAIN_NAMES.remove("test")
 
 ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in Role]
 LEVEL_CHOICES = [

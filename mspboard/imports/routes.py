@@ -111,14 +111,7 @@ def map_columns(upload_id: str):
     saved_id = id_or_none(request.args.get("mapping"))
     saved = db.session.get(ImportMapping, saved_id) if saved_id else None
     if saved is not None and saved.kind == upload.kind:
-        saved_columns, saved_maps = mapping.loaded(saved)
-        lacking = mapping.lacking(saved_columns, sheet.headers)
-        columns = {
-            spec.key: saved_columns.get(spec.key)
-            if saved_columns.get(spec.key) in sheet.headers
-            else None
-            for spec in mapping.fields_of(upload.kind)
-        }
+        columns, saved_maps, lacking = mapping.applied(saved, sheet.headers)
         notes.append(f"Applied the saved mapping “{saved.name}”.")
         if lacking:
             notes.append("This sheet has no column " + ", ".join(f"“{h}”" for h in lacking) + ".")
@@ -141,9 +134,7 @@ def dry_run_setup(upload_id: str):
         )
     tables: dict = {}
     if upload.kind == "service_requests":
-        distinct = {name: sheet.distinct(columns.get(name)) for name in mapping.TABLE_TARGETS}
-        shown_for = {name: columns.get(name) or "" for name in mapping.TABLE_TARGETS}
-        tables, changed = mapping.tables_from_form(distinct, shown_for, request.form)
+        tables, changed = mapping.tables_from_form(sheet, columns, request.form)
         if changed:
             errors["tables"] = (
                 "You picked another column for the "

@@ -6,10 +6,9 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-import email_validator
 from sqlalchemy import select
 
-from mspboard.inputs import text
+from mspboard.inputs import normalized_email, text
 from mspboard.models import Client, ClientContact, User, db
 from mspboard.models.clients import (
     CONTACT_EMAIL_MAX,
@@ -44,10 +43,9 @@ def checked(values: ContactFields) -> ContactFields:
         raise RuleViolation("Enter a phone number: digits, spaces, + ( ) - and ext.", "phone")
     email = text(values.email, "email", CONTACT_EMAIL_MAX, multi_line=False)
     if email:
-        try:
-            email = email_validator.validate_email(email, check_deliverability=False).normalized
-        except email_validator.EmailNotValidError:
-            raise RuleViolation("Enter a valid email address.", "email") from None
+        email = normalized_email(email)
+        if email is None:
+            raise RuleViolation("Enter a valid email address.", "email")
     return ContactFields(
         name=name,
         role=text(values.role, "role", CONTACT_ROLE_MAX, multi_line=False),

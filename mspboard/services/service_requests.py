@@ -31,6 +31,7 @@ from mspboard.services import edits, sr_notes
 from mspboard.services.errors import RuleViolation
 
 TITLE_MAX = 200
+DESCRIPTION_MAX = 20_000
 # A search looks at this many words of what was typed; more only narrow it further.
 SEARCH_WORDS_MAX = 8
 

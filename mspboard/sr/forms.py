@@ -14,7 +14,7 @@ from mspboard.models import Client, ClientContact, ServiceRequest, User
 from mspboard.models.service_requests import NOTE_MAX
 from mspboard.services.invoicing import hours_hundredths
 from mspboard.services.money import plain
-from mspboard.services.service_requests import SRFields
+from mspboard.services.service_requests import DESCRIPTION_MAX, SRFields
 from mspboard.services.shop_settings import current_settings, shop_zone
 
 
@@ -25,7 +25,7 @@ class SRForm(VersionedForm):
         "Title", validators=[DataRequired(message="Give the SR a title."), Length(max=200)]
     )
     client_id = SelectField("Client", coerce=int, validate_choice=True)
-    description = TextAreaField("Description", validators=[Length(max=20000)])
+    description = TextAreaField("Description", validators=[Length(max=DESCRIPTION_MAX)])
     priority = SelectField("Priority", choices=PRIORITY_CHOICES, default="3")
     status = SelectField("Status", choices=STATUS_CHOICES, default="new")
     assignee_id = SelectField("Assignee")

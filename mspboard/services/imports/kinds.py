@@ -14,15 +14,15 @@ key in one sheet is refused, naming the first ("same email as row 4").
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import email_validator
 from sqlalchemy import select, union
 
-from mspboard.inputs import EARLIEST_DAY, LATEST_DAY, decimal_in_range
+from mspboard.inputs import EARLIEST_DAY, LATEST_DAY, decimal_in_range, normalized_email
 from mspboard.inputs import text as bounded_text
 from mspboard.models import (
     Client,
@@ -42,10 +42,10 @@ from mspboard.models import (
 from mspboard.models.clients import EXTERNAL_REF_MAX
 from mspboard.services import client_contacts, edits, set_password_links
 from mspboard.services.errors import RuleViolation
-from mspboard.services.imports.mapping import SKIP
+from mspboard.services.imports.mapping import SKIP, normal_form
 from mspboard.services.imports.sheets import Sheet
 from mspboard.services.local_time import at_wall
-from mspboard.services.service_requests import TITLE_MAX, log_change
+from mspboard.services.service_requests import DESCRIPTION_MAX, TITLE_MAX, log_change
 from mspboard.services.shop_settings import shop_zone
 
 CREATE = "create"
@@ -55,10 +55,9 @@ SKIPPED = "skipped"
 REFUSED = "refused"
 ACTIONS = (REFUSED, CREATE, UPDATE, UNCHANGED, SKIPPED)
 
-CLIENT_NAME_MAX = 160
-USER_NAME_MAX = 120
-EMAIL_MAX = 254
-DESCRIPTION_MAX = 20_000
+CLIENT_NAME_MAX = Client.__table__.c.name.type.length
+USER_NAME_MAX = User.__table__.c.name.type.length
+EMAIL_MAX = User.__table__.c.email.type.length
 RATE_MAX = Decimal(100_000)
 QUOTED_MAX = 60
 DATE_TEXT_MAX = 40
@@ -94,10 +93,6 @@ LEVEL_WORDS = {
 }
 DIRECT_PRIORITY = re.compile(r"^p?([1-4])$", re.IGNORECASE)
 
-# The admin may not have imported the demo's .test accounts otherwise (see admin/forms.py).
-if "test" in email_validator.SPECIAL_USE_DOMAIN_NAMES:
-    email_validator.SPECIAL_USE_DOMAIN_NAMES.remove("test")
-
 
 class Refused(Exception):
     """A row that cannot be imported, and why, in words for the admin."""
@@ -128,10 +123,6 @@ def quoted(value: str) -> str:
     return f"“{shown}”"
 
 
-def _normal(value: str) -> str:
-    return re.sub(r"[^0-9a-z]", "", value.casefold())
-
-
 # ---- values ------------------------------------------------------------------------------
 
 
@@ -151,10 +142,10 @@ def valid_email(raw: str, label: str = "email") -> str:
     value = bounded(raw, label, EMAIL_MAX)
     if not value:
         return ""
-    try:
-        return email_validator.validate_email(value, check_deliverability=False).normalized
-    except email_validator.EmailNotValidError:
-        raise Refused(f"{quoted(value)} is not a valid email address.") from None
+    normalized = normalized_email(value)
+    if normalized is None:
+        raise Refused(f"{quoted(value)} is not a valid email address.")
+    return normalized
 
 
 def yes_or_no(raw: str, label: str) -> bool | None:
@@ -220,7 +211,7 @@ class Columns:
 # ---- the planners ------------------------------------------------------------------------
 
 
-class Planner:
+class Planner(ABC):
     """One kind's rules. Subclasses load their lookups in __init__ and define plan/apply."""
 
     kind = ""
@@ -243,13 +234,15 @@ class Planner:
     def remember(self, number: int, *key: str) -> None:
         self.seen.setdefault(key, number)
 
+    @abstractmethod
     def plan(self, number: int, cells: list[str]) -> Outcome:
-        raise NotImplementedError
+        """What the sheet's row `number` would do; Refused when it cannot be imported."""
 
+    @abstractmethod
     def apply(self, outcome: Outcome) -> None:
-        raise NotImplementedError
+        """Carry out a create or an update the plan decided."""
 
-    def finish(self) -> None:
+    def finish(self) -> None:  # noqa: B027 (a hook: most kinds have nothing to do after)
         """After every row is applied and flushed."""
 
 
@@ -420,7 +413,7 @@ class UsersPlanner(Planner):
         self.remember(number, email)
         wanted: dict[str, Any] = {"name": name}
         raw_role = get(cells, "role").strip()
-        role = ROLE_WORDS.get(_normal(raw_role))
+        role = ROLE_WORDS.get(normal_form(raw_role))
         if role is None:
             raise Refused(
                 f"Role {quoted(raw_role)} is none of technician, service manager or admin."
@@ -428,7 +421,7 @@ class UsersPlanner(Planner):
         if self.columns.has("role") and raw_role:
             wanted["role"] = role.value
         raw_level = get(cells, "tech_level").strip()
-        level = LEVEL_WORDS.get(_normal(raw_level)) if raw_level else None
+        level = LEVEL_WORDS.get(normal_form(raw_level)) if raw_level else None
         if raw_level and level is None:
             raise Refused(f"Tech level {quoted(raw_level)} is none of Tech I, Tech II or Senior.")
         if self.columns.has("tech_level"):

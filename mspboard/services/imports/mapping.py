@@ -23,6 +23,7 @@ from mspboard.models.shop_data import IMPORT_KINDS
 from mspboard.services import edits
 from mspboard.services.audit import record_event
 from mspboard.services.errors import RuleViolation
+from mspboard.services.imports.sheets import Sheet
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class Field:
     key: str
     label: str
     required: bool = False
-    # Headers that mean this field, in order of preference, written as `_normal` makes them.
+    # Headers that mean this field, in order of preference, written as `normal_form` makes them.
     synonyms: tuple[str, ...] = ()
     hint: str = ""
 
@@ -234,11 +235,13 @@ _PRIORITY_WORDS = {
     "4": ("low", "lowest", "minor", "p4", "4"),
 }
 MAPPING_NAME_MAX = 80
+TABLE_TARGETS = {"status": STATUS_TARGETS, "priority": PRIORITY_TARGETS}
 VALUE_TABLE_MAX = 200
 
 
-def _normal(header: str) -> str:
-    return re.sub(r"[^0-9a-z]", "", header.casefold())
+def normal_form(text: str) -> str:
+    """A header or a word as the synonyms are written: lower case letters and digits only."""
+    return re.sub(r"[^0-9a-z]", "", text.casefold())
 
 
 def fields_of(kind: str) -> tuple[Field, ...]:
@@ -249,7 +252,7 @@ def guess(kind: str, headers: list[str]) -> dict[str, str | None]:
     """The likely column of each field (None where no header looks like it)."""
     by_normal: dict[str, str] = {}
     for header in headers:
-        by_normal.setdefault(_normal(header), header)
+        by_normal.setdefault(normal_form(header), header)
     taken: set[str] = set()
     columns: dict[str, str | None] = {}
     for spec in FIELDS[kind]:
@@ -286,7 +289,7 @@ def checked_columns(kind: str, columns: dict[str, str | None], headers: list[str
 
 
 def guess_status(value: str) -> str:
-    normal = _normal(value)
+    normal = normal_form(value)
     for target, words in _STATUS_WORDS.items():
         if normal in words:
             return target
@@ -294,7 +297,7 @@ def guess_status(value: str) -> str:
 
 
 def guess_priority(value: str) -> str:
-    normal = _normal(value)
+    normal = normal_form(value)
     for target, words in _PRIORITY_WORDS.items():
         if normal in words:
             return target
@@ -323,18 +326,17 @@ def value_tables(
 
 def checked_value_maps(value_maps: dict) -> dict[str, dict[str, str]]:
     """The tables with only targets that exist (anything else maps to nothing)."""
-    statuses = {target for target, _ in STATUS_TARGETS}
-    priorities = {target for target, _ in PRIORITY_TARGETS}
-    status = value_maps.get("status") if isinstance(value_maps, dict) else None
-    priority = value_maps.get("priority") if isinstance(value_maps, dict) else None
-    return {
-        "status": {
-            str(k): v for k, v in (status or {}).items() if isinstance(v, str) and v in statuses
-        },
-        "priority": {
-            str(k): v for k, v in (priority or {}).items() if isinstance(v, str) and v in priorities
-        },
-    }
+    tables = value_maps if isinstance(value_maps, dict) else {}
+    checked: dict[str, dict[str, str]] = {}
+    for name, targets in TABLE_TARGETS.items():
+        allowed = {target for target, _ in targets}
+        table = tables.get(name)
+        checked[name] = {
+            str(k): v
+            for k, v in (table if isinstance(table, dict) else {}).items()
+            if isinstance(v, str) and v in allowed
+        }
+    return checked
 
 
 # ---- saved mappings ------------------------------------------------------------------------
@@ -365,6 +367,19 @@ def loaded(mapping: ImportMapping) -> tuple[dict[str, str | None], dict[str, dic
 def lacking(columns: dict[str, str | None], headers: list[str]) -> list[str]:
     """The headers a saved mapping names that this sheet does not have."""
     return [h for h in columns.values() if isinstance(h, str) and h and h not in headers]
+
+
+def applied(
+    saved: ImportMapping, headers: list[str]
+) -> tuple[dict[str, str | None], dict[str, dict[str, str]], list[str]]:
+    """A saved mapping applied to a sheet: its columns the sheet has (the others left
+    without one), its value tables, and the headers it names that the sheet lacks."""
+    columns, value_maps = loaded(saved)
+    present = {
+        spec.key: columns.get(spec.key) if columns.get(spec.key) in headers else None
+        for spec in FIELDS[saved.kind]
+    }
+    return present, value_maps, lacking(columns, headers)
 
 
 def save_mapping(
@@ -416,11 +431,8 @@ def columns_from_form(kind: str, headers: list[str], form: Mapping[str, str]) ->
     return columns
 
 
-TABLE_TARGETS = {"status": STATUS_TARGETS, "priority": PRIORITY_TARGETS}
-
-
 def tables_from_form(
-    distinct: dict[str, list[str]], shown_for: dict[str, str], form: Mapping[str, str]
+    sheet: Sheet, columns: dict[str, str | None], form: Mapping[str, str]
 ) -> tuple[dict[str, dict[str, str]], list[str]]:
     """The status and priority tables as the admin confirmed them, read by position in the
     list of the column's distinct values (no value a browser sends becomes a key). A table
@@ -430,8 +442,8 @@ def tables_from_form(
     changed: list[str] = []
     for name, targets in TABLE_TARGETS.items():
         allowed = {target for target, _ in targets}
-        values = distinct[name][:VALUE_TABLE_MAX]
-        if shown_for[name] != form.get(f"{name}_for", ""):
+        values = sheet.distinct(columns.get(name))[:VALUE_TABLE_MAX]
+        if (columns.get(name) or "") != form.get(f"{name}_for", ""):
             guesser = guess_status if name == "status" else guess_priority
             tables[name] = {value: guesser(value) for value in values}
             if values:
