@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from decimal import Decimal
-
 from wtforms import (
     BooleanField,
     DecimalField,
@@ -25,6 +23,7 @@ from mspboard.models.clients import (
     CONTACT_PHONE_MAX,
     CONTACT_ROLE_MAX,
 )
+from mspboard.services.money import from_cents
 from mspboard.workweek import DAY_NAMES, from_mask, to_mask
 
 ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in Role]
@@ -64,14 +63,6 @@ class WorkdaysField(SelectMultipleField):
 
     def set_mask(self, mask: int) -> None:
         self.data = [str(day) for day in from_mask(mask)]
-
-
-def to_cents(amount: Decimal | None) -> int | None:
-    return None if amount is None else int((amount * 100).to_integral_value())
-
-
-def from_cents(cents: int | None) -> Decimal | None:
-    return None if cents is None else Decimal(cents) / 100
 
 
 class UserForm(VersionedForm):

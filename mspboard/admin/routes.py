@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
 from flask_login import current_user
 
-from mspboard.admin.forms import ClientForm, ContactForm, SettingsForm, UserForm, to_cents
+from mspboard.admin.forms import ClientForm, ContactForm, SettingsForm, UserForm
 from mspboard.auth.access import current_sign_in, restrict_blueprint, roles_required
 from mspboard.forms import form_status, save_form
 from mspboard.htmx import render
@@ -20,6 +20,7 @@ from mspboard.services import (
 )
 from mspboard.services.backups import status as backup_status
 from mspboard.services.errors import RuleViolation
+from mspboard.services.money import to_cents
 from mspboard.services.shop_settings import current_settings, update_settings
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -15,6 +15,16 @@ CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 FALLBACK_LOCALE = "en_US"
 
 
+def to_cents(amount: Decimal | None) -> int | None:
+    """An amount typed as a decimal (already bounded to two places) in integer cents."""
+    return None if amount is None else int((amount * 100).to_integral_value())
+
+
+def from_cents(cents: int | None) -> Decimal | None:
+    """Cents as the decimal a form shows."""
+    return None if cents is None else Decimal(cents) / 100
+
+
 def plain(hundredths: int) -> str:
     """A non-negative amount kept in hundredths (cents, or hours to two decimals) as a plain
     decimal for exports: "1234.50"."""

@@ -40,7 +40,7 @@ from mspboard.models import (
     utcnow,
 )
 from mspboard.models.clients import EXTERNAL_REF_MAX
-from mspboard.services import client_contacts, edits, set_password_links
+from mspboard.services import client_contacts, edits, money, set_password_links
 from mspboard.services.errors import RuleViolation
 from mspboard.services.imports.mapping import SKIP, normal_form
 from mspboard.services.imports.sheets import Sheet
@@ -317,7 +317,7 @@ class ClientsPlanner(Planner):
         amount = decimal_in_range(value.lstrip("$€£").replace(",", ""), Decimal(0), RATE_MAX)
         if amount is None or amount != amount.quantize(Decimal("0.01")):
             raise Refused(f"Hourly rate {quoted(value)} is not an amount such as 125.00.")
-        return int(amount * 100)
+        return money.to_cents(amount)
 
     def apply(self, outcome: Outcome) -> None:
         if outcome.action == UPDATE:
