@@ -6,6 +6,15 @@ from mspboard.models.base import Base, UTCDateTime, db, utcnow
 from mspboard.models.billing import CalendarFeed, InvoiceLine, InvoiceStatus, ProposedInvoice
 from mspboard.models.checkins import CheckIn, CheckInIssue
 from mspboard.models.clients import Client, ClientContact
+from mspboard.models.goals import (
+    DECIDED_GOAL_STATUSES,
+    Certification,
+    Goal,
+    GoalKind,
+    GoalNote,
+    GoalPeriod,
+    GoalStatus,
+)
 from mspboard.models.idempotency import IdempotencyKey
 from mspboard.models.maintenance import (
     Cadence,
@@ -39,6 +48,7 @@ from mspboard.models.tv_links import TvLink
 from mspboard.models.two_factor import RecoveryCode, TwoFactor
 
 __all__ = [
+    "DECIDED_GOAL_STATUSES",
     "IMPORT_KINDS",
     "MANAGERS",
     "AgendaItem",
@@ -47,6 +57,7 @@ __all__ = [
     "Base",
     "Cadence",
     "CalendarFeed",
+    "Certification",
     "CheckIn",
     "CheckInIssue",
     "ChecklistExclusion",
@@ -57,6 +68,11 @@ __all__ = [
     "Client",
     "ClientContact",
     "EndReason",
+    "Goal",
+    "GoalKind",
+    "GoalNote",
+    "GoalPeriod",
+    "GoalStatus",
     "IdempotencyKey",
     "ImportMapping",
     "InvoiceLine",
