@@ -119,6 +119,10 @@ def register(app: Flask) -> None:
     app.add_template_filter(cadence, "cadence")
     app.add_template_filter(months.month_label, "month_label")
     app.add_template_filter(months.month_text, "month_text")
+    from mspboard.services.people.reviews import quarter_label, review_week
+
+    app.add_template_filter(quarter_label, "quarter_label")
+    app.add_template_filter(review_week, "review_week")
     app.jinja_env.globals["sr_statuses"] = list(SRStatus)
     from mspboard.live_streams import TOPICS
 

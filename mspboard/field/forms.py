@@ -133,3 +133,11 @@ class ProposeForm(PhoneForm):
     )
     instruction = TextAreaField("How to check it", validators=[Length(max=INSTRUCTION_MAX)])
     for_all_clients = BooleanField("For every client (not only this one)")
+
+
+class ManagerReviewForm(PhoneForm):
+    """The tech's review of the service manager, on their own quarterly review."""
+
+    manager_helps = TextAreaField("What helps you", validators=[Length(max=4000)])
+    manager_hinders = TextAreaField("What does not help", validators=[Length(max=4000)])
+    version = IntegerField(validators=[Optional()])

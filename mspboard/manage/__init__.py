@@ -8,6 +8,7 @@ from mspboard.manage import (  # noqa: F401  (each module adds its routes to bp)
     maintenance_routes,
     maintenance_template_routes,
     planner_routes,
+    review_routes,
     today_routes,
 )
 from mspboard.manage.blueprint import bp

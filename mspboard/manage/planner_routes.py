@@ -22,6 +22,7 @@ from mspboard.services.edits import EditConflict, conflict_since
 from mspboard.services.errors import RuleViolation
 from mspboard.services.local_time import wall_label
 from mspboard.services.maintenance import placing
+from mspboard.services.people import reviews
 from mspboard.services.shop_settings import shop_zone
 from mspboard.services.time_weeks import day_from_text, local_date, monday_of
 
@@ -72,6 +73,8 @@ def _page(view: rules.PlannerWeek, status: int = 200, **editor) -> Response:
         view=view,
         backlog=rules.unscheduled_srs(),
         runs=placing.runs_to_place(),
+        review_round=reviews.planner_round(view.week_start),
+        next_review_quarter=reviews.round_quarter(),
         **editor,
     )
 

@@ -28,6 +28,7 @@ from mspboard.models.maintenance import (
     ProposalStatus,
 )
 from mspboard.models.people import MANAGERS, Role, TechLevel, User
+from mspboard.models.reviews import QuarterlyReview
 from mspboard.models.schedule import ScheduleItem
 from mspboard.models.service_requests import (
     Priority,
@@ -82,6 +83,7 @@ __all__ = [
     "Priority",
     "ProposalStatus",
     "ProposedInvoice",
+    "QuarterlyReview",
     "RecoveryCode",
     "Role",
     "SRActivity",

@@ -211,7 +211,13 @@ class Utilisation:
 
 
 def utilisation(week_start: date) -> list[Utilisation]:
-    start, end = week_bounds(week_start)
+    return utilisation_between(*week_bounds(week_start), card_keepers())
+
+
+def utilisation_between(start: datetime, end: datetime, techs: list[User]) -> list[Utilisation]:
+    """Each tech's hours logged (finished entries starting in [start, end)), of them
+    billable, and published schedule starting in it, in two queries whatever the span."""
+    tech_ids = [tech.id for tech in techs]
     seconds = seconds_between(TimeEntry.started_at, TimeEntry.ended_at)
     logged = {
         tech_id: (round(total or 0), round(billable or 0))
@@ -226,6 +232,7 @@ def utilisation(week_start: date) -> list[Utilisation]:
                     TimeEntry.started_at >= start,
                     TimeEntry.started_at < end,
                     TimeEntry.ended_at.is_not(None),
+                    TimeEntry.tech_id.in_(tech_ids),
                 )
             )
             .group_by(TimeEntry.tech_id)
@@ -241,12 +248,13 @@ def utilisation(week_start: date) -> list[Utilisation]:
                 ScheduleItem.published_at.is_not(None),
                 ScheduleItem.starts_at >= start,
                 ScheduleItem.starts_at < end,
+                ScheduleItem.tech_id.in_(tech_ids),
             )
             .group_by(ScheduleItem.tech_id)
         ).all()
     )
     rows = []
-    for tech in card_keepers():
+    for tech in techs:
         total, billable = logged.get(tech.id, (0, 0))
         planned = round(scheduled.get(tech.id) or 0)
         rows.append(Utilisation(tech, total / 3600, billable / 3600, planned / 3600))

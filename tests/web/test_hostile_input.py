@@ -139,6 +139,7 @@ WRITES: dict[str, set[str]] = {
     "field.maintenance_tick": {"checklist_run_items", *PHONE},
     "field.maintenance_raise": {"checklist_run_items", *SRS, *PHONE},
     "field.maintenance_propose": {"checklist_proposals", *PHONE},
+    "field.manager_review_send": {"quarterly_reviews", *PHONE},
     "manage.bulk_approve": {"time_cards", AUDIT},
     "manage.decide_card": {"time_cards", AUDIT},
     "manage.decide_time_off": {"time_off_requests", AUDIT},
@@ -155,6 +156,10 @@ WRITES: dict[str, set[str]] = {
     "manage.issue_handled": {"checkin_issues", AUDIT},
     "manage.issue_to_sr": {"checkin_issues", *SRS},
     "manage.planner_create": {"schedule_items", *SRS},  # a new SR moves to Scheduled
+    "manage.review_accept": {"schedule_items", "quarterly_reviews", AUDIT},
+    "manage.review_notes": {"quarterly_reviews", AUDIT},
+    "manage.review_goal": {"goals", AUDIT},
+    "manage.review_held": {"quarterly_reviews", AUDIT},
     "manage.planner_update": {"schedule_items", *SRS},  # a new SR moves to Scheduled
     "manage.planner_delete": {"schedule_items", AUDIT},
     "manage.planner_move": {"schedule_items", *SRS},  # a new SR moves to Scheduled
