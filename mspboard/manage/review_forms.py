@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from mspboard.forms import VersionedForm
@@ -30,7 +31,7 @@ class AcceptReviewForm(InputForm):
     )
     # Where to go back to: the planner's week or the reviews page.
     back = SelectField(
-        choices=[("reviews", "reviews"), ("planner", "planner")],
+        choices=[SelectChoice("reviews", "reviews"), SelectChoice("planner", "planner")],
         default="reviews",
         validators=[Optional()],
     )
