@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import delete, func, select
 
 from mspboard.demo_maintenance import DemoMaintenance
+from mspboard.demo_reviews import DemoReviews
 from mspboard.models import (
     AgendaItem,
     CheckIn,
@@ -215,6 +216,7 @@ class DemoShop:
         self._checkins_and_agenda()
         self._working_record()
         db.session.flush()
+        DemoReviews(self).build()
 
     def _users(self) -> dict[str, User]:
         users = {}

@@ -11,6 +11,7 @@ from mspboard.models import (
     ChecklistItem,
     ChecklistRun,
     Client,
+    QuarterlyReview,
     ScheduleItem,
     ServiceRequest,
     TimeCard,
@@ -51,9 +52,14 @@ def test_demo_shop_is_a_believable_small_msp():
 def test_demo_schedule_covers_this_week_and_next():
     now = utcnow()
     demo.seed_demo(now)
+    reviews_items = select(QuarterlyReview.schedule_item_id).where(
+        QuarterlyReview.schedule_item_id.is_not(None)
+    )
     starts = list(
         db.session.scalars(
-            select(ScheduleItem.starts_at).where(ScheduleItem.checklist_run_id.is_(None))
+            select(ScheduleItem.starts_at).where(
+                ScheduleItem.checklist_run_id.is_(None), ScheduleItem.id.not_in(reviews_items)
+            )
         )
     )
     monday = week_start_of(now)  # this week as the shop counts it, in its own zone
@@ -212,3 +218,28 @@ def test_the_demo_srs_carry_notes_resolutions_contacts_and_requesters():
             assert sr.requester is not None and sr.requester.client_id == sr.client_id
     noted = {n.sr_id for n in db.session.scalars(select(SRNote).where(SRNote.kind == "note"))}
     assert len(noted) >= 5
+
+
+@pytest.mark.parametrize(("shop_zone_name", "wall"), SEED_MOMENTS, ids=str)
+def test_the_demo_has_last_rounds_review_held_and_this_rounds_due(clock, shop_zone_name, wall):
+    from mspboard.services.people import reviews
+
+    now = wall.replace(tzinfo=ZoneInfo(shop_zone_name))
+    clock.move_to(now)
+    demo.seed_demo(now)
+    db.session.commit()
+    current = reviews.round_quarter(now)
+    (held,) = db.session.scalars(
+        select(QuarterlyReview).where(QuarterlyReview.held_at.is_not(None))
+    )
+    assert held.quarter_start == reviews.previous_quarter_start(current)
+    assert held.manager_notes and held.manager_helps and held.manager_review_by_id == held.tech_id
+    assert held.schedule_item.starts_at < now
+    sheet = reviews.review_sheet(held, now)
+    assert len(sheet.last_goals) == 3 and len(sheet.new_goals) == 2
+    found = reviews.review_round(current, now)
+    states = {row.tech.email: row.state for row in found.rows}
+    assert states["tech2@demo.test"] == "scheduled"
+    assert set(states.values()) == {"scheduled", "proposed"}
+    week = reviews.review_week(current)
+    assert week <= local_date(found.rows[0].proposal.starts_at) < week + timedelta(days=7)

@@ -11,9 +11,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from mspboard.models import User, db, utcnow
+from mspboard.models import QuarterlyReview, User, db, utcnow
 from mspboard.services import client_contacts, set_password_links, sr_notes
 from mspboard.services.maintenance import months
+from mspboard.services.people.goals import quarter_start
 from mspboard.services.time_weeks import week_start_of
 from tests.factories import make_client, make_sr
 from tests.field_factories import make_card, make_entry, make_schedule_item, make_time_off
@@ -49,6 +50,8 @@ def seed(app, people) -> dict[str, object]:
         )
         sr.requester = contact
         link_token = set_password_links.issue(tech, by=None)  # its form is a page too
+        review = QuarterlyReview(tech_id=tech.id, quarter_start=quarter_start(this_week))
+        db.session.add(review)
         db.session.commit()
         return {
             "client_id": client.id,
@@ -65,6 +68,7 @@ def seed(app, people) -> dict[str, object]:
             "contact_id": contact.id,
             "upload_id": "A" * 22,  # an import's upload: none is kept, so a 404
             "token": link_token,
+            "review_id": review.id,
         }
 
 
