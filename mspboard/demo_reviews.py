@@ -95,7 +95,7 @@ class DemoReviews:
                 measure=measure,
             )
             goal.status = status.value
-            db.session.add(GoalNote(goal=goal, author=priya, body=note))
+            self._note(goal, priya, before, note)
         # Written at last round's review: this round's review looks back on them.
         for title, measure, note in NEW_GOALS:
             goal = add_goal(
@@ -107,7 +107,7 @@ class DemoReviews:
                 measure=measure,
             )
             goal.status = GoalStatus.ON_TRACK.value
-            db.session.add(GoalNote(goal=goal, author=priya, body=note))
+            self._note(goal, priya, past, note)
         db.session.add_all(
             [
                 Certification(
@@ -133,6 +133,13 @@ class DemoReviews:
         if row.proposal is not None:
             reviews.accept_proposal(manager, marcus.id, current, row.proposal.starts_at)
         db.session.flush()
+
+    def _note(self, goal, author, quarter, body) -> None:
+        """A progress note from the middle of the goal's quarter (never after now)."""
+        written = min(self.shop.local(quarter + timedelta(days=45), time(16, 0)), self.shop.now)
+        db.session.add(
+            GoalNote(goal=goal, author=author, body=body, created_at=written, stored_at=written)
+        )
 
     def _held(self, tech, quarter) -> QuarterlyReview:
         """Tuesday 10:00 of the quarter's review week, published, acknowledged and held."""

@@ -48,7 +48,7 @@ class AcceptReviewForm(InputForm):
 
 class ReviewNotesForm(VersionedForm):
     manager_notes = TextAreaField(
-        "Manager's notes", validators=[Length(max=NOTES_MAX)], render_kw={"rows": 6}
+        "Notes on this review", validators=[Length(max=NOTES_MAX)], render_kw={"rows": 6}
     )
 
 

@@ -89,11 +89,14 @@ class RestartableServer:
         return self._server is not None
 
 
-def open_phone(page: Page, base: str, email: str) -> None:
+def open_phone(page: Page, base: str, email: str, password: str | None = None) -> None:
     """Sign in on a phone-sized screen and wait until the service worker controls the page
     and has kept every page the server lists for this tech."""
     page.set_viewport_size(PHONE)
-    sign_in(page, base, email)
+    if password is None:
+        sign_in(page, base, email)
+    else:
+        sign_in(page, base, email, password)
     page.wait_for_url(f"{base}/m/")
     # A function, not a bare expression: Playwright evaluates an expression with eval, which
     # the page's Content-Security-Policy refuses.
