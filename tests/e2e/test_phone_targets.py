@@ -60,6 +60,7 @@ def demo_pages(app: Flask) -> list[str]:
             "/m/agenda",
             "/m/maintenance",
             f"/m/maintenance/runs/{run.id}",
+            "/m/review",
             "/account",
         ]
 
