@@ -89,6 +89,8 @@ def navigation() -> list[NavItem]:
                 "manage.maintenance", "Maintenance", ("manage.maintenance", "manage.checklist_")
             )
         )
+        people_pages = ("manage.people", "manage.person", "manage.goal", "manage.certification")
+        items.append(NavItem("manage.people", "People", people_pages))
         items.append(NavItem("admin.clients_list", "Clients", "admin.client"))
         items.append(NavItem("manage.audit", "Audit", "manage.audit"))
     if current_user.is_admin:
@@ -120,6 +122,13 @@ def register(app: Flask) -> None:
     app.add_template_filter(months.month_label, "month_label")
     app.add_template_filter(months.month_text, "month_text")
     app.jinja_env.globals["sr_statuses"] = list(SRStatus)
+    from mspboard.services.people import certifications, goals
+
+    app.add_template_filter(goals.quarter_text, "quarter_text")
+    app.jinja_env.globals["status_label"] = goals.status_label
+    app.jinja_env.globals["goal_last_note"] = goals.last_note_at
+    app.jinja_env.globals["cert_flag_of"] = certifications.flag
+    app.jinja_env.globals["cert_flag_words"] = certifications.flag_words
     from mspboard.live_streams import TOPICS
 
     app.jinja_env.globals["live_topics"] = TOPICS

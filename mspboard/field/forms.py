@@ -133,3 +133,10 @@ class ProposeForm(PhoneForm):
     )
     instruction = TextAreaField("How to check it", validators=[Length(max=INSTRUCTION_MAX)])
     for_all_clients = BooleanField("For every client (not only this one)")
+
+
+class GoalProgressForm(PhoneForm):
+    """A progress note on one of the tech's goals, a status move, or both."""
+
+    body = TextAreaField("Progress note", validators=[Length(max=2010)])
+    status = SelectField("Status", choices=[], validate_choice=False)
