@@ -212,3 +212,31 @@ def test_the_demo_srs_carry_notes_resolutions_contacts_and_requesters():
             assert sr.requester is not None and sr.requester.client_id == sr.client_id
     noted = {n.sr_id for n in db.session.scalars(select(SRNote).where(SRNote.kind == "note"))}
     assert len(noted) >= 5
+
+
+def test_the_demo_has_goals_in_every_status_notes_by_both_and_certifications_to_renew():
+    from mspboard.models import Certification, Goal, GoalNote
+    from mspboard.services.people import certifications, goals
+
+    demo.seed_demo()
+    db.session.commit()
+    today = local_date(utcnow())
+    quarter = goals.quarter_start(today)
+    techs = db.session.scalars(select(User).where(User.role == "technician")).all()
+    every_status = {"open", "on_track", "at_risk", "met", "missed", "dropped"}
+    for tech in techs:
+        mine = goals.goals_for([tech], quarter)[tech.id]
+        assert {goal.status for goal in mine} == every_status, tech.name
+        assert {goal.period for goal in mine} == {"quarter", "year"}
+        for goal in mine:
+            end = goals.period_end(goals.GoalPeriod(goal.period), goal.period_start)
+            assert goal.target_on is None or goal.period_start <= goal.target_on <= end
+            assert (goal.decided_at is not None) == goal.is_decided
+    authors = {note.author.role for note in db.session.scalars(select(GoalNote))}
+    assert authors == {"technician", "service_manager"}
+    planned = db.session.scalars(select(Goal).where(Goal.kind == "certification")).all()
+    assert len(planned) == 1 and not planned[0].is_decided
+    held = db.session.scalars(select(Certification)).all()
+    flags = Counter(certifications.flag(cert, today) for cert in held)
+    assert flags["expiring"] == 1 and flags["expired"] == 1
+    assert {cert.user_id for cert in held} == {tech.id for tech in techs}
