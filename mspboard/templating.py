@@ -129,6 +129,17 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["goal_last_note"] = goals.last_note_at
     app.jinja_env.globals["cert_flag_of"] = certifications.flag
     app.jinja_env.globals["cert_flag_words"] = certifications.flag_words
+    # The badges of app.css that say a goal's status or a certification's flag on pages
+    # without the people stylesheet (the phone, /manage/today).
+    app.jinja_env.globals["goal_badge"] = {
+        "open": "p4",
+        "on_track": "p3",
+        "at_risk": "p2",
+        "met": "maintenance",
+        "missed": "p1",
+        "dropped": "p4",
+    }
+    app.jinja_env.globals["cert_flag_badge"] = {"expiring": "p2", "expired": "p1"}
     from mspboard.live_streams import TOPICS
 
     app.jinja_env.globals["live_topics"] = TOPICS
