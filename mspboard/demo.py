@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import delete, func, select
 
 from mspboard.demo_maintenance import DemoMaintenance
+from mspboard.demo_people import DemoPeople
 from mspboard.demo_reviews import DemoReviews
 from mspboard.models import (
     AgendaItem,
@@ -214,6 +215,7 @@ class DemoShop:
         self._time_entries(maintenance.worked_afternoons())
         self._time_off()
         self._checkins_and_agenda()
+        DemoPeople(self).build()
         self._working_record()
         db.session.flush()
         DemoReviews(self).build()

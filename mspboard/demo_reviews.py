@@ -10,7 +10,6 @@ from datetime import time, timedelta
 from typing import TYPE_CHECKING
 
 from mspboard.models import (
-    Certification,
     GoalNote,
     GoalPeriod,
     GoalStatus,
@@ -108,23 +107,6 @@ class DemoReviews:
             )
             goal.status = GoalStatus.ON_TRACK.value
             self._note(goal, priya, past, note)
-        db.session.add_all(
-            [
-                Certification(
-                    user_id=priya.id,
-                    name="CompTIA Network+",
-                    issuer="CompTIA",
-                    earned_on=before - timedelta(days=400),
-                    expires_on=past + timedelta(days=100),
-                ),
-                Certification(
-                    user_id=priya.id,
-                    name="Microsoft 365 Administrator",
-                    issuer="Microsoft",
-                    earned_on=before + timedelta(days=40),
-                ),
-            ]
-        )
         self._held(priya, past)
         db.session.flush()
         row = next(

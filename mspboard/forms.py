@@ -90,15 +90,18 @@ class VersionedForm(InputForm):
     conflict: EditConflict | None = None
 
     def _edited(self) -> list[Any]:
-        return [f for f in self if f.name not in _BOOKKEEPING and not isinstance(f, PasswordField)]
+        return [
+            f for f in self if f.short_name not in _BOOKKEEPING and not isinstance(f, PasswordField)
+        ]
 
     @classmethod
-    def editing(cls, record: object, fresh: bool = False) -> Any:
+    def editing(cls, record: object, fresh: bool = False, **options: Any) -> Any:
         """The form that edits `record`: as submitted, or (`fresh`, or on GET) filled from
-        the saved record, with its version."""
+        the saved record, with its version. `options` go to the form (a `prefix` for one of
+        several such forms on a page)."""
         if not fresh and request.method == "POST":
-            return cls(obj=record)
-        form = cls(formdata=None, obj=record)
+            return cls(obj=record, **options)
+        form = cls(formdata=None, obj=record, **options)
         form.load(record)
         form.show_version(record)
         return form
@@ -109,7 +112,7 @@ class VersionedForm(InputForm):
     def show_version(self, record: object) -> None:
         """Remember the record's version and the values this form now shows."""
         self.version.data = version_of(record)
-        self.shown.data = json.dumps({f.name: _fingerprint(f.data) for f in self._edited()})
+        self.shown.data = json.dumps({f.short_name: _fingerprint(f.data) for f in self._edited()})
 
     def own_changes(self) -> set[str]:
         """The fields the person changed from what the form showed them (all, if unknown)."""
@@ -118,8 +121,10 @@ class VersionedForm(InputForm):
         except ValueError:
             shown = None
         if not isinstance(shown, dict):
-            return {f.name for f in self._edited()}
-        return {f.name for f in self._edited() if shown.get(f.name) != _fingerprint(f.data)}
+            return {f.short_name for f in self._edited()}
+        return {
+            f.short_name for f in self._edited() if shown.get(f.short_name) != _fingerprint(f.data)
+        }
 
     def show_conflict(self, refused: Exception, record: object, fresh: VersionedForm) -> None:
         """Answer a refused save (EditConflict, or StaleDataError when a save raced this
@@ -133,20 +138,20 @@ class VersionedForm(InputForm):
         again on top, and the other person's change named beside each field it touched."""
         own = self.own_changes()
         for f in self._edited():
-            if f.name not in own:
-                f.data, f.raw_data = fresh[f.name].data, None
+            if f.short_name not in own:
+                f.data, f.raw_data = fresh[f.short_name].data, None
         self.version.data, self.version.raw_data = fresh.version.data, None
         self.shown.data, self.shown.raw_data = fresh.shown.data, None
         self.conflict = conflict
-        kept = [f.label.text.lower() for f in self._edited() if f.name in own]
+        kept = [f.label.text.lower() for f in self._edited() if f.short_name in own]
         self.kept = in_words(kept)
         for change in conflict.changes:
             for name, value in change.values.items():
                 f = getattr(self, self.FIELD_FOR.get(name, name), None)
-                if f is None or f.name in _BOOKKEEPING:
+                if f is None or f.short_name in _BOOKKEEPING:
                     continue
                 said = f"{change.who} changed this to {readable(conflict.record, name, value)}."
-                if f.name in own:
+                if f.short_name in own:
                     said += " Yours is filled in; saving keeps yours."
                 f.conflict_note = said
 

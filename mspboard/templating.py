@@ -89,6 +89,8 @@ def navigation() -> list[NavItem]:
                 "manage.maintenance", "Maintenance", ("manage.maintenance", "manage.checklist_")
             )
         )
+        people_pages = ("manage.people", "manage.person", "manage.goal", "manage.certification")
+        items.append(NavItem("manage.people", "People", people_pages))
         items.append(NavItem("admin.clients_list", "Clients", "admin.client"))
         items.append(NavItem("manage.audit", "Audit", "manage.audit"))
     if current_user.is_admin:
@@ -124,6 +126,24 @@ def register(app: Flask) -> None:
     app.add_template_filter(quarter_label, "quarter_label")
     app.add_template_filter(review_week, "review_week")
     app.jinja_env.globals["sr_statuses"] = list(SRStatus)
+    from mspboard.services.people import certifications, goals
+
+    app.add_template_filter(goals.quarter_text, "quarter_text")
+    app.jinja_env.globals["status_label"] = goals.status_label
+    app.jinja_env.globals["goal_last_note"] = goals.last_note_at
+    app.jinja_env.globals["cert_flag_of"] = certifications.flag
+    app.jinja_env.globals["cert_flag_words"] = certifications.flag_words
+    # The badges of app.css that say a goal's status or a certification's flag on pages
+    # without the people stylesheet (the phone, /manage/today).
+    app.jinja_env.globals["goal_badge"] = {
+        "open": "p4",
+        "on_track": "p3",
+        "at_risk": "p2",
+        "met": "maintenance",
+        "missed": "p1",
+        "dropped": "p4",
+    }
+    app.jinja_env.globals["cert_flag_badge"] = {"expiring": "p2", "expired": "p1"}
     from mspboard.live_streams import TOPICS
 
     app.jinja_env.globals["live_topics"] = TOPICS

@@ -141,3 +141,10 @@ class ManagerReviewForm(PhoneForm):
     manager_helps = TextAreaField("What helps you", validators=[Length(max=4000)])
     manager_hinders = TextAreaField("What does not help", validators=[Length(max=4000)])
     version = IntegerField(validators=[Optional()])
+
+
+class GoalProgressForm(PhoneForm):
+    """A progress note on one of the tech's goals, a status move, or both."""
+
+    body = TextAreaField("Progress note", validators=[Length(max=2010)])
+    status = SelectField("Status", choices=[], validate_choice=False)

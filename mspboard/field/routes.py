@@ -209,6 +209,7 @@ def offline_pages():
         url_for("field.entry_new"),
         url_for("field.maintenance_runs"),
         url_for("field.my_review"),
+        url_for("field.my_goals"),
         *(url_for("field.maintenance_run", run_id=run_id) for run_id in reading.run_ids),
         *(url_for("field.sr_detail", sr_id=sr_id) for sr_id in reading.sr_ids),
         *(url_for("field.entry_edit", entry_id=entry_id) for entry_id in reading.entry_ids),
@@ -529,5 +530,6 @@ def agenda_send():
     return _invalid("field/agenda.html", "field/_agenda_form.html", form=form)
 
 
-# The month's maintenance runs add their pages and writes to this blueprint.
-from mspboard.field import maintenance_routes, review_routes  # noqa: E402, F401
+# The month's maintenance runs, the tech's goals and review add their pages and writes to
+# this blueprint.
+from mspboard.field import goal_routes, maintenance_routes, review_routes  # noqa: E402, F401

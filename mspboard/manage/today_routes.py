@@ -14,6 +14,7 @@ from mspboard.models import CheckInIssue, Client, db, utcnow
 from mspboard.services import today as desk
 from mspboard.services.errors import RuleViolation
 from mspboard.services.now_working import who_is_working
+from mspboard.services.people import certifications as certs
 from mspboard.services.time_weeks import local_date
 
 
@@ -47,6 +48,9 @@ def _today_page(status: int = 200, notice: str = ""):
         },
         clients=_clients(),
         now=now,
+        today=local_date(now),
+        expiring_certs=certs.expiring(local_date(now)),
+        cert_warning_days=certs.EXPIRY_WARNING_DAYS,
     )
 
 

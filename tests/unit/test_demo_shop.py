@@ -236,10 +236,38 @@ def test_the_demo_has_last_rounds_review_held_and_this_rounds_due(clock, shop_zo
     assert held.manager_notes and held.manager_helps and held.manager_review_by_id == held.tech_id
     assert held.schedule_item.starts_at < now
     sheet = reviews.review_sheet(held, now)
-    assert len(sheet.last_goals) == 3 and len(sheet.new_goals) == 2
+    assert len(sheet.last_goals) == 3 and len(sheet.new_goals) >= 2
     found = reviews.review_round(current, now)
     states = {row.tech.email: row.state for row in found.rows}
     assert states["tech2@demo.test"] == "scheduled"
     assert set(states.values()) == {"scheduled", "proposed"}
     week = reviews.review_week(current)
     assert week <= local_date(found.rows[0].proposal.starts_at) < week + timedelta(days=7)
+
+
+def test_the_demo_has_goals_in_every_status_notes_by_both_and_certifications_to_renew():
+    from mspboard.models import Certification, Goal, GoalNote
+    from mspboard.services.people import certifications, goals
+
+    demo.seed_demo()
+    db.session.commit()
+    today = local_date(utcnow())
+    quarter = goals.quarter_start(today)
+    techs = db.session.scalars(select(User).where(User.role == "technician")).all()
+    every_status = {"open", "on_track", "at_risk", "met", "missed", "dropped"}
+    for tech in techs:
+        mine = goals.goals_for([tech], quarter)[tech.id]
+        assert {goal.status for goal in mine} == every_status, tech.name
+        assert {goal.period for goal in mine} == {"quarter", "year"}
+        for goal in mine:
+            end = goals.period_end(goals.GoalPeriod(goal.period), goal.period_start)
+            assert goal.target_on is None or goal.period_start <= goal.target_on <= end
+            assert (goal.decided_at is not None) == goal.is_decided
+    authors = {note.author.role for note in db.session.scalars(select(GoalNote))}
+    assert authors == {"technician", "service_manager"}
+    planned = db.session.scalars(select(Goal).where(Goal.kind == "certification")).all()
+    assert any(not goal.is_decided for goal in planned)
+    held = db.session.scalars(select(Certification)).all()
+    flags = Counter(certifications.flag(cert, today) for cert in held)
+    assert flags["expiring"] == 1 and flags["expired"] == 1
+    assert {cert.user_id for cert in held} == {tech.id for tech in techs}

@@ -11,9 +11,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from mspboard.models import QuarterlyReview, User, db, utcnow
+from mspboard.models import GoalKind, GoalPeriod, QuarterlyReview, User, db, utcnow
 from mspboard.services import client_contacts, set_password_links, sr_notes
 from mspboard.services.maintenance import months
+from mspboard.services.people import certifications, goals
 from mspboard.services.people.goals import quarter_start
 from mspboard.services.time_weeks import week_start_of
 from tests.factories import make_client, make_sr
@@ -22,6 +23,8 @@ from tests.maintenance_factories import make_item, open_month
 from tests.shop_time import at_local
 
 LEFT_OUT = {"static", "tv.screen", "tv.part", "calendar.feed"}
+# Query strings pages read, each sent once on top of the bare addresses.
+QUERIES = ["/manage/people?quarter=2026-Q1", "/manage/people/{user_id}?quarter=2025-Q4"]
 # When a sign-in was last seen is bookkeeping for the person's devices list, written at most
 # every five minutes whatever the request; the one column a GET may change.
 BOOKKEEPING = {("sign_ins", "last_seen_at")}
@@ -52,6 +55,22 @@ def seed(app, people) -> dict[str, object]:
         link_token = set_password_links.issue(tech, by=None)  # its form is a page too
         review = QuarterlyReview(tech_id=tech.id, quarter_start=quarter_start(this_week))
         db.session.add(review)
+        goal = goals.add_goal(
+            tech,
+            period=GoalPeriod.QUARTER,
+            starts=this_week,
+            title="Earn the CCNA",
+            by=tech,
+            kind=GoalKind.CERTIFICATION,
+        )
+        goals.add_note(tech, goal, "Booked the exam", utcnow())
+        certifications.add_certification(
+            tech,
+            tech,
+            certifications.CertificationFields(
+                "Security+", "CompTIA", last_week, this_week + timedelta(days=30)
+            ),
+        )
         db.session.commit()
         return {
             "client_id": client.id,
@@ -97,6 +116,7 @@ def get_paths(app, values: dict[str, object]) -> list[str]:
             if not set(rule.arguments) <= set(values):
                 raise AssertionError(f"give {rule.endpoint} a value for {rule.arguments}")
             paths.append(url_for(rule.endpoint, **{a: values[a] for a in rule.arguments}))
+    paths += [query.format(**values) for query in QUERIES]
     return sorted(paths)
 
 

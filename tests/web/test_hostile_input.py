@@ -51,10 +51,12 @@ from werkzeug.routing import Rule
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from mspboard.board.forms import BoardFilterForm
-from mspboard.models import ChecklistProposal, Client, User, db
+from mspboard.models import ChecklistProposal, Client, GoalKind, GoalPeriod, User, db
 from mspboard.services import calendar_feeds, checkins, invoicing, tv_links
 from mspboard.services.checkins import IssueNote
 from mspboard.services.maintenance import months as maintenance_months
+from mspboard.services.people import certifications
+from mspboard.services.people import goals as people_goals
 from tests.factories import PASSWORD, make_client, make_sr, make_user
 from tests.field_factories import make_card, make_entry, make_schedule_item, make_time_off
 from tests.maintenance_factories import make_item
@@ -140,6 +142,14 @@ WRITES: dict[str, set[str]] = {
     "field.maintenance_raise": {"checklist_run_items", *SRS, *PHONE},
     "field.maintenance_propose": {"checklist_proposals", *PHONE},
     "field.manager_review_send": {"quarterly_reviews", *PHONE},
+    "field.goal_progress": {"goals", "goal_notes", *PHONE},
+    "manage.goal_add": {"goals", AUDIT},
+    "manage.goal_edit": {"goals", AUDIT},
+    "manage.goal_note_add": {"goal_notes"},
+    "manage.goal_earned": {"certifications", "goals", AUDIT},
+    "manage.certification_add": {"certifications", AUDIT},
+    "manage.certification_edit": {"certifications", AUDIT},
+    "manage.certification_remove": {"certifications", AUDIT},
     "manage.bulk_approve": {"time_cards", AUDIT},
     "manage.decide_card": {"time_cards", AUDIT},
     "manage.decide_time_off": {"time_off_requests", AUDIT},
@@ -199,10 +209,17 @@ WRITES_WHEN_REFUSED: dict[str, set[str]] = {"auth.login": {AUDIT}}
 RAW_KEYS = {"active", "card", "billed_hours", "note", "reason", "confirm", "next", "sr", "tech"}
 RAW_KEYS |= {"back", "apply", "sort", "owner", "state", "month", "run"}
 RAW_KEYS |= {"day", "q", "assignee", "client", "priority", "mine", "items", "uuid", "at"}
+# The people pages' forms carry a prefix each (several on one page): the seed's goals 1 to 3
+# and certification 1.
+RAW_KEYS |= {"quarter", "new-title", "new-period", "new-kind", "new-target_on", "note1-body"}
+RAW_KEYS |= {"goal1-title", "goal1-status", "goal1-target_on", "goal1-version", "rm1-version"}
+RAW_KEYS |= {"newcert-name", "newcert-earned_on", "newcert-expires_on", "earn3-earned_on"}
+RAW_KEYS |= {"cert1-version", "cert1-expires_on", "cert1-earned_on"}
 # The query-string keys routes and forms read (the board's filters, the planner's prefill,
 # the sign-in's way back); other keys are drawn too, less often.
 QUERY_KEYS = sorted({"next", "q", "assignee", "client", "priority", "mine", "sr", "tech", "day"})
 QUERY_KEYS = sorted({*QUERY_KEYS, "month", "sort", "owner", "state", "run"})  # maintenance
+QUERY_KEYS = sorted({*QUERY_KEYS, "quarter"})  # the people pages
 
 
 def _form_classes() -> list[type]:
@@ -302,6 +319,11 @@ BASELINE = {
     "resolution": "Replaced the switch",
     "requester_id": "",
     "phone": "+1 555 0100",
+    "target_on": "2026-12-20",
+    "earned_on": "2026-06-01",
+    "expires_on": "2028-06-01",
+    "issuer": "CompTIA",
+    "period": "quarter",
 }
 
 HOSTILE = [
@@ -634,6 +656,26 @@ def seed(app: Flask) -> dict[str, str]:
         # This month's runs, to place on the planner and tick; November's, to close.
         maintenance_months.open_month(None, maintenance_months.this_month())
         db.session.add(ChecklistProposal(title="Check the NAS", proposed_by_id=tech.id))
+        for owner, kind in (
+            (tech, GoalKind.WORK),
+            (other, GoalKind.WORK),
+            (tech, GoalKind.CERTIFICATION),
+        ):
+            people_goals.add_goal(
+                owner,
+                period=GoalPeriod.QUARTER,
+                starts=date(2026, 11, 16),
+                title="Goal",
+                by=manager,
+                kind=kind,
+            )
+        certifications.add_certification(
+            manager,
+            tech,
+            certifications.CertificationFields(
+                "Security+", "CompTIA", date(2026, 1, 5), date(2027, 1, 5)
+            ),
+        )
         maintenance_months.open_month(
             None, date(2026, 11, 1), now=datetime(2026, 11, 2, 15, tzinfo=UTC)
         )

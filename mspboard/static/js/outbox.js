@@ -21,7 +21,7 @@
   const PROBE_EVERY_MS = 4000; // how often a page that shows "Offline" checks again
   const MAX_FAILURES = 3;
   const RETRY_AFTER_MS = [5000, 20000];
-  const EDITABLE = ["checkin", "timeoff", "agenda", "entry", "propose", "sr-note", "manager-review"];
+  const EDITABLE = ["checkin", "timeoff", "agenda", "entry", "propose", "sr-note", "manager-review", "goal"];
   const PAGE_VIEW = newUUID();
 
   let page = null; // #field-page: who is signed in, where to get a token, etc.
