@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import delete, func, select
 
+from mspboard import demo_duties
 from mspboard.demo_maintenance import DemoMaintenance
 from mspboard.models import (
     AgendaItem,
@@ -214,6 +215,7 @@ class DemoShop:
         self._time_off()
         self._checkins_and_agenda()
         self._working_record()
+        demo_duties.build(self)
         db.session.flush()
 
     def _users(self) -> dict[str, User]:

@@ -10,6 +10,7 @@ from mspboard.board.forms import PRIORITY_CHOICES
 from mspboard.htmx import is_htmx, render
 from mspboard.inputs import InputForm
 from mspboard.manage.blueprint import bp
+from mspboard.manage.duty_routes import duties_context
 from mspboard.models import CheckInIssue, Client, db, utcnow
 from mspboard.services import today as desk
 from mspboard.services.errors import RuleViolation
@@ -47,6 +48,7 @@ def _today_page(status: int = 200, notice: str = ""):
         },
         clients=_clients(),
         now=now,
+        **duties_context(now),
     )
 
 
