@@ -11,9 +11,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from mspboard.models import User, db, utcnow
+from mspboard.models import Duty, User, db, utcnow
 from mspboard.services import client_contacts, set_password_links, sr_notes
 from mspboard.services.maintenance import months
+from mspboard.services.people import duties
 from mspboard.services.time_weeks import week_start_of
 from tests.factories import make_client, make_sr
 from tests.field_factories import make_card, make_entry, make_schedule_item, make_time_off
@@ -49,6 +50,9 @@ def seed(app, people) -> dict[str, object]:
         )
         sr.requester = contact
         link_token = set_password_links.issue(tech, by=None)  # its form is a page too
+        duties.load_standard_duties(None)
+        duty = db.session.scalars(select(Duty).order_by(Duty.id)).first()
+        duties.tick(tech, duty, True, utcnow())  # a ticked duty on the phone's Today
         db.session.commit()
         return {
             "client_id": client.id,
@@ -65,6 +69,7 @@ def seed(app, people) -> dict[str, object]:
             "contact_id": contact.id,
             "upload_id": "A" * 22,  # an import's upload: none is kept, so a 404
             "token": link_token,
+            "duty_id": duty.id,
         }
 
 

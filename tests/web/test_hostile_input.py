@@ -55,6 +55,7 @@ from mspboard.models import ChecklistProposal, Client, User, db
 from mspboard.services import calendar_feeds, checkins, invoicing, tv_links
 from mspboard.services.checkins import IssueNote
 from mspboard.services.maintenance import months as maintenance_months
+from mspboard.services.people import duties
 from tests.factories import PASSWORD, make_client, make_sr, make_user
 from tests.field_factories import make_card, make_entry, make_schedule_item, make_time_off
 from tests.maintenance_factories import make_item
@@ -153,6 +154,14 @@ WRITES: dict[str, set[str]] = {
     "manage.restore_line": INVOICES,
     "manage.write_off_line": INVOICES,
     "manage.issue_handled": {"checkin_issues", AUDIT},
+    "manage.duty_tick": {"duty_ticks"},
+    "field.duty_tick": {"duty_ticks", *PHONE},
+    "admin.duty_new": {"duties", AUDIT},
+    "admin.duty_edit": {"duties", AUDIT},
+    "admin.duty_retire": {"duties", AUDIT},
+    "admin.duty_move": {"duties", AUDIT},
+    "admin.duties_reviewed": {"duty_list_reviews", AUDIT},
+    "admin.duties_standard": {"duties", AUDIT},
     "manage.issue_to_sr": {"checkin_issues", *SRS},
     "manage.planner_create": {"schedule_items", *SRS},  # a new SR moves to Scheduled
     "manage.planner_update": {"schedule_items", *SRS},  # a new SR moves to Scheduled
@@ -194,6 +203,7 @@ WRITES_WHEN_REFUSED: dict[str, set[str]] = {"auth.login": {AUDIT}}
 RAW_KEYS = {"active", "card", "billed_hours", "note", "reason", "confirm", "next", "sr", "tech"}
 RAW_KEYS |= {"back", "apply", "sort", "owner", "state", "month", "run"}
 RAW_KEYS |= {"day", "q", "assignee", "client", "priority", "mine", "items", "uuid", "at"}
+RAW_KEYS |= {"done", "step", "retired", "version"}  # duty lists
 # The query-string keys routes and forms read (the board's filters, the planner's prefill,
 # the sign-in's way back); other keys are drawn too, less often.
 QUERY_KEYS = sorted({"next", "q", "assignee", "client", "priority", "mine", "sr", "tech", "day"})
@@ -629,6 +639,7 @@ def seed(app: Flask) -> dict[str, str]:
         # This month's runs, to place on the planner and tick; November's, to close.
         maintenance_months.open_month(None, maintenance_months.this_month())
         db.session.add(ChecklistProposal(title="Check the NAS", proposed_by_id=tech.id))
+        duties.load_standard_duties(admin)
         maintenance_months.open_month(
             None, date(2026, 11, 1), now=datetime(2026, 11, 2, 15, tzinfo=UTC)
         )
