@@ -182,3 +182,20 @@ def test_moving_a_duty_swaps_it_with_its_neighbour_and_keeps_versions(lists):
     assert duties.list_of("technician")[:2] == [second, first]
     assert (first.version, second.version) == (1, 1)
     assert not duties.move_duty(admin, second, -1)  # already first
+
+
+def test_the_audit_trail_names_the_duty_and_the_lists():
+    from mspboard.services.audit_trail import sentence
+
+    admin = make_user(role="admin", name="Sam Admin")
+    duties.load_standard_duties(admin)
+    duty = duties.add_duty(admin, "technician", duties.DutyValues("Read the mail", "daily", ""))
+    duties.mark_reviewed(admin)
+    events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    said = [sentence(event, {}) for event in events if event.entity_type != "users"]
+    assert said == [
+        "Sam Admin loaded the standard duties",
+        "Sam Admin added the duty “Read the mail”",
+        "Sam Admin marked reviewed the duty lists",
+    ]
+    assert duty.version == 1
