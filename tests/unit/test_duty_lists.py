@@ -199,3 +199,13 @@ def test_the_audit_trail_names_the_duty_and_the_lists():
         "Sam Admin marked reviewed the duty lists",
     ]
     assert duty.version == 1
+
+
+def test_the_seed_command_loads_the_standard_duties_once(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["duties", "seed"])
+    assert first.exit_code == 0 and f"Loaded {len(duties.STANDARD_DUTIES)}" in first.output
+    again = runner.invoke(args=["duties", "seed"])
+    assert again.exit_code == 0 and "already has duties" in again.output
+    db.session.expire_all()
+    assert count(Duty) == len(duties.STANDARD_DUTIES)
