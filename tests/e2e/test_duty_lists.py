@@ -11,11 +11,12 @@ from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
 
-from mspboard.models import Duty, DutyListReview, DutyTick, User, db, utcnow
+from mspboard.models import Duty, DutyListReview, DutyTick, User, db
 from mspboard.services.people import duties
 from tests.e2e.conftest import new_context, serious_accessibility_violations, sign_in
 from tests.e2e.field_helpers import SHOTS, RestartableServer, open_phone, shoot, wait_until_sent
 from tests.factories import make_user
+from tests.shop_time import at_local, today_local
 
 DESK = {"width": 1920, "height": 1080}
 
@@ -27,7 +28,10 @@ def duty_shop(app: Flask, people) -> dict:
         admin = db.session.scalar(select(User).where(User.role == "admin"))
         duties.load_standard_duties(admin)
         db.session.add(
-            DutyListReview(reviewed_by_id=admin.id, reviewed_at=utcnow() - timedelta(days=120))
+            DutyListReview(
+                reviewed_by_id=admin.id,
+                reviewed_at=at_local(today_local() - timedelta(days=120), 12),
+            )
         )
         make_user(role="service_manager", name="Mona Manager", email="mona@example.test")
         db.session.commit()
