@@ -17,6 +17,7 @@ from mspboard.services.backups.manifest import BackupError
 from mspboard.services.backups.status import size_in_words
 from mspboard.services.errors import RuleViolation
 from mspboard.services.maintenance import months as maintenance_months
+from mspboard.services.people import duties as people_duties
 from mspboard.services.shop_settings import current_settings
 
 
@@ -204,6 +205,18 @@ def register(app: Flask) -> None:
             click.echo(f"{label} was already open; {opened.created} new runs.")
         else:
             click.echo(f"Opened {label}: {opened.created} runs.")
+
+    @app.cli.group("duties")
+    def duties_group() -> None:
+        """Each role's duty list."""
+
+    @duties_group.command("seed")
+    def duties_seed() -> None:
+        """Load the standard duties of a technician and a service manager into a shop that
+        has no duties yet. Safe to run again: a shop with duties is left as it is."""
+        added = people_duties.load_standard_duties(None)
+        db.session.commit()
+        click.echo(f"Loaded {added} standard duties." if added else "The shop already has duties.")
 
 
 def _number(value: int | None) -> str:

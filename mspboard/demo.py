@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import delete, func, select
 
+from mspboard import demo_duties
 from mspboard.demo_maintenance import DemoMaintenance
 from mspboard.demo_people import DemoPeople
 from mspboard.demo_reviews import DemoReviews
@@ -217,6 +218,7 @@ class DemoShop:
         self._checkins_and_agenda()
         DemoPeople(self).build()
         self._working_record()
+        demo_duties.build(self)
         db.session.flush()
         DemoReviews(self).build()
 

@@ -95,6 +95,7 @@ def navigation() -> list[NavItem]:
         items.append(NavItem("manage.audit", "Audit", "manage.audit"))
     if current_user.is_admin:
         items.append(NavItem("admin.users", "Users", "admin.user"))
+        items.append(NavItem("admin.duties_page", "Duties", "admin.dut"))
         items.append(NavItem("admin.settings", "Settings", "admin.settings"))
         items.append(NavItem("admin.data", "Data", ("admin.data", "imports.")))
     return items

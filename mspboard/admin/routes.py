@@ -330,3 +330,6 @@ def data_export():
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+from mspboard.admin import duty_routes  # noqa: E402, F401  (adds its routes to bp)

@@ -60,6 +60,7 @@ from mspboard.services.field_day import (
 )
 from mspboard.services.local_time import AmbiguousLocalTime, wall_label
 from mspboard.services.maintenance import ticks
+from mspboard.services.people import duties
 from mspboard.services.service_requests import open_srs_for
 from mspboard.services.shop_settings import shop_zone
 from mspboard.services.time_weeks import day_from_text, week_start_of
@@ -108,7 +109,12 @@ def _week_or_404(week: str) -> date:
 
 @bp.get("/")
 def today():
-    return render("field/today.html", day=my_day(current_user), clients=active_clients())
+    return render(
+        "field/today.html",
+        day=my_day(current_user),
+        clients=active_clients(),
+        duty_rows=duties.checklist(current_user, duties.TODAY_AND_THIS_WEEK),
+    )
 
 
 @bp.get("/queue")
@@ -530,6 +536,11 @@ def agenda_send():
     return _invalid("field/agenda.html", "field/_agenda_form.html", form=form)
 
 
-# The month's maintenance runs, the tech's goals and review add their pages and writes to
-# this blueprint.
-from mspboard.field import goal_routes, maintenance_routes, review_routes  # noqa: E402, F401
+# The month's maintenance runs, the duty ticks, the tech's goals and review add their pages
+# and writes to this blueprint.
+from mspboard.field import (  # noqa: E402, F401
+    duty_routes,
+    goal_routes,
+    maintenance_routes,
+    review_routes,
+)

@@ -4,6 +4,7 @@ from mspboard.manage import (  # noqa: F401  (each module adds its routes to bp)
     approval_routes,
     audit_routes,
     backlog_routes,
+    duty_routes,
     invoice_routes,
     maintenance_routes,
     maintenance_template_routes,

@@ -10,6 +10,7 @@ from mspboard.board.forms import PRIORITY_CHOICES
 from mspboard.htmx import is_htmx, render
 from mspboard.inputs import InputForm
 from mspboard.manage.blueprint import bp
+from mspboard.manage.duty_routes import duties_context
 from mspboard.models import CheckInIssue, Client, db, utcnow
 from mspboard.services import today as desk
 from mspboard.services.errors import RuleViolation
@@ -51,6 +52,7 @@ def _today_page(status: int = 200, notice: str = ""):
         today=local_date(now),
         expiring_certs=certs.expiring(local_date(now)),
         cert_warning_days=certs.EXPIRY_WARNING_DAYS,
+        **duties_context(now),
     )
 
 

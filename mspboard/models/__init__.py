@@ -6,6 +6,7 @@ from mspboard.models.base import Base, UTCDateTime, db, utcnow
 from mspboard.models.billing import CalendarFeed, InvoiceLine, InvoiceStatus, ProposedInvoice
 from mspboard.models.checkins import CheckIn, CheckInIssue
 from mspboard.models.clients import Client, ClientContact
+from mspboard.models.duties import Duty, DutyCadence, DutyListReview, DutyRole, DutyTick
 from mspboard.models.goals import (
     DECIDED_GOAL_STATUSES,
     Certification,
@@ -68,6 +69,11 @@ __all__ = [
     "ChecklistRunItem",
     "Client",
     "ClientContact",
+    "Duty",
+    "DutyCadence",
+    "DutyListReview",
+    "DutyRole",
+    "DutyTick",
     "EndReason",
     "Goal",
     "GoalKind",

@@ -81,6 +81,8 @@ VERBS = {
     "opened": "opened",
     "closed": "closed",
     "resolved": "wrote the resolution of",
+    "added": "added",
+    "loaded": "loaded",
 }
 
 RECORD_TYPES = {
@@ -105,6 +107,8 @@ RECORD_TYPES = {
     "checklist_runs": "Maintenance run",
     "sr_notes": "SR note",
     "client_contacts": "Client contact",
+    "duties": "Duty",
+    "duty_list_reviews": "Duty lists",
 }
 
 # Wall-clock times of day, stored as "HH:MM:SS".
@@ -431,6 +435,11 @@ def _subject(event: AuditEvent, records: dict[tuple[str, int], Any]) -> str:
         return f"the contact {name}" if name else "a contact"
     if kind == "client_addresses":
         return f"the address {snap.get('address')}"
+    if kind == "duties":
+        title = record.title if record else snap.get("title")
+        return f"the duty “{title}”" if title else "the standard duties"
+    if kind == "duty_list_reviews":
+        return "the duty lists"
     if kind in ("checklist_items", "checklist_proposals"):
         title = record.title if record else snap.get("title")
         return f"the {record_type_label(kind).lower()} “{title}”"

@@ -271,3 +271,21 @@ def test_the_demo_has_goals_in_every_status_notes_by_both_and_certifications_to_
     flags = Counter(certifications.flag(cert, today) for cert in held)
     assert flags["expiring"] == 1 and flags["expired"] == 1
     assert {cert.user_id for cert in held} == {tech.id for tech in techs}
+
+
+def test_demo_duty_lists_are_ticked_and_due_for_review():
+    from mspboard.models import DutyTick
+    from mspboard.services.people import duties
+
+    now = utcnow()
+    demo.seed_demo(now)
+    db.session.commit()
+    manager = accounts.find_by_email("manager@demo.test")
+    rows = duties.checklist(manager, duties.TODAY_AND_THIS_WEEK, now)
+    ticked = [row for row in rows if row.done]
+    assert {row.duty.cadence for row in ticked} == {"daily", "weekly"}
+    assert all(row.tick.ticked_at <= now for row in ticked)
+    assert any(not row.done for row in rows)
+    assert count(DutyTick) == len(ticked) + 2  # and two techs' ticks of today
+    review = duties.review_state(now)
+    assert review.due and review.days == 100

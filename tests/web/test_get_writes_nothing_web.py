@@ -11,10 +11,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from mspboard.models import GoalKind, GoalPeriod, QuarterlyReview, User, db, utcnow
+from mspboard.models import Duty, GoalKind, GoalPeriod, QuarterlyReview, User, db, utcnow
 from mspboard.services import client_contacts, set_password_links, sr_notes
 from mspboard.services.maintenance import months
-from mspboard.services.people import certifications, goals
+from mspboard.services.people import certifications, duties, goals
 from mspboard.services.people.goals import quarter_start
 from mspboard.services.time_weeks import week_start_of
 from tests.factories import make_client, make_sr
@@ -71,6 +71,9 @@ def seed(app, people) -> dict[str, object]:
                 "Security+", "CompTIA", last_week, this_week + timedelta(days=30)
             ),
         )
+        duties.load_standard_duties(None)
+        duty = db.session.scalars(select(Duty).order_by(Duty.id)).first()
+        duties.tick(tech, duty, True, utcnow())  # a ticked duty on the phone's Today
         db.session.commit()
         return {
             "client_id": client.id,
@@ -88,6 +91,7 @@ def seed(app, people) -> dict[str, object]:
             "upload_id": "A" * 22,  # an import's upload: none is kept, so a 404
             "token": link_token,
             "review_id": review.id,
+            "duty_id": duty.id,
         }
 
 

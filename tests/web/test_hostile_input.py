@@ -55,7 +55,7 @@ from mspboard.models import ChecklistProposal, Client, GoalKind, GoalPeriod, Use
 from mspboard.services import calendar_feeds, checkins, invoicing, tv_links
 from mspboard.services.checkins import IssueNote
 from mspboard.services.maintenance import months as maintenance_months
-from mspboard.services.people import certifications
+from mspboard.services.people import certifications, duties
 from mspboard.services.people import goals as people_goals
 from tests.factories import PASSWORD, make_client, make_sr, make_user
 from tests.field_factories import make_card, make_entry, make_schedule_item, make_time_off
@@ -164,6 +164,14 @@ WRITES: dict[str, set[str]] = {
     "manage.restore_line": INVOICES,
     "manage.write_off_line": INVOICES,
     "manage.issue_handled": {"checkin_issues", AUDIT},
+    "manage.duty_tick": {"duty_ticks"},
+    "field.duty_tick": {"duty_ticks", *PHONE},
+    "admin.duty_new": {"duties", AUDIT},
+    "admin.duty_edit": {"duties", AUDIT},
+    "admin.duty_retire": {"duties", AUDIT},
+    "admin.duty_move": {"duties", AUDIT},
+    "admin.duties_reviewed": {"duty_list_reviews", AUDIT},
+    "admin.duties_standard": {"duties", AUDIT},
     "manage.issue_to_sr": {"checkin_issues", *SRS},
     "manage.planner_create": {"schedule_items", *SRS},  # a new SR moves to Scheduled
     "manage.review_accept": {"schedule_items", "quarterly_reviews", AUDIT},
@@ -215,6 +223,7 @@ RAW_KEYS |= {"quarter", "new-title", "new-period", "new-kind", "new-target_on", 
 RAW_KEYS |= {"goal1-title", "goal1-status", "goal1-target_on", "goal1-version", "rm1-version"}
 RAW_KEYS |= {"newcert-name", "newcert-earned_on", "newcert-expires_on", "earn3-earned_on"}
 RAW_KEYS |= {"cert1-version", "cert1-expires_on", "cert1-earned_on"}
+RAW_KEYS |= {"done", "step", "retired", "version"}  # duty lists
 # The query-string keys routes and forms read (the board's filters, the planner's prefill,
 # the sign-in's way back); other keys are drawn too, less often.
 QUERY_KEYS = sorted({"next", "q", "assignee", "client", "priority", "mine", "sr", "tech", "day"})
@@ -676,6 +685,7 @@ def seed(app: Flask) -> dict[str, str]:
                 "Security+", "CompTIA", date(2026, 1, 5), date(2027, 1, 5)
             ),
         )
+        duties.load_standard_duties(admin)
         maintenance_months.open_month(
             None, date(2026, 11, 1), now=datetime(2026, 11, 2, 15, tzinfo=UTC)
         )

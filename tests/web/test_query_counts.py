@@ -9,7 +9,7 @@ time-off request, a schedule item today, a check-in with an urgent issue, an age
 a calendar feed, an entry and a note on one shared SR, a note on its own SR, a contact at
 its client and one at the shared SR's (whose first contact is its requester); and the
 client's maintenance run of this month, with a Problem raised as the shared SR and a
-schedule item. The audit trail grows with all of that.
+schedule item; a daily duty on each role's list, ticked. The audit trail grows with all of that.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from mspboard.services import (
 from mspboard.services.checkins import IssueNote, submit_checkin
 from mspboard.services.client_contacts import ContactFields
 from mspboard.services.maintenance import months
+from mspboard.services.people import duties
 from mspboard.services.time_weeks import monday_of
 from tests.conftest import count_queries, login
 from tests.factories import make_client, make_sr, make_user
@@ -96,6 +97,7 @@ class Shop:
                 self.feed_token = calendar_feeds.turn_on(manager).token
                 make_item("Backups verified", position=0)
                 make_item("UPS self-test", position=1)
+                duties.load_standard_duties(None)
                 month = MaintenanceMonth(month=months.this_month())
                 self.run_id = _run(month, make_client(), tech, today_local()).id
             shared = db.session.get(ServiceRequest, self.sr_id)
@@ -167,6 +169,9 @@ class Shop:
             at=now,
         )
         agenda.add_note(colleague, f"Talk about job {n}", now)
+        for role, doer in (("technician", tech), ("service_manager", manager)):
+            duty = duties.add_duty(manager, role, duties.DutyValues(f"Duty {n}", "daily", ""))
+            duties.tick(doer, duty, True, now)
         calendar_feeds.turn_on(colleague)
         tv_links.create_link(None, f"Screen {n}")
         make_entry(colleague, at_local(last_week + timedelta(days=3), 9), minutes=30, sr=shared)
@@ -226,7 +231,7 @@ def _week(day: date) -> str:
 # is the most the page costs today at any of the suite's instants (the planner and a past
 # time card read a little more at the turn of a week), so a query added anywhere shows here.
 _PAGES = [
-    ("technician", "/m/", 9),
+    ("technician", "/m/", 11),  # its daily and weekly duties, and their ticks
     ("technician", "/m/week", 8),
     ("technician", "/m/queue", 5),
     ("technician", "/m/timecard", 6),
@@ -235,14 +240,14 @@ _PAGES = [
     ("technician", "/m/maintenance", 4),
     ("technician", "/m/maintenance/runs/{run_id}", 6),
     ("service_manager", "/sr/{sr_number}", 19),  # notes, contacts, requester, their audit
-    ("service_manager", "/manage/today", 23),
+    ("service_manager", "/manage/today", 26),  # its duties, their ticks, the last review
     ("service_manager", "/manage/approvals", 14),
     ("service_manager", "/manage/planner", 10),
     ("service_manager", "/manage/planner/{this_week}/srs?q=Job", 12),
     ("service_manager", "/manage/backlog", 13),
     ("service_manager", "/manage/timecards/{last_week}", 9),
     ("service_manager", "/manage/invoices/{two_weeks_ago}", 25),
-    ("service_manager", "/manage/audit", 17),  # a query per kind of record it names
+    ("service_manager", "/manage/audit", 18),  # a query per kind of record it names
     ("service_manager", "/manage/maintenance", 7),
     ("service_manager", "/manage/maintenance?sort=scheduled&state=in_progress", 7),
     ("service_manager", "/manage/maintenance/next", 11),

@@ -371,14 +371,14 @@
     });
     document.querySelectorAll("form[data-outbox]").forEach((form) => {
       const pending = ids.has(form.id) &&
-        ["ack", "ack-all", "delete", "submit-card", "timer-start", "raise-sr"].includes(form.dataset.kind);
+        ["ack", "ack-all", "delete", "submit-card", "timer-start", "raise-sr", "duty"].includes(form.dataset.kind);
       form.classList.toggle("is-pending", pending);
       const button = form.querySelector("button[type=submit]");
       if (!button) return;
       if (pending) {
         if (!button.dataset.text) button.dataset.text = button.innerHTML;
         button.disabled = true;
-        button.textContent = {
+        button.textContent = form.dataset.pending || {
           delete: "Deleting · waiting to send",
           "timer-start": "Started · waiting to send",
           "raise-sr": "Raising as SR · waiting to send",
