@@ -14,6 +14,7 @@ from mspboard.models import CheckInIssue, Client, db, utcnow
 from mspboard.services import today as desk
 from mspboard.services.errors import RuleViolation
 from mspboard.services.now_working import who_is_working
+from mspboard.services.people import training
 from mspboard.services.time_weeks import local_date
 
 
@@ -46,6 +47,7 @@ def _today_page(status: int = 200, notice: str = ""):
             "Last week": desk.utilisation(last_week),
         },
         clients=_clients(),
+        plan_training=training.plan_prompt(now),
         now=now,
     )
 
