@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import delete, func, select
 
 from mspboard.demo_maintenance import DemoMaintenance
+from mspboard.demo_training import DemoTraining
 from mspboard.models import (
     AgendaItem,
     CheckIn,
@@ -211,6 +212,7 @@ class DemoShop:
         self._schedule(maintenance.reserved())
         maintenance.place_visits()
         self._time_entries(maintenance.worked_afternoons())
+        DemoTraining(self).build()
         self._time_off()
         self._checkins_and_agenda()
         self._working_record()

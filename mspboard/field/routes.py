@@ -347,7 +347,8 @@ def entry_new():
     if event is not None:  # "Log time" on a training in the week: its day and times
         starts, ends = local(event.starts_at), local(event.ends_at)
         form.day.data, form.training_id.data = starts.date(), event.id
-        form.start.data, form.end.data = starts.time(), ends.time()
+        form.start.data = starts.time().replace(second=0, microsecond=0)
+        form.end.data = ends.time().replace(second=0, microsecond=0)
         prefill_fold(form, "start", event.starts_at)
         prefill_fold(form, "end", event.ends_at)
     return render("field/entry_form.html", **_entry_page(form, None))

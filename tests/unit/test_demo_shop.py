@@ -16,12 +16,14 @@ from mspboard.models import (
     TimeCard,
     TimeEntry,
     TimeOffRequest,
+    TrainingKind,
     User,
     db,
     utcnow,
 )
 from mspboard.services import accounts
 from mspboard.services.maintenance import months
+from mspboard.services.people import training
 from mspboard.services.shop_settings import shop_zone
 from mspboard.services.time_weeks import local_date, week_start_of
 
@@ -53,7 +55,9 @@ def test_demo_schedule_covers_this_week_and_next():
     demo.seed_demo(now)
     starts = list(
         db.session.scalars(
-            select(ScheduleItem.starts_at).where(ScheduleItem.checklist_run_id.is_(None))
+            select(ScheduleItem.starts_at).where(
+                ScheduleItem.checklist_run_id.is_(None), ScheduleItem.training_event_id.is_(None)
+            )
         )
     )
     monday = week_start_of(now)  # this week as the shop counts it, in its own zone
@@ -212,3 +216,22 @@ def test_the_demo_srs_carry_notes_resolutions_contacts_and_requesters():
             assert sr.requester is not None and sr.requester.client_id == sr.client_id
     noted = {n.sr_id for n in db.session.scalars(select(SRNote).where(SRNote.kind == "note"))}
     assert len(noted) >= 5
+
+
+def test_the_demo_plans_the_next_final_friday_and_shows_training_time_logged():
+    demo.seed_demo()
+    db.session.commit()
+    today = local_date(utcnow())
+    listing = training.training_list()
+    [upcoming] = listing.upcoming
+    assert local_date(upcoming.event.starts_at) == training.next_final_friday(today)
+    assert upcoming.event.kind == TrainingKind.FINAL_FRIDAY.value
+    assert len(upcoming.items) == 6 and 0 < upcoming.acknowledged < 6
+    assert training.plan_prompt() is None
+    [held] = listing.past
+    assert listing.logged_minutes[held.event.id] == 4 * 90
+    assert held.acknowledged == 6
+    entries = db.session.scalars(
+        select(TimeEntry).where(TimeEntry.training_event_id == held.event.id)
+    ).all()
+    assert all(e.client_id is None and not e.billable for e in entries)
