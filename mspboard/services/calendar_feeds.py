@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone, vDuration
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from mspboard.models import (
     CalendarFeed,
@@ -211,7 +211,7 @@ def published_items(tech_ids: list[int], window: FeedWindow) -> list[ScheduleIte
             )
             .options(
                 selectinload(ScheduleItem.service_request).selectinload(ServiceRequest.client),
-                selectinload(ScheduleItem.training_event),
+                joinedload(ScheduleItem.training_event),
             )
             .order_by(ScheduleItem.starts_at, ScheduleItem.id)
         )

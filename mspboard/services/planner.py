@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import case, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from mspboard import events
 from mspboard.models import (
@@ -238,7 +238,7 @@ def _week_items(week_start: date, tech_ids: list[int]) -> list[ScheduleItem]:
             )
             .options(
                 selectinload(ScheduleItem.service_request),
-                selectinload(ScheduleItem.training_event),
+                joinedload(ScheduleItem.training_event),
             )
             .order_by(ScheduleItem.starts_at, ScheduleItem.id)
         )

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from mspboard import events
 from mspboard.models import (
@@ -115,7 +115,7 @@ def published_items(tech: User, start: datetime, end: datetime) -> list[Schedule
             )
             .options(
                 selectinload(ScheduleItem.service_request),
-                selectinload(ScheduleItem.training_event),
+                joinedload(ScheduleItem.training_event),
             )
             .order_by(ScheduleItem.starts_at, ScheduleItem.id)
         )

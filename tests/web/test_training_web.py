@@ -152,8 +152,8 @@ def test_cancel_takes_it_off_the_schedule_and_a_stale_cancel_is_refused(
 def test_today_asks_to_plan_the_final_friday_only_in_the_last_two_weeks(
     app, login_as, people, stopped
 ):
-    manager = login_as("service_manager")
     _hold(app, stopped, date(2026, 12, 16), 23, 59)
+    manager = login_as("service_manager")
     assert "Plan next Final Friday" not in manager.get("/manage/today").get_data(as_text=True)
     _hold(app, stopped, date(2026, 12, 17), 0, 0)
     page = manager.get("/manage/today").get_data(as_text=True)
