@@ -197,7 +197,8 @@ def fresh_csrf_token():
 @bp.get("/offline-pages")
 def offline_pages():
     """The pages the service worker keeps for this tech, so the queue, the week's SRs, the
-    entry form and the recent entries' edit forms all open with no signal."""
+    entry form (also filled in for each recent training) and the recent entries' edit forms
+    all open with no signal."""
     reading = offline_reading(current_user)
     pages = [
         url_for("field.today"),
@@ -213,6 +214,8 @@ def offline_pages():
         *(url_for("field.maintenance_run", run_id=run_id) for run_id in reading.run_ids),
         *(url_for("field.sr_detail", sr_id=sr_id) for sr_id in reading.sr_ids),
         *(url_for("field.entry_edit", entry_id=entry_id) for entry_id in reading.entry_ids),
+        # "Log time on this training" from the week, with the training's times filled in.
+        *(url_for("field.entry_new", training=e.id) for e in training.loggable_for(current_user)),
     ]
     response = Response(json.dumps({"pages": pages}), mimetype="application/json")
     response.headers["Cache-Control"] = "no-store"

@@ -196,6 +196,8 @@ def test_tech_logs_time_against_the_training_from_the_phone(app, login_as, peopl
     tech = login_as("technician")
     week = tech.get("/m/week").get_data(as_text=True)
     assert f"/m/entries/new?training={event_id}" in week and "Back office" not in week
+    kept = tech.get("/m/offline-pages", headers=JSON).get_json()["pages"]
+    assert f"/m/entries/new?training={event_id}" in kept  # opens with no signal too
     form = tech.get(f"/m/entries/new?training={event_id}").get_data(as_text=True)
     assert 'value="15:00"' in form and 'value="17:00"' in form
     assert f'<option selected value="{event_id}">' in form
