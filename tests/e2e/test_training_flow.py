@@ -37,10 +37,18 @@ def test_manager_plans_a_final_friday_and_it_blocks_the_planner(
     app, browser: Browser, live_server: str, team
 ):
     with app.app_context():
-        friday = training.next_final_friday(today_local())
+        today = today_local()
+        friday = training.next_final_friday(today)
     page = new_context(browser, viewport=DESK).new_page()
     sign_in(page, live_server, "mona@example.test")
     page.wait_for_url(f"{live_server}/board")
+    page.get_by_role("link", name="Today").first.click()
+    if today >= training.planning_opens(today.year, today.month):  # the last two weeks
+        prompt = page.locator("#plan-training")
+        expect(prompt).to_contain_text(f"No Final Friday Training is planned for {friday:%a %d %b}")
+        expect(prompt.get_by_role("link", name="Plan next Final Friday")).to_be_visible()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "training-today-1920.png"), caret="initial")
     page.get_by_role("link", name="Planner").first.click()
     page.get_by_role("link", name="Training", exact=True).last.click()
     expect(page.locator("h1")).to_have_text("Training")
@@ -54,6 +62,7 @@ def test_manager_plans_a_final_friday_and_it_blocks_the_planner(
     page.get_by_label("Tara Tech").uncheck()
     page.get_by_role("button", name="Plan training").click()
     expect(page.locator("#end-error")).to_have_text("The end must be after the start.")
+    page.screenshot(path=str(SHOTS / "training-form-1920.png"), full_page=True, caret="initial")
     assert serious_accessibility_violations(page) == []
     page.get_by_label("End").fill("17:00")
     page.get_by_role("button", name="Plan training").click()
