@@ -13,6 +13,7 @@ from mspboard import demo_duties
 from mspboard.demo_maintenance import DemoMaintenance
 from mspboard.demo_people import DemoPeople
 from mspboard.demo_reviews import DemoReviews
+from mspboard.demo_training import DemoTraining
 from mspboard.models import (
     AgendaItem,
     CheckIn,
@@ -214,6 +215,7 @@ class DemoShop:
         self._schedule(maintenance.reserved())
         maintenance.place_visits()
         self._time_entries(maintenance.worked_afternoons())
+        DemoTraining(self).build()
         self._time_off()
         self._checkins_and_agenda()
         DemoPeople(self).build()

@@ -63,6 +63,9 @@ class EntryForm(PhoneForm):
     )
     sr_id = SelectField("Service request", coerce=optional_id, validators=[Optional()])
     run_id = SelectField("Or a maintenance run", coerce=optional_id, validators=[Optional()])
+    training_id = SelectField(
+        "Or training (no client, not billable)", coerce=optional_id, validators=[Optional()]
+    )
     client_id = SelectField(
         "Client (when there is no SR)", coerce=optional_id, validators=[Optional()]
     )

@@ -38,7 +38,7 @@ from mspboard.field.writes import (
 )
 from mspboard.forms import attach_violation, chosen_fold, offer_folds, prefill_fold
 from mspboard.htmx import render
-from mspboard.inputs import page_number
+from mspboard.inputs import db_id, page_number
 from mspboard.models import ServiceRequest, TimeEntry, db, utcnow
 from mspboard.services import (
     agenda,
@@ -58,9 +58,9 @@ from mspboard.services.field_day import (
     my_queue_page,
     offline_reading,
 )
-from mspboard.services.local_time import AmbiguousLocalTime, wall_label
+from mspboard.services.local_time import AmbiguousLocalTime, local, wall_label
 from mspboard.services.maintenance import ticks
-from mspboard.services.people import duties
+from mspboard.services.people import duties, training
 from mspboard.services.service_requests import open_srs_for
 from mspboard.services.shop_settings import shop_zone
 from mspboard.services.time_weeks import day_from_text, week_start_of
@@ -166,6 +166,7 @@ def week():
         weeks=acks.weeks_ahead(current_user, this_week),
         this_week=this_week,
         what_changed=acks.what_changed,
+        started=utcnow(),
     )
 
 
@@ -201,7 +202,8 @@ def fresh_csrf_token():
 @bp.get("/offline-pages")
 def offline_pages():
     """The pages the service worker keeps for this tech, so the queue, the week's SRs, the
-    entry form and the recent entries' edit forms all open with no signal."""
+    entry form (also filled in for each recent training) and the recent entries' edit forms
+    all open with no signal."""
     reading = offline_reading(current_user)
     pages = [
         url_for("field.today"),
@@ -219,6 +221,8 @@ def offline_pages():
         *(url_for("field.maintenance_run", run_id=run_id) for run_id in reading.run_ids),
         *(url_for("field.sr_detail", sr_id=sr_id) for sr_id in reading.sr_ids),
         *(url_for("field.entry_edit", entry_id=entry_id) for entry_id in reading.entry_ids),
+        # "Log time on this training" from the week, with the training's times filled in.
+        *(url_for("field.entry_new", training=e.id) for e in training.loggable_for(current_user)),
     ]
     response = Response(json.dumps({"pages": pages}), mimetype="application/json")
     response.headers["Cache-Control"] = "no-store"
@@ -253,7 +257,7 @@ def _work_of(entry: TimeEntry) -> str:
         return entry.service_request.number
     if entry.checklist_run:
         return ticks.run_label(entry.checklist_run)
-    return entry.client.name
+    return entry.work_label
 
 
 @bp.post("/timer/stop")
@@ -299,6 +303,11 @@ def _entry_form(form: EntryForm, entry: TimeEntry | None = None) -> EntryForm:
     form.client_id.choices = [SelectChoice(None, "Pick a client")] + [
         SelectChoice(c.id, c.name) for c in active_clients()
     ]
+    keep = entry.training_event_id if entry is not None else None
+    form.training_id.choices = [SelectChoice(None, "No training")] + [
+        SelectChoice(event.id, f"{event.title}, {wall_label(event.starts_at, '%a %d %b')}")
+        for event in training.loggable_for(current_user, keep)
+    ]
     return form
 
 
@@ -322,6 +331,7 @@ def _entry_fields(form: EntryForm) -> time_entries.EntryFields:
         sr_id=form.sr_id.data,
         client_id=form.client_id.data,
         run_id=form.run_id.data,
+        training_id=form.training_id.data,
         billable=billable_choice(form.billable.data),
         notes=form.notes.data or "",
     )
@@ -342,6 +352,15 @@ def _entry_page(form: EntryForm, entry: TimeEntry | None) -> dict[str, object]:
 def entry_new():
     form = _entry_form(EntryForm(formdata=None))
     form.day.data = utcnow().astimezone(shop_zone()).date()
+    chosen = request.args.get("training", type=db_id)
+    event = next((e for e in training.loggable_for(current_user) if e.id == chosen), None)
+    if event is not None:  # "Log time" on a training in the week: its day and times
+        starts, ends = local(event.starts_at), local(event.ends_at)
+        form.day.data, form.training_id.data = starts.date(), event.id
+        form.start.data = starts.time().replace(second=0, microsecond=0)
+        form.end.data = ends.time().replace(second=0, microsecond=0)
+        prefill_fold(form, "start", event.starts_at)
+        prefill_fold(form, "end", event.ends_at)
     return render("field/entry_form.html", **_entry_page(form, None))
 
 
@@ -374,7 +393,10 @@ def entry_edit(entry_id: int):
         prefill_fold(form, "end", entry.ended_at)
     form.sr_id.data = entry.sr_id
     form.run_id.data = entry.checklist_run_id
-    form.client_id.data = None if entry.sr_id or entry.checklist_run_id else entry.client_id
+    form.training_id.data = entry.training_event_id
+    form.client_id.data = (
+        entry.client_id if entry.sr_id is None and entry.checklist_run_id is None else None
+    )
     form.billable.data = "1" if entry.billable else "0"
     form.notes.data = entry.notes
     return render("field/entry_form.html", **_entry_page(form, entry))

@@ -12,6 +12,7 @@ from mspboard.manage import (  # noqa: F401  (each module adds its routes to bp)
     planner_routes,
     review_routes,
     today_routes,
+    training_routes,
 )
 from mspboard.manage.blueprint import bp
 

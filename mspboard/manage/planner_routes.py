@@ -259,6 +259,8 @@ def planner_delete(week: str, item_id: int):
             current_user, item, expected_version=request.form.get("version", type=int)
         )
         db.session.flush()
+    except RuleViolation as violation:
+        return _page(rules.planner_week(week_start), status=422, error=violation.message)
     except (EditConflict, StaleDataError):
         return _not_saved(week_start, item, "Not deleted")
     if was[2]:

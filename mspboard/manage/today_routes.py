@@ -16,6 +16,7 @@ from mspboard.services import today as desk
 from mspboard.services.errors import RuleViolation
 from mspboard.services.now_working import who_is_working
 from mspboard.services.people import certifications as certs
+from mspboard.services.people import training
 from mspboard.services.time_weeks import local_date
 
 
@@ -48,6 +49,7 @@ def _today_page(status: int = 200, notice: str = ""):
             "Last week": desk.utilisation(last_week),
         },
         clients=_clients(),
+        plan_training=training.plan_prompt(now),
         now=now,
         today=local_date(now),
         expiring_certs=certs.expiring(local_date(now)),

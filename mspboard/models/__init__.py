@@ -46,6 +46,7 @@ from mspboard.models.shop_data import IMPORT_KINDS, BackupRecord, ImportMapping,
 from mspboard.models.sign_ins import EndReason, SignIn
 from mspboard.models.time_off import TimeOffKind, TimeOffRequest, TimeOffStatus
 from mspboard.models.time_tracking import TimeCard, TimeCardStatus, TimeEntry
+from mspboard.models.training import TrainingEvent, TrainingKind
 from mspboard.models.tv_links import TvLink
 from mspboard.models.two_factor import RecoveryCode, TwoFactor
 
@@ -108,6 +109,8 @@ __all__ = [
     "TimeOffKind",
     "TimeOffRequest",
     "TimeOffStatus",
+    "TrainingEvent",
+    "TrainingKind",
     "TvLink",
     "TwoFactor",
     "UTCDateTime",

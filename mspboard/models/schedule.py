@@ -10,6 +10,7 @@ from mspboard.models.base import UTCDateTime, db, edit_version_column, edit_vers
 from mspboard.models.maintenance import ChecklistRun
 from mspboard.models.people import User
 from mspboard.models.service_requests import ServiceRequest
+from mspboard.models.training import TrainingEvent
 
 
 class ScheduleItem(db.Model):
@@ -47,6 +48,10 @@ class ScheduleItem(db.Model):
     checklist_run_id: Mapped[int | None] = mapped_column(
         ForeignKey("checklist_runs.id", ondelete="SET NULL"), index=True
     )
+    # The training session this is an attendee's place at (see models.training).
+    training_event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("training_events.id", ondelete="CASCADE"), index=True
+    )
     title: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -65,6 +70,7 @@ class ScheduleItem(db.Model):
     tech: Mapped[User] = relationship(foreign_keys=[tech_id])
     service_request: Mapped[ServiceRequest | None] = relationship()
     checklist_run: Mapped[ChecklistRun | None] = relationship()
+    training_event: Mapped[TrainingEvent | None] = relationship()
 
     @property
     def is_published(self) -> bool:

@@ -22,6 +22,7 @@ from mspboard.models.clients import Client
 from mspboard.models.maintenance import ChecklistRun
 from mspboard.models.people import User
 from mspboard.models.service_requests import ServiceRequest
+from mspboard.models.training import TrainingEvent
 
 
 class TimeEntry(db.Model):
@@ -30,6 +31,15 @@ class TimeEntry(db.Model):
     __tablename__ = "time_entries"
     __table_args__ = (
         CheckConstraint("ended_at IS NULL OR ended_at > started_at", name="ends_after_start"),
+        # Training time is the shop's own: no client, and never billed.
+        CheckConstraint(
+            "client_id IS NOT NULL OR training_event_id IS NOT NULL", name="client_or_training"
+        ),
+        CheckConstraint(
+            "training_event_id IS NULL OR (client_id IS NULL AND sr_id IS NULL "
+            "AND checklist_run_id IS NULL AND NOT billable)",
+            name="training_not_billed",
+        ),
         Index("ix_time_entries_tech_started", "tech_id", "started_at"),
         # One running timer per tech, enforced by the database itself.
         Index(
@@ -50,8 +60,13 @@ class TimeEntry(db.Model):
     checklist_run_id: Mapped[int | None] = mapped_column(
         ForeignKey("checklist_runs.id"), index=True
     )
-    # Always set (taken from the SR when there is one) so billing groups by client directly.
-    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    # Training the time was spent in: then there is no client, and the time is not billable.
+    training_event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("training_events.id"), index=True
+    )
+    # Set for all client work (taken from the SR when there is one) so billing groups by
+    # client directly; empty only for training.
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), index=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     billable: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -63,8 +78,18 @@ class TimeEntry(db.Model):
 
     tech: Mapped[User] = relationship()
     service_request: Mapped[ServiceRequest | None] = relationship()
-    client: Mapped[Client] = relationship()
+    client: Mapped[Client | None] = relationship()
     checklist_run: Mapped[ChecklistRun | None] = relationship()
+    training_event: Mapped[TrainingEvent | None] = relationship()
+
+    @property
+    def work_label(self) -> str:
+        """What the time was for, in a word or two: the SR, the training, or the client."""
+        if self.service_request is not None:
+            return f"{self.service_request.number} {self.service_request.title}"
+        if self.training_event is not None:
+            return f"Training: {self.training_event.title}"
+        return self.client.name if self.client is not None else ""
 
     @property
     def is_running(self) -> bool:

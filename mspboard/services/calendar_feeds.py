@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone, vDuration
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from mspboard.models import (
     CalendarFeed,
@@ -209,7 +209,10 @@ def published_items(tech_ids: list[int], window: FeedWindow) -> list[ScheduleIte
                 ScheduleItem.starts_at < window.ends_at,
                 ScheduleItem.ends_at > window.starts_at,
             )
-            .options(selectinload(ScheduleItem.service_request).selectinload(ServiceRequest.client))
+            .options(
+                selectinload(ScheduleItem.service_request).selectinload(ServiceRequest.client),
+                joinedload(ScheduleItem.training_event),
+            )
             .order_by(ScheduleItem.starts_at, ScheduleItem.id)
         )
     )
@@ -251,11 +254,18 @@ def _item_event(
         if run is not None
         else ""
     )
+    training = item.training_event
     if item.out_of_town:
         event.add("location", f"Out of town: {client}" if client else "Out of town")
     elif client:
         event.add("location", client)
+    elif training is not None and training.place_or_link:
+        event.add("location", training.place_or_link)
     lines = []
+    if training is not None:
+        lines.append(training.kind_enum.label + ".")
+        if training.materials:
+            lines.append(f"Materials: {training.materials}")
     if run is not None:
         lines.append(run.description)
     if item.out_of_town:

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import case, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from mspboard import events
 from mspboard.models import (
@@ -236,7 +236,10 @@ def _week_items(week_start: date, tech_ids: list[int]) -> list[ScheduleItem]:
                 ScheduleItem.starts_at < end,
                 ScheduleItem.ends_at > start,
             )
-            .options(selectinload(ScheduleItem.service_request))
+            .options(
+                selectinload(ScheduleItem.service_request),
+                joinedload(ScheduleItem.training_event),
+            )
             .order_by(ScheduleItem.starts_at, ScheduleItem.id)
         )
     )
@@ -513,6 +516,7 @@ def update_item(
     EditConflict). Only what changes is written and audited. Once published, a change the
     tech can see is a new version that the tech acknowledges again; moved to another tech,
     it is new to that tech, who has never acknowledged it."""
+    _not_training(item)
     checked = _check(fields, kept_sr_id=item.sr_id, kept_run_id=item.checklist_run_id)
     tech, sr, run = checked.tech, checked.sr, checked.run
     edits.expect_version(item, expected_version)
@@ -569,7 +573,16 @@ def move_item(
     )
 
 
+def _not_training(item: ScheduleItem) -> None:
+    """An attendee's place at a training follows the event (services.people.training)."""
+    if item.training_event_id is not None:
+        raise RuleViolation(
+            f"“{item.title}” is a training; change or cancel it on the Training page."
+        )
+
+
 def delete_item(actor: User, item: ScheduleItem, *, expected_version: int | None) -> None:
+    _not_training(item)
     edits.expect_version(item, expected_version)
     if item.is_published:
         record_event(actor, "schedule_item.deleted", item, _seen(item), None)

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from mspboard import events
 from mspboard.models import (
@@ -33,7 +33,7 @@ SNAPSHOT_FIELDS = ("title", "starts_at", "ends_at", "out_of_town", "travel_notes
 
 
 def snapshot(item: ScheduleItem) -> dict[str, Any]:
-    return {
+    seen = {
         "title": item.title,
         "starts_at": item.starts_at.astimezone(UTC).isoformat(),
         "ends_at": item.ends_at.astimezone(UTC).isoformat(),
@@ -41,6 +41,9 @@ def snapshot(item: ScheduleItem) -> dict[str, Any]:
         "travel_notes": item.travel_notes,
         "sr_id": item.sr_id,
     }
+    if item.training_event is not None:  # where the training is, as the week shows it
+        seen["place"] = item.training_event.place_or_link
+    return seen
 
 
 def _when(iso: str) -> str:
@@ -73,6 +76,8 @@ def what_changed(item: ScheduleItem) -> list[str]:
         changes.append("Travel notes changed.")
     if seen.get("sr_id") != now["sr_id"]:
         changes.append("The service request changed.")
+    if seen.get("place") != now.get("place"):
+        changes.append(f"The place was “{seen.get('place') or 'not given'}”.")
     return changes or ["Details changed since you acknowledged."]
 
 
@@ -108,7 +113,10 @@ def published_items(tech: User, start: datetime, end: datetime) -> list[Schedule
                 ScheduleItem.starts_at < end,
                 ScheduleItem.ends_at > start,
             )
-            .options(selectinload(ScheduleItem.service_request))
+            .options(
+                selectinload(ScheduleItem.service_request),
+                joinedload(ScheduleItem.training_event),
+            )
             .order_by(ScheduleItem.starts_at, ScheduleItem.id)
         )
     )

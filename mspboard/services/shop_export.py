@@ -58,6 +58,7 @@ from mspboard.models import (
     TimeCard,
     TimeEntry,
     TimeOffRequest,
+    TrainingEvent,
     User,
     db,
     format_sr_number,
@@ -411,6 +412,11 @@ SCHEDULE_ITEMS = ExportFile(
             "The maintenance run it is for (maintenance_runs.csv); blank when none.",
             _value("checklist_run_id"),
         ),
+        Column(
+            "training_id",
+            "The training it is an attendee's place at (training.csv); blank when none.",
+            _value("training_event_id"),
+        ),
         Column("title", "What it says on the schedule.", _value("title")),
         Column("starts_at", "When it starts (UTC).", _moment("starts_at")),
         Column("ends_at", "When it ends (UTC).", _moment("ends_at")),
@@ -440,11 +446,17 @@ SCHEDULE_ITEMS = ExportFile(
 
 TIME_ENTRIES = ExportFile(
     "time_entries.csv",
-    "Time technicians logged, on an SR, a maintenance run or directly for a client.",
+    "Time technicians logged, on an SR, a maintenance run, directly for a client, or in "
+    "training (no client, never billable).",
     (
         _id("time entry"),
         *_person("tech", "The technician"),
-        *_client("the time was for"),
+        *_client("the time was for; blank for training"),
+        Column(
+            "training_id",
+            "The training it was spent in (training.csv); blank when none.",
+            _value("training_event_id"),
+        ),
         *_sr("it was on"),
         Column(
             "maintenance_run_id",
@@ -732,6 +744,28 @@ AUDIT_EVENTS = ExportFile(
     _by_id(AuditEvent),
 )
 
+TRAINING = ExportFile(
+    "training.csv",
+    "Training sessions on the schedule: Final Friday Training and short-notice training.",
+    (
+        _id("training"),
+        Column("kind", "final_friday or short_notice.", _value("kind")),
+        Column("title", "What it is called.", _value("title")),
+        Column("starts_at", "When it starts (UTC).", _moment("starts_at")),
+        Column("ends_at", "When it ends (UTC).", _moment("ends_at")),
+        Column("place_or_link", "Where it is held, or its meeting link.", _value("place_or_link")),
+        Column("materials", "What to read or bring.", _value("materials")),
+        Column(
+            "cancelled_at",
+            "When it was cancelled (UTC); blank if it was not.",
+            _moment("cancelled_at"),
+        ),
+        *_person("created_by", "Who planned it"),
+        _created(),
+    ),
+    _by_id(TrainingEvent),
+)
+
 FILES: tuple[ExportFile, ...] = (
     CLIENTS,
     CONTACTS,
@@ -751,6 +785,7 @@ FILES: tuple[ExportFile, ...] = (
     AGENDA_ITEMS,
     MAINTENANCE_RUNS,
     MAINTENANCE_RUN_ITEMS,
+    TRAINING,
     AUDIT_EVENTS,
 )
 

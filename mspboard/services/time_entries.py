@@ -20,6 +20,7 @@ from mspboard.models import (
     SRStatus,
     TimeCard,
     TimeEntry,
+    TrainingEvent,
     User,
     db,
     utcnow,
@@ -27,6 +28,7 @@ from mspboard.models import (
 from mspboard.services.audit import record_event, snapshot
 from mspboard.services.errors import RuleViolation
 from mspboard.services.local_time import typed_instant, wall_label
+from mspboard.services.people import training
 from mspboard.services.service_requests import change_status
 from mspboard.services.shop_settings import current_settings
 from mspboard.services.time_weeks import card_for, ensure_week_open, week_start_of
@@ -40,6 +42,7 @@ ENTRY_FIELDS = [
     "sr_id",
     "checklist_run_id",
     "client_id",
+    "training_event_id",
     "billable",
     "notes",
 ]
@@ -59,6 +62,8 @@ class EntryFields:
     billable: bool | None = None
     notes: str = ""
     run_id: int | None = None
+    # Training attended (then no SR, run or client, and never billable).
+    training_id: int | None = None
 
 
 def entry_times(
@@ -117,15 +122,25 @@ def _check_notes(notes: str) -> str:
 
 @dataclass
 class WorkTarget:
-    """What time is for: an SR, a maintenance run, or neither, and always the client."""
+    """What time is for: an SR, a maintenance run, or neither, and the client; or training,
+    with no client."""
 
-    client: Client
+    client: Client | None
     sr: ServiceRequest | None = None
     run: ChecklistRun | None = None
+    training: TrainingEvent | None = None
 
     @property
     def billable(self) -> bool:
+        if self.training is not None:
+            return False
         return self.sr.billable if self.sr else True
+
+    def billable_as(self, chosen: bool | None) -> bool:
+        """The tech's choice, except that training is never billable."""
+        if self.training is not None or chosen is None:
+            return self.billable
+        return chosen
 
 
 def _run_target(tech: User, run_id: int, for_timer: bool) -> WorkTarget:
@@ -144,11 +159,23 @@ def _run_target(tech: User, run_id: int, for_timer: bool) -> WorkTarget:
 
 
 def _work_target(
-    tech: User, sr_id: int | None, client_id: int | None, for_timer: bool, run_id: int | None = None
+    tech: User,
+    sr_id: int | None,
+    client_id: int | None,
+    for_timer: bool,
+    run_id: int | None = None,
+    training_id: int | None = None,
 ) -> WorkTarget:
-    """The SR or maintenance run (if any) and the client the time is for. A timer needs an
-    SR that is still open and not someone else's; a manual entry may be logged on any SR
-    (work already done)."""
+    """The SR or maintenance run (if any) and the client the time is for, or the training
+    attended. A timer needs an SR that is still open and not someone else's; a manual entry
+    may be logged on any SR (work already done)."""
+    if training_id is not None:
+        if sr_id is not None or run_id is not None or client_id is not None:
+            raise RuleViolation(
+                "Training is logged on its own: leave the SR, run and client empty.",
+                "training_id",
+            )
+        return WorkTarget(None, training=training.attending(tech, training_id))
     if sr_id is not None and run_id is not None:
         raise RuleViolation("Pick a service request or a maintenance run, not both.", "run_id")
     if run_id is not None:
@@ -189,7 +216,7 @@ def _refuse_overlap(
     other = db.session.scalars(query.order_by(TimeEntry.started_at).limit(1)).first()
     if other is None:
         return
-    what = other.service_request.number if other.service_request else other.client.name
+    what = other.service_request.number if other.service_request else other.work_label
     until = f"to {wall_label(other.ended_at)}" if other.ended_at else "(timer running)"
     raise RuleViolation(
         f"This overlaps your entry on {wall_label(other.started_at, '%a %d %b')} from "
@@ -295,7 +322,7 @@ def _stop(
     before = _entry_seen_with(entry, card)
     entry.ended_at = at
     entry.notes = _check_notes(notes or entry.notes)
-    if billable is not None:
+    if billable is not None and entry.training_event_id is None:
         entry.billable = billable
     db.session.flush()
     _audit_entry(tech, "time_entry.updated", entry, before, _entry_seen_with(entry, card))
@@ -361,15 +388,18 @@ def add_entry(
 ) -> TimeEntry:
     """A manual entry. `at` is when the tech made it (recorded as created_at)."""
     now = now or utcnow()
-    target = _work_target(tech, values.sr_id, values.client_id, False, values.run_id)
+    target = _work_target(
+        tech, values.sr_id, values.client_id, False, values.run_id, values.training_id
+    )
     _check_span(tech, values.started_at, values.ended_at, now)
-    billable = values.billable if values.billable is not None else target.billable
+    billable = target.billable_as(values.billable)
     entry = TimeEntry(
         uuid=uuid,
         tech_id=tech.id,
         sr_id=target.sr.id if target.sr else None,
         checklist_run_id=target.run.id if target.run else None,
-        client_id=target.client.id,
+        training_event_id=target.training.id if target.training else None,
+        client_id=target.client.id if target.client else None,
         started_at=values.started_at,
         ended_at=values.ended_at,
         billable=billable,
@@ -394,16 +424,19 @@ def update_entry(
     if entry.is_running:
         raise RuleViolation("Stop the timer before editing its entry.")
     ensure_week_open(tech, entry.started_at, "date")
-    target = _work_target(tech, values.sr_id, values.client_id, False, values.run_id)
+    target = _work_target(
+        tech, values.sr_id, values.client_id, False, values.run_id, values.training_id
+    )
     _check_span(tech, values.started_at, values.ended_at, now, editing=entry)
     before = _entry_seen(entry)
     entry.sr_id = target.sr.id if target.sr else None
     entry.checklist_run_id = target.run.id if target.run else None
-    entry.client_id = target.client.id
+    entry.training_event_id = target.training.id if target.training else None
+    entry.client_id = target.client.id if target.client else None
     entry.started_at = values.started_at
     entry.ended_at = values.ended_at
-    if values.billable is not None:
-        entry.billable = values.billable
+    if values.billable is not None or target.training is not None:
+        entry.billable = target.billable_as(values.billable)
     entry.notes = _check_notes(values.notes)
     db.session.flush()
     _audit_entry(tech, "time_entry.updated", entry, before, _entry_seen(entry))

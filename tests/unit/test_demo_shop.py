@@ -17,12 +17,14 @@ from mspboard.models import (
     TimeCard,
     TimeEntry,
     TimeOffRequest,
+    TrainingKind,
     User,
     db,
     utcnow,
 )
 from mspboard.services import accounts
 from mspboard.services.maintenance import months
+from mspboard.services.people import training
 from mspboard.services.shop_settings import shop_zone
 from mspboard.services.time_weeks import local_date, week_start_of
 
@@ -58,7 +60,9 @@ def test_demo_schedule_covers_this_week_and_next():
     starts = list(
         db.session.scalars(
             select(ScheduleItem.starts_at).where(
-                ScheduleItem.checklist_run_id.is_(None), ScheduleItem.id.not_in(reviews_items)
+                ScheduleItem.checklist_run_id.is_(None),
+                ScheduleItem.id.not_in(reviews_items),
+                ScheduleItem.training_event_id.is_(None),
             )
         )
     )
@@ -289,3 +293,22 @@ def test_demo_duty_lists_are_ticked_and_due_for_review():
     assert count(DutyTick) == len(ticked) + 2  # and two techs' ticks of today
     review = duties.review_state(now)
     assert review.due and review.days == 100
+
+
+def test_the_demo_plans_the_next_final_friday_and_shows_training_time_logged():
+    demo.seed_demo()
+    db.session.commit()
+    today = local_date(utcnow())
+    listing = training.training_list()
+    [upcoming] = listing.upcoming
+    assert local_date(upcoming.event.starts_at) == training.next_final_friday(today)
+    assert upcoming.event.kind == TrainingKind.FINAL_FRIDAY.value
+    assert len(upcoming.items) == 6 and 0 < upcoming.acknowledged < 6
+    assert training.plan_prompt() is None
+    [held] = listing.past
+    assert listing.logged_minutes[held.event.id] == 4 * 90
+    assert held.acknowledged == 6
+    entries = db.session.scalars(
+        select(TimeEntry).where(TimeEntry.training_event_id == held.event.id)
+    ).all()
+    assert all(e.client_id is None and not e.billable for e in entries)

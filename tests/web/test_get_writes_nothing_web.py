@@ -11,10 +11,19 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from mspboard.models import Duty, GoalKind, GoalPeriod, QuarterlyReview, User, db, utcnow
+from mspboard.models import (
+    Duty,
+    GoalKind,
+    GoalPeriod,
+    QuarterlyReview,
+    TrainingKind,
+    User,
+    db,
+    utcnow,
+)
 from mspboard.services import client_contacts, set_password_links, sr_notes
 from mspboard.services.maintenance import months
-from mspboard.services.people import certifications, duties, goals
+from mspboard.services.people import certifications, duties, goals, training
 from mspboard.services.people.goals import quarter_start
 from mspboard.services.time_weeks import week_start_of
 from tests.factories import make_client, make_sr
@@ -74,6 +83,17 @@ def seed(app, people) -> dict[str, object]:
         duties.load_standard_duties(None)
         duty = db.session.scalars(select(Duty).order_by(Duty.id)).first()
         duties.tick(tech, duty, True, utcnow())  # a ticked duty on the phone's Today
+        day = this_week + timedelta(days=1)
+        event = training.create_event(
+            tech,
+            training.TrainingFields(
+                TrainingKind.SHORT_NOTICE,
+                "Backups",
+                at_local(day, 15),
+                at_local(day, 16),
+                [tech.id],
+            ),
+        )
         db.session.commit()
         return {
             "client_id": client.id,
@@ -92,6 +112,7 @@ def seed(app, people) -> dict[str, object]:
             "token": link_token,
             "review_id": review.id,
             "duty_id": duty.id,
+            "event_id": event.id,
         }
 
 
@@ -124,13 +145,22 @@ def get_paths(app, values: dict[str, object]) -> list[str]:
     return sorted(paths)
 
 
+def with_query(values: dict[str, object]) -> list[str]:
+    """Pages whose query string fills a form: a new training, an entry on a training."""
+    return [
+        "/manage/training/new?kind=short_notice&day=2026-12-01",
+        "/manage/training/new?day=2026-12-25",
+        f"/m/entries/new?training={values['event_id']}",
+    ]
+
+
 @pytest.mark.parametrize("role", ["technician", "service_manager", "admin"])
 def test_no_get_route_changes_a_row_for_any_role(app, login_as, people, role):
     values = seed(app, people)
     client = login_as(role)
     before = every_row(app)
     answered = {}
-    for path in get_paths(app, values):
+    for path in [*get_paths(app, values), *with_query(values)]:
         answered[path] = client.get(path).status_code
     assert every_row(app) == before
     assert all(status < 500 for status in answered.values()), answered

@@ -36,7 +36,7 @@ import re
 import traceback
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from urllib.parse import quote
 
@@ -51,11 +51,11 @@ from werkzeug.routing import Rule
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from mspboard.board.forms import BoardFilterForm
-from mspboard.models import ChecklistProposal, Client, GoalKind, GoalPeriod, User, db
+from mspboard.models import ChecklistProposal, Client, GoalKind, GoalPeriod, TrainingKind, User, db
 from mspboard.services import calendar_feeds, checkins, invoicing, tv_links
 from mspboard.services.checkins import IssueNote
 from mspboard.services.maintenance import months as maintenance_months
-from mspboard.services.people import certifications, duties
+from mspboard.services.people import certifications, duties, training
 from mspboard.services.people import goals as people_goals
 from tests.factories import PASSWORD, make_client, make_sr, make_user
 from tests.field_factories import make_card, make_entry, make_schedule_item, make_time_off
@@ -88,6 +88,8 @@ CHECKLISTS = {
 # What each endpoint may change when it answers 2xx or 3xx. A new endpoint that writes must
 # be added here (test_every_writing_endpoint_declares_its_tables says so); GETs write nothing
 # unless listed.
+# Training events and their attendees' schedule items.
+TRAINING = {"training_events", "schedule_items", AUDIT}
 WRITES: dict[str, set[str]] = {
     "auth.login": {"users", "sign_ins", AUDIT},
     "auth.logout": {"sign_ins", AUDIT},
@@ -182,6 +184,9 @@ WRITES: dict[str, set[str]] = {
     "manage.planner_delete": {"schedule_items", AUDIT},
     "manage.planner_move": {"schedule_items", *SRS},  # a new SR moves to Scheduled
     "manage.planner_publish": {"schedule_items", AUDIT},
+    "manage.training_new": TRAINING,
+    "manage.training_edit": TRAINING,
+    "manage.training_cancel": TRAINING,
     "manage.checklist_item_add": CHECKLISTS,
     "manage.checklist_item_edit": CHECKLISTS,
     "manage.checklist_item_retire": CHECKLISTS,
@@ -224,11 +229,13 @@ RAW_KEYS |= {"goal1-title", "goal1-status", "goal1-target_on", "goal1-version", 
 RAW_KEYS |= {"newcert-name", "newcert-earned_on", "newcert-expires_on", "earn3-earned_on"}
 RAW_KEYS |= {"cert1-version", "cert1-expires_on", "cert1-earned_on"}
 RAW_KEYS |= {"done", "step", "retired", "version"}  # duty lists
+RAW_KEYS |= {"version", "kind", "training"}  # training: the cancel form, the prefills
 # The query-string keys routes and forms read (the board's filters, the planner's prefill,
 # the sign-in's way back); other keys are drawn too, less often.
 QUERY_KEYS = sorted({"next", "q", "assignee", "client", "priority", "mine", "sr", "tech", "day"})
 QUERY_KEYS = sorted({*QUERY_KEYS, "month", "sort", "owner", "state", "run"})  # maintenance
 QUERY_KEYS = sorted({*QUERY_KEYS, "quarter"})  # the people pages
+QUERY_KEYS = sorted({*QUERY_KEYS, "kind", "training"})  # a new training, an entry on one
 
 
 def _form_classes() -> list[type]:
@@ -649,6 +656,14 @@ def seed(app: Flask) -> dict[str, str]:
             make_schedule_item(tech, datetime(2026, 11, 26 + day, 14, tzinfo=UTC), sr=srs[day])
         make_schedule_item(other, datetime(2026, 11, 30, 14, tzinfo=UTC), published=False)
         make_time_off(tech, date(2026, 12, 21), date(2026, 12, 23), status="pending")
+        friday = datetime(2026, 11, 27, 20, tzinfo=UTC)
+        training.create_event(
+            manager,
+            training.TrainingFields(
+                TrainingKind.SHORT_NOTICE, "Backups", friday, friday + timedelta(hours=1), [1, 2]
+            ),
+            now=friday - timedelta(days=3),
+        )
         make_time_off(other, date(2027, 1, 4), date(2027, 1, 5), status="pending")
         checkins.submit_checkin(
             tech,

@@ -59,6 +59,7 @@ EXPECTED_FILES = [
     "agenda_items.csv",
     "maintenance_runs.csv",
     "maintenance_run_items.csv",
+    "training.csv",
     "audit_events.csv",
 ]
 

@@ -2,7 +2,7 @@
 manager's notes and the tech's review of the service manager
 
 Revision ID: 0019_reviews
-Revises: 0015_goals_certifications
+Revises: 0017_training
 Create Date: 2026-12-06
 
 """
@@ -14,7 +14,7 @@ from mspboard.models.base import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = "0019_reviews"
-down_revision = "0015_goals_certifications"
+down_revision = "0017_training"
 branch_labels = None
 depends_on = None
 

@@ -4,7 +4,7 @@ reviewed; the standard duties are loaded by an explicit step (flask duties seed,
 or the admin's button), never by the migration
 
 Revision ID: 0021_duty_lists
-Revises: 0015_goals_certifications
+Revises: 0019_reviews
 Create Date: 2026-12-06
 
 """
@@ -16,7 +16,7 @@ import mspboard.models.base
 
 # revision identifiers, used by Alembic.
 revision = "0021_duty_lists"
-down_revision = "0015_goals_certifications"
+down_revision = "0019_reviews"
 branch_labels = None
 depends_on = None
 
