@@ -271,8 +271,9 @@ _PAGES = [
     ("technician", "/m/maintenance", 4),
     ("technician", "/m/maintenance/runs/{run_id}", 6),
     ("service_manager", "/sr/{sr_number}", 19),  # notes, contacts, requester, their audit
-    # its duties, their ticks, the last review, and whether the next Final Friday is planned
-    ("service_manager", "/manage/today", 27),
+    # its duties, their ticks, the last review, whether the next Final Friday is planned, and
+    # the certifications about to expire
+    ("service_manager", "/manage/today", 28),
     ("service_manager", "/manage/training", 9),
     ("service_manager", "/manage/approvals", 14),
     ("service_manager", "/manage/planner", 10),
@@ -280,7 +281,7 @@ _PAGES = [
     ("service_manager", "/manage/backlog", 13),
     ("service_manager", "/manage/timecards/{last_week}", 9),
     ("service_manager", "/manage/invoices/{two_weeks_ago}", 25),
-    ("service_manager", "/manage/audit", 18),  # a query per kind of record it names
+    ("service_manager", "/manage/audit", 19),  # a query per kind of record it names
     ("service_manager", "/manage/maintenance", 7),
     ("service_manager", "/manage/maintenance?sort=scheduled&state=in_progress", 7),
     ("service_manager", "/manage/maintenance/next", 11),
