@@ -4,7 +4,7 @@ reviewed; the standard duties are loaded by an explicit step (flask duties seed,
 or the admin's button), never by the migration
 
 Revision ID: 0021_duty_lists
-Revises: 0019_reviews
+Revises: 0020_year_summaries
 Create Date: 2026-12-06
 
 """
@@ -16,7 +16,7 @@ import mspboard.models.base
 
 # revision identifiers, used by Alembic.
 revision = "0021_duty_lists"
-down_revision = "0019_reviews"
+down_revision = "0020_year_summaries"
 branch_labels = None
 depends_on = None
 
