@@ -46,6 +46,7 @@ from mspboard.models.time_off import TimeOffKind, TimeOffRequest, TimeOffStatus
 from mspboard.models.time_tracking import TimeCard, TimeCardStatus, TimeEntry
 from mspboard.models.tv_links import TvLink
 from mspboard.models.two_factor import RecoveryCode, TwoFactor
+from mspboard.models.year_summaries import YearSummary
 
 __all__ = [
     "DECIDED_GOAL_STATUSES",
@@ -104,6 +105,7 @@ __all__ = [
     "TwoFactor",
     "UTCDateTime",
     "User",
+    "YearSummary",
     "db",
     "format_sr_number",
     "parse_sr_number",
