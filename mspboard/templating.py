@@ -89,6 +89,7 @@ def navigation() -> list[NavItem]:
                 "manage.maintenance", "Maintenance", ("manage.maintenance", "manage.checklist_")
             )
         )
+        items.append(NavItem("manage.year_default", "Year", "manage.year"))
         items.append(NavItem("admin.clients_list", "Clients", "admin.client"))
         items.append(NavItem("manage.audit", "Audit", "manage.audit"))
     if current_user.is_admin:

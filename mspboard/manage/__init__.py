@@ -9,6 +9,7 @@ from mspboard.manage import (  # noqa: F401  (each module adds its routes to bp)
     maintenance_template_routes,
     planner_routes,
     today_routes,
+    year_routes,
 )
 from mspboard.manage.blueprint import bp
 
