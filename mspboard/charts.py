@@ -83,6 +83,9 @@ class Point:
     text: str
     # The category it belongs to: a line breaks where a category has no value.
     index: int = 0
+    # Its number goes above the point when it is the highest of its category, else below,
+    # so two lines' numbers do not print over each other.
+    above: bool = True
 
 
 @dataclass(frozen=True)
@@ -249,7 +252,7 @@ def line_chart(
     lines = []
     for i, one in enumerate(series):
         points = [
-            Point(LEFT + slot * (c + 0.5), y_of(value), texts(value), c)
+            Point(LEFT + slot * (c + 0.5), y_of(value), texts(value), c, _highest(series, i, c))
             for c, value in enumerate(one.values)
             if value is not None
         ]
@@ -258,3 +261,15 @@ def line_chart(
         id, title, description, unit, list(categories), list(series), ticks, labels, keys,
         [], lines, texts, totals,
     )  # fmt: skip
+
+
+def _highest(series: Sequence[Series], index: int, category: int) -> bool:
+    """Whether series `index` has the highest value of `category` (the first of equals)."""
+    mine = series[index].values[category]
+    for other, one in enumerate(series):
+        theirs = one.values[category]
+        if other == index or theirs is None or mine is None:
+            continue
+        if theirs > mine or (theirs == mine and other < index):
+            return False
+    return True

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import selectinload
 
 from mspboard.demo_maintenance import DemoMaintenance
+from mspboard.demo_year import DemoYear
 from mspboard.models import (
     AgendaItem,
     CheckIn,
@@ -205,6 +207,8 @@ class DemoShop:
         self.manager = self.users["manager@demo.test"]
         self.techs = [u for u in self.users.values() if u.role == Role.TECHNICIAN]
         self.clients = [clients.create_client(None, name, rate) for name, rate in CLIENTS]
+        last_year = DemoYear(self)
+        last_year.service_requests()
         self.srs = self._service_requests()
         maintenance = DemoMaintenance(self)
         maintenance.build()
@@ -214,6 +218,7 @@ class DemoShop:
         self._time_off()
         self._checkins_and_agenda()
         self._working_record()
+        last_year.build()
         db.session.flush()
 
     def _users(self) -> dict[str, User]:
@@ -311,7 +316,8 @@ class DemoShop:
             ]
             db.session.add_all(contacts[client.id])
         db.session.flush()
-        for sr in db.session.scalars(select(ServiceRequest).order_by(ServiceRequest.id)):
+        every_sr = select(ServiceRequest).options(selectinload(ServiceRequest.activities))
+        for sr in db.session.scalars(every_sr.order_by(ServiceRequest.id)):
             if sr.status != SRStatus.DONE:
                 sr.requester = rng.choice(contacts[sr.client_id])
             author = sr.assignee or self.manager
