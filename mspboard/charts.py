@@ -32,9 +32,9 @@ MARKERS = ("circle", "square", "diamond")
 
 def nice_step(top: float, ticks: int = 4) -> float:
     """The step of a value axis from 0 to at least `top` in about `ticks` steps: 1, 2, 2.5
-    or 5 times a power of ten (0 to 1 in steps of .25 when there is nothing to show)."""
+    or 5 times a power of ten (one step of 1 when there is nothing to show)."""
     if not math.isfinite(top) or top <= 0:
-        return 0.25
+        return 1
     rough = top / ticks
     power = 10 ** math.floor(math.log10(rough))
     for factor in (1, 2, 2.5, 5, 10):
@@ -43,11 +43,16 @@ def nice_step(top: float, ticks: int = 4) -> float:
     return 10 * power  # pragma: no cover  (the loop always returns)
 
 
-def scale_top(values: Sequence[float | None], ticks: int = 4) -> tuple[float, float]:
+def scale_top(
+    values: Sequence[float | None], ticks: int = 4, whole: bool = False
+) -> tuple[float, float]:
     """(top of the axis, step) for the values: a whole number of steps, at least one, with
-    room above the highest value for its printed number."""
+    room above the highest value for its printed number; `whole`: steps of 1 or more, for
+    numbers printed without decimals."""
     highest = max((v for v in values if v is not None and math.isfinite(v)), default=0)
-    step = nice_step(highest, ticks)
+    step = nice_step(highest * HEADROOM, ticks)
+    if whole:
+        step = max(step, 1)
     return max(step * math.ceil(highest * HEADROOM / step), step), step
 
 
@@ -199,7 +204,7 @@ def bar_chart(
     def texts(value: float | None) -> str:
         return number_text(value, decimals)
 
-    top, step = scale_top([v for s in series for v in s.values])
+    top, step = scale_top([v for s in series for v in s.values], whole=decimals == 0)
     ticks, labels, keys, slot, y_of = _frame(series, categories, top, step, texts)
     gap = slot * 0.2
     width = (slot - gap) / max(len(series), 1)
@@ -245,7 +250,7 @@ def line_chart(
         return number_text(value, decimals, unit if unit == "%" else "")
 
     if top is None:
-        top, step = scale_top([v for s in series for v in s.values])
+        top, step = scale_top([v for s in series for v in s.values], whole=decimals == 0)
     else:
         step = nice_step(top)
     ticks, labels, keys, slot, y_of = _frame(series, categories, top, step, texts)

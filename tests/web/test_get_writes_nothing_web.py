@@ -65,6 +65,7 @@ def seed(app, people) -> dict[str, object]:
             "contact_id": contact.id,
             "upload_id": "A" * 22,  # an import's upload: none is kept, so a 404
             "token": link_token,
+            "year": this_week.year,
         }
 
 
