@@ -92,6 +92,8 @@ def test_srs_opened_and_closed_with_their_age_at_close(spring):
 def test_nearest_rank_percentiles():
     assert nearest_rank([], 0.9) is None
     assert nearest_rank([5.0], 0.9) == 5.0
+    assert nearest_rank([3.0, 1.0, 5.0, 2.0, 4.0], 0.9) == 5.0  # rank 4.5 rounds up, to 5
+    assert nearest_rank([3.0, 1.0, 5.0, 2.0, 4.0], 0.5) == 3.0
     assert nearest_rank([float(n) for n in range(1, 11)], 0.9) == 9.0
     assert nearest_rank([float(n) for n in range(1, 12)], 0.9) == 10.0
 
