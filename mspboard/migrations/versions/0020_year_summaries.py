@@ -1,7 +1,7 @@
 """the service manager's written review of a year: successes, fails and next year's goals
 
 Revision ID: 0020_year_summaries
-Revises: 0015_goals_certifications
+Revises: 0019_reviews
 Create Date: 2026-12-07
 
 """
@@ -13,7 +13,7 @@ from mspboard.models.base import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = "0020_year_summaries"
-down_revision = "0015_goals_certifications"
+down_revision = "0019_reviews"
 branch_labels = None
 depends_on = None
 
