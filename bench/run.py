@@ -11,7 +11,8 @@ tech with 30 SRs (page bytes raw and gzipped, the first visit with the service w
 precache, and a repeat visit), and opening a maintenance month for 400 clients x 15 items
 (bench/maintenance.py, which also runs alone: python -m bench.maintenance), and importing
 400 clients and 2,000 SRs from sheets (bench/imports.py, also alone: python -m
-bench.imports). Then over HTTP against the production processes (bench/servers.py) on
+bench.imports), and the year in figures of a 40-tech shop (bench/year.py, also alone:
+python -m bench.year). Then over HTTP against the production processes (bench/servers.py) on
 PostgreSQL and Redis: the board's requests per second with 8 keep-alive connections, whether
 both pages workers carried that load, and card moves and timer starts/stops from 8 clients
 at once."""
@@ -25,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import imports, loadgen, maintenance, pages, shop, throughput
+from bench import imports, loadgen, maintenance, pages, shop, throughput, year
 from bench.servers import Production
 from mspboard.models import Client, Role, ServiceRequest, db
 from mspboard.services import tv_links
@@ -234,6 +235,27 @@ def import_rows(importing: imports.Importing, kind: str) -> list[Row]:
     ]
 
 
+def year_rows(bench: year.YearBench, kind: str) -> list[Row]:
+    """The year in figures of a 40-tech shop: the figures, and the whole page drawn."""
+    size = f"{year.TECHNICIANS} techs, {bench.entries:,} entries"
+    return [
+        Row(
+            f"year figures: {size}",
+            bench.figures_ms,
+            "ms",
+            1000 if kind == "postgresql" else None,
+        ),
+        Row(
+            "year page (figures, 7 charts, review form)",
+            bench.page_ms,
+            "ms",
+            1500 if kind == "postgresql" else None,
+            note=f"slowest {bench.slowest_page_ms:,.0f} ms",
+        ),
+        Row("year page: queries", bench.queries, ""),
+    ]
+
+
 def run_alone(
     description: str, what: str, default_runs: int, rows_of: Callable[[str, int], list[Row]]
 ) -> None:
@@ -285,6 +307,7 @@ def main() -> None:
                 rows += writes(production, url, the_shop)
             rows += opening_rows(maintenance.opening_figures(kind, 5), kind)
             rows += import_rows(imports.import_figures(kind, 3), kind)
+            rows += year_rows(year.year_figures_bench(kind, 3), kind)
         finally:
             if production:
                 production.stop()

@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import selectinload
 
 from mspboard import demo_duties
 from mspboard.demo_maintenance import DemoMaintenance
 from mspboard.demo_people import DemoPeople
 from mspboard.demo_reviews import DemoReviews
 from mspboard.demo_training import DemoTraining
+from mspboard.demo_year import DemoYear
 from mspboard.models import (
     AgendaItem,
     CheckIn,
@@ -209,6 +211,8 @@ class DemoShop:
         self.manager = self.users["manager@demo.test"]
         self.techs = [u for u in self.users.values() if u.role == Role.TECHNICIAN]
         self.clients = [clients.create_client(None, name, rate) for name, rate in CLIENTS]
+        last_year = DemoYear(self)
+        last_year.service_requests()
         self.srs = self._service_requests()
         maintenance = DemoMaintenance(self)
         maintenance.build()
@@ -221,6 +225,7 @@ class DemoShop:
         DemoPeople(self).build()
         self._working_record()
         demo_duties.build(self)
+        last_year.build()
         db.session.flush()
         DemoReviews(self).build()
 
@@ -319,7 +324,8 @@ class DemoShop:
             ]
             db.session.add_all(contacts[client.id])
         db.session.flush()
-        for sr in db.session.scalars(select(ServiceRequest).order_by(ServiceRequest.id)):
+        every_sr = select(ServiceRequest).options(selectinload(ServiceRequest.activities))
+        for sr in db.session.scalars(every_sr.order_by(ServiceRequest.id)):
             if sr.status != SRStatus.DONE:
                 sr.requester = rng.choice(contacts[sr.client_id])
             author = sr.assignee or self.manager

@@ -92,6 +92,7 @@ def navigation() -> list[NavItem]:
         )
         people_pages = ("manage.people", "manage.person", "manage.goal", "manage.certification")
         items.append(NavItem("manage.people", "People", people_pages))
+        items.append(NavItem("manage.year_default", "Year", "manage.year"))
         items.append(NavItem("admin.clients_list", "Clients", "admin.client"))
         items.append(NavItem("manage.audit", "Audit", "manage.audit"))
     if current_user.is_admin:

@@ -13,6 +13,7 @@ from mspboard.manage import (  # noqa: F401  (each module adds its routes to bp)
     review_routes,
     today_routes,
     training_routes,
+    year_routes,
 )
 from mspboard.manage.blueprint import bp
 

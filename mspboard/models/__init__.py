@@ -49,6 +49,7 @@ from mspboard.models.time_tracking import TimeCard, TimeCardStatus, TimeEntry
 from mspboard.models.training import TrainingEvent, TrainingKind
 from mspboard.models.tv_links import TvLink
 from mspboard.models.two_factor import RecoveryCode, TwoFactor
+from mspboard.models.year_summaries import YearSummary
 
 __all__ = [
     "DECIDED_GOAL_STATUSES",
@@ -115,6 +116,7 @@ __all__ = [
     "TwoFactor",
     "UTCDateTime",
     "User",
+    "YearSummary",
     "db",
     "format_sr_number",
     "parse_sr_number",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from mspboard.models import (
@@ -26,7 +26,7 @@ from mspboard.services.audit import record_event
 from mspboard.services.errors import RuleViolation
 from mspboard.services.local_time import MIDDAY, at_wall
 from mspboard.services.shop_settings import current_settings
-from mspboard.services.sql_time import seconds_between
+from mspboard.services.sql_time import period_index, seconds_between
 from mspboard.services.staff import card_keepers
 from mspboard.services.time_off import approved_between
 from mspboard.services.time_weeks import local_date, monday_of, week_bounds
@@ -211,54 +211,93 @@ class Utilisation:
 
 
 def utilisation(week_start: date) -> list[Utilisation]:
-    return utilisation_between(*week_bounds(week_start), card_keepers())
+    """Every card keeper's week: hours logged, of them billable, and hours scheduled."""
+    techs = card_keepers()
+    [week] = utilisation_by_period(list(week_bounds(week_start)), techs)
+    return [week.get(tech.id) or Utilisation(tech, 0, 0, 0) for tech in techs]
 
 
 def utilisation_between(start: datetime, end: datetime, techs: list[User]) -> list[Utilisation]:
-    """Each tech's hours logged (finished entries starting in [start, end)), of them
-    billable, and published schedule starting in it, in two queries whatever the span."""
-    tech_ids = [tech.id for tech in techs]
+    """Each of `techs`' utilisation in one span, such as a quarter under review."""
+    [span] = utilisation_by_period([start, end], techs)
+    return [span.get(tech.id) or Utilisation(tech, 0, 0, 0) for tech in techs]
+
+
+def utilisation_by_period(
+    bounds: list[datetime], techs: list[User] | None = None
+) -> list[dict[int, Utilisation]]:
+    """For each period `bounds[i]..bounds[i + 1]` (weeks, the months of a year), each tech's
+    utilisation in it, by tech id: the one definition of utilisation. Time counts in the
+    period its entry starts in; scheduled time is published schedule items, by their start.
+    Only techs who logged or were scheduled anything appear, of `techs` when given (else
+    whoever did, active or not). Two or three queries for any number of periods and techs
+    (every row grouped by period and tech in the database)."""
     seconds = seconds_between(TimeEntry.started_at, TimeEntry.ended_at)
+    logged_rows = (
+        select(
+            period_index(TimeEntry.started_at, bounds).label("period"),
+            TimeEntry.tech_id.label("tech_id"),
+            seconds.label("seconds"),
+            case((TimeEntry.billable, seconds), else_=0).label("billable"),
+        )
+        .where(
+            TimeEntry.started_at >= bounds[0],
+            TimeEntry.started_at < bounds[-1],
+            TimeEntry.ended_at.is_not(None),
+            *([] if techs is None else [TimeEntry.tech_id.in_([tech.id for tech in techs])]),
+        )
+        .subquery()
+    )
     logged = {
-        tech_id: (round(total or 0), round(billable or 0))
-        for tech_id, total, billable in db.session.execute(
+        (period, tech_id): (round(total or 0), round(billable or 0))
+        for period, tech_id, total, billable in db.session.execute(
             select(
-                TimeEntry.tech_id,
-                func.sum(seconds),
-                func.sum(case((TimeEntry.billable, seconds), else_=0)),
-            )
-            .where(
-                and_(
-                    TimeEntry.started_at >= start,
-                    TimeEntry.started_at < end,
-                    TimeEntry.ended_at.is_not(None),
-                    TimeEntry.tech_id.in_(tech_ids),
-                )
-            )
-            .group_by(TimeEntry.tech_id)
+                logged_rows.c.period,
+                logged_rows.c.tech_id,
+                func.sum(logged_rows.c.seconds),
+                func.sum(logged_rows.c.billable),
+            ).group_by(logged_rows.c.period, logged_rows.c.tech_id)
         )
     }
-    scheduled = dict(
-        db.session.execute(
-            select(
-                ScheduleItem.tech_id,
-                func.sum(seconds_between(ScheduleItem.starts_at, ScheduleItem.ends_at)),
-            )
-            .where(
-                ScheduleItem.published_at.is_not(None),
-                ScheduleItem.starts_at >= start,
-                ScheduleItem.starts_at < end,
-                ScheduleItem.tech_id.in_(tech_ids),
-            )
-            .group_by(ScheduleItem.tech_id)
-        ).all()
+    scheduled_rows = (
+        select(
+            period_index(ScheduleItem.starts_at, bounds).label("period"),
+            ScheduleItem.tech_id.label("tech_id"),
+            seconds_between(ScheduleItem.starts_at, ScheduleItem.ends_at).label("seconds"),
+        )
+        .where(
+            ScheduleItem.published_at.is_not(None),
+            ScheduleItem.starts_at >= bounds[0],
+            ScheduleItem.starts_at < bounds[-1],
+            *([] if techs is None else [ScheduleItem.tech_id.in_([tech.id for tech in techs])]),
+        )
+        .subquery()
     )
-    rows = []
-    for tech in techs:
-        total, billable = logged.get(tech.id, (0, 0))
-        planned = round(scheduled.get(tech.id) or 0)
-        rows.append(Utilisation(tech, total / 3600, billable / 3600, planned / 3600))
-    return rows
+    scheduled = {
+        (period, tech_id): round(total or 0)
+        for period, tech_id, total in db.session.execute(
+            select(
+                scheduled_rows.c.period,
+                scheduled_rows.c.tech_id,
+                func.sum(scheduled_rows.c.seconds),
+            ).group_by(scheduled_rows.c.period, scheduled_rows.c.tech_id)
+        )
+    }
+    keys = logged.keys() | scheduled.keys()
+    if techs is None:
+        ids = {tech_id for _, tech_id in keys}
+        techs = list(db.session.scalars(select(User).where(User.id.in_(ids)))) if ids else []
+    by_id = {tech.id: tech for tech in techs}
+    periods: list[dict[int, Utilisation]] = [{} for _ in bounds[1:]]
+    for period, tech_id in keys:
+        if tech_id not in by_id:
+            continue
+        total, billable = logged.get((period, tech_id), (0, 0))
+        planned = scheduled.get((period, tech_id), 0)
+        periods[period][tech_id] = Utilisation(
+            by_id[tech_id], total / 3600, billable / 3600, planned / 3600
+        )
+    return periods
 
 
 def this_and_last_week(now: datetime | None = None) -> tuple[date, date]:

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from mspboard import demo
+from mspboard import demo, demo_year
 from mspboard.models import (
     ChecklistExclusion,
     ChecklistItem,
@@ -19,6 +19,7 @@ from mspboard.models import (
     TimeOffRequest,
     TrainingKind,
     User,
+    YearSummary,
     db,
     utcnow,
 )
@@ -26,7 +27,7 @@ from mspboard.services import accounts
 from mspboard.services.maintenance import months
 from mspboard.services.people import training
 from mspboard.services.shop_settings import shop_zone
-from mspboard.services.time_weeks import local_date, week_start_of
+from mspboard.services.time_weeks import local_date, local_midnight, week_start_of
 
 
 def count(model) -> int:
@@ -40,7 +41,7 @@ def test_demo_shop_is_a_believable_small_msp():
     assert roles == {"technician": 6, "service_manager": 1, "admin": 1}
     assert count(Client) == 25
     srs = db.session.scalars(select(ServiceRequest)).all()
-    assert 110 <= len(srs) <= 130
+    assert 110 <= len(srs) - sum(demo_year.SRS_PER_MONTH) <= 130  # and last year's, closed
     assert {sr.status for sr in srs} == {"new", "scheduled", "in_progress", "waiting", "done"}
     assert {sr.priority for sr in srs} == {1, 2, 3, 4}
     ages = [utcnow() - sr.created_at for sr in srs]
@@ -57,16 +58,18 @@ def test_demo_schedule_covers_this_week_and_next():
     reviews_items = select(QuarterlyReview.schedule_item_id).where(
         QuarterlyReview.schedule_item_id.is_not(None)
     )
+    monday = week_start_of(now)  # this week as the shop counts it, in its own zone
     starts = list(
         db.session.scalars(
             select(ScheduleItem.starts_at).where(
                 ScheduleItem.checklist_run_id.is_(None),
                 ScheduleItem.id.not_in(reviews_items),
                 ScheduleItem.training_event_id.is_(None),
+                # Last year's schedule ends before last week.
+                ScheduleItem.starts_at >= local_midnight(monday - timedelta(weeks=1)),
             )
         )
     )
-    monday = week_start_of(now)  # this week as the shop counts it, in its own zone
     assert local_date(min(starts)) == monday
     assert local_date(max(starts)) == monday + timedelta(days=11)
 
@@ -312,3 +315,39 @@ def test_the_demo_plans_the_next_final_friday_and_shows_training_time_logged():
         select(TimeEntry).where(TimeEntry.training_event_id == held.event.id)
     ).all()
     assert all(e.client_id is None and not e.billable for e in entries)
+
+
+# The first Monday of a year, when last week was last year's: the demo's own weeks and last
+# year's figures must not overlap.
+YEAR_MOMENTS = [
+    ("America/New_York", datetime(2027, 1, 4, 8, 0)),
+    ("UTC", datetime(2026, 11, 25, 10, 30)),
+]
+
+
+@pytest.mark.parametrize(("shop_zone_name", "wall"), YEAR_MOMENTS, ids=str)
+def test_the_demo_has_last_years_figures_in_every_month_and_its_review(clock, shop_zone_name, wall):
+    from mspboard.services.figures.year import year_figures
+    from mspboard.services.time_cards import card_view
+
+    now = wall.replace(tzinfo=ZoneInfo(shop_zone_name))
+    clock.move_to(now)
+    demo.seed_demo(now)
+    db.session.commit()
+    last_year = local_date(now).year - 1
+    figures = year_figures(last_year, now)
+    for month in figures.months:
+        assert month.logged > 0 and 0 < month.billable < month.logged
+        assert month.srs_opened > 0 and month.srs_closed > 0 and month.cards > 0
+        assert month.runs == 25 and month.runs_done >= 20
+    assert 60 <= figures.whole.billable_share <= 80 and len(figures.techs) == 6
+    assert 0 < figures.whole.cards_late < figures.whole.cards_on_time
+    assert [t.decided for t in figures.goals] == [12, 12, 12, 12, 6]
+    assert 0 < sum(t.met for t in figures.goals) < sum(t.decided for t in figures.goals)
+    summary = db.session.scalar(select(YearSummary).where(YearSummary.year == last_year))
+    assert summary.successes and summary.fails and summary.next_year_goals
+    assert summary.updated_at <= now
+    # No tech's week holds overlapping time: last year stops before the demo's own weeks.
+    for tech in db.session.scalars(select(User).where(User.role == "technician")):
+        view = card_view(tech, week_start_of(now) - timedelta(weeks=1), now)
+        assert not [w for w in view.warnings if "overlaps" in w]

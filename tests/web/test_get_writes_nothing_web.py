@@ -113,6 +113,7 @@ def seed(app, people) -> dict[str, object]:
             "review_id": review.id,
             "duty_id": duty.id,
             "event_id": event.id,
+            "year": this_week.year,
         }
 
 

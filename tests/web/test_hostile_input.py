@@ -203,6 +203,7 @@ WRITES: dict[str, set[str]] = {
     },
     "manage.maintenance_close": {"maintenance_months", AUDIT},
     "manage.maintenance_run_owner": {"checklist_runs", AUDIT},
+    "manage.year_summary": {"year_summaries", AUDIT},
     "sr.new": SRS,
     "sr.detail": SRS,
     "sr.add_note": {"sr_notes", "service_requests", AUDIT},
@@ -471,6 +472,7 @@ class FormScraper(HTMLParser):
 def sample_path(rule: Rule) -> str:
     path = re.sub(r"<any\(([^,)]+)[^>]*>", r"\1", rule.rule)
     path = re.sub(r"<int:[a-z_]+>", "1", path)
+    path = re.sub(r"<int\(min=(\d+)[^>]*>", r"\1", path)  # a bounded number: its least
     return re.sub(r"<[a-z_]+>", WEEKS[0], path)
 
 
