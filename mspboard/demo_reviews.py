@@ -113,7 +113,7 @@ class DemoReviews:
             r for r in reviews.review_round(current, shop.now).rows if r.tech.id == marcus.id
         )
         if row.proposal is not None:
-            reviews.accept_proposal(manager, marcus.id, current, row.proposal.starts_at)
+            reviews.accept_proposal(manager, marcus.id, current, row.proposal.starts_at, shop.now)
         db.session.flush()
 
     def _note(self, goal, author, quarter, body) -> None:

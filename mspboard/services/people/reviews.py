@@ -235,7 +235,11 @@ def _review_for(tech: User, quarter: date, actor: User) -> QuarterlyReview:
 
 
 def accept_proposal(
-    actor: User, tech_id: int | None, quarter: date, starts_at: datetime
+    actor: User,
+    tech_id: int | None,
+    quarter: date,
+    starts_at: datetime,
+    now: datetime | None = None,
 ) -> QuarterlyReview:
     """Put a tech's review on the planner at `starts_at` (a proposed hour, still free): a
     draft "Quarterly review" item, published with its week like any other, linked to the
@@ -246,7 +250,7 @@ def accept_proposal(
         raise RuleViolation("Pick an active technician.", "tech_id")
     if quarter != quarter_start(quarter):
         raise RuleViolation("That is not the first day of a quarter.", "quarter")
-    row = next((r for r in review_round(quarter).rows if r.tech.id == tech.id), None)
+    row = next((r for r in review_round(quarter, now).rows if r.tech.id == tech.id), None)
     if row is not None and row.review is not None and row.review.state != "to schedule":
         raise RuleViolation(
             f"{tech.name}'s {quarter_label(quarter)} review is already {row.review.state}."
