@@ -90,7 +90,13 @@ def navigation() -> list[NavItem]:
                 "manage.maintenance", "Maintenance", ("manage.maintenance", "manage.checklist_")
             )
         )
-        people_pages = ("manage.people", "manage.person", "manage.goal", "manage.certification")
+        people_pages = (
+            "manage.people",
+            "manage.person",
+            "manage.goal",
+            "manage.certification",
+            "manage.review",
+        )
         items.append(NavItem("manage.people", "People", people_pages))
         items.append(NavItem("manage.year_default", "Year", "manage.year"))
         items.append(NavItem("admin.clients_list", "Clients", "admin.client"))

@@ -21,7 +21,7 @@ from mspboard.manage.people_forms import (
 )
 from mspboard.models import Certification, Goal, GoalKind, GoalPeriod, User, db, utcnow
 from mspboard.services.people import certifications as certs
-from mspboard.services.people import goals
+from mspboard.services.people import goals, reviews
 from mspboard.services.staff import card_keepers
 from mspboard.services.time_weeks import local_date
 
@@ -124,6 +124,7 @@ def _person_page(
         open_form=next(iter(failed), ""),
         flag=certs.flag,
         flag_words=certs.flag_words,
+        reviews=reviews.reviews_of(tech),
         **_switcher(quarter),
     )
 

@@ -80,6 +80,8 @@ def test_the_manager_accepts_a_proposed_hour(app, login_as, before_the_round):
     again = client.post("/manage/reviews/accept", data=data)
     assert again.status_code == 422
     assert "already scheduled" in again.get_data(as_text=True)
+    person = client.get(f"/manage/people/{tech.id}").get_data(as_text=True)
+    assert f'href="/manage/reviews/{review.id}">Q1 2027</a>: scheduled, Mon 04 Jan 08:00' in person
 
 
 @pytest.mark.parametrize(

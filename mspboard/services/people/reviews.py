@@ -484,6 +484,22 @@ def reviews_before(quarter: date, limit: int = 40) -> list[QuarterlyReview]:
     )
 
 
+def reviews_of(tech: User, limit: int = 8) -> list[QuarterlyReview]:
+    """One tech's reviews, newest quarter first, with their item and who held them."""
+    return list(
+        db.session.scalars(
+            select(QuarterlyReview)
+            .where(QuarterlyReview.tech_id == tech.id)
+            .options(
+                selectinload(QuarterlyReview.schedule_item),
+                selectinload(QuarterlyReview.held_by),
+            )
+            .order_by(QuarterlyReview.quarter_start.desc())
+            .limit(limit)
+        )
+    )
+
+
 # ---- the manager's writes ------------------------------------------------------------------
 
 
