@@ -2,7 +2,7 @@
 schedule items of their attendees, and time logged against them with no client
 
 Revision ID: 0017_training
-Revises: 0015_goals_certifications
+Revises: 0016_meetings
 Create Date: 2026-12-06
 
 """
@@ -14,7 +14,7 @@ from mspboard.models.base import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = "0017_training"
-down_revision = "0015_goals_certifications"
+down_revision = "0016_meetings"
 branch_labels = None
 depends_on = None
 
