@@ -41,7 +41,6 @@ from mspboard.htmx import render
 from mspboard.inputs import page_number
 from mspboard.models import ServiceRequest, TimeEntry, db, utcnow
 from mspboard.services import (
-    agenda,
     audit_trail,
     checkins,
     sr_notes,
@@ -60,6 +59,7 @@ from mspboard.services.field_day import (
 )
 from mspboard.services.local_time import AmbiguousLocalTime, wall_label
 from mspboard.services.maintenance import ticks
+from mspboard.services.meetings import notes as agenda_notes
 from mspboard.services.service_requests import open_srs_for
 from mspboard.services.shop_settings import shop_zone
 from mspboard.services.time_weeks import day_from_text, week_start_of
@@ -519,7 +519,7 @@ def agenda_send():
     form = AgendaForm()
     if form.validate():
         try:
-            item = agenda.add_note(current_user, form.text.data or "", at=write_moment())
+            item = agenda_notes.add_note(current_user, form.text.data or "", at=write_moment())
         except RuleViolation as violation:
             attach_violation(form, violation)
         else:

@@ -27,6 +27,7 @@ from mspboard.models.maintenance import (
     Outcome,
     ProposalStatus,
 )
+from mspboard.models.meetings import Meeting, MeetingStatus
 from mspboard.models.people import MANAGERS, Role, TechLevel, User
 from mspboard.models.schedule import ScheduleItem
 from mspboard.models.service_requests import (
@@ -78,6 +79,8 @@ __all__ = [
     "InvoiceLine",
     "InvoiceStatus",
     "MaintenanceMonth",
+    "Meeting",
+    "MeetingStatus",
     "Outcome",
     "Priority",
     "ProposalStatus",

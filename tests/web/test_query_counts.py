@@ -35,7 +35,6 @@ from mspboard.models import (
 )
 from mspboard.models.service_requests import format_sr_number
 from mspboard.services import (
-    agenda,
     approvals,
     calendar_feeds,
     client_contacts,
@@ -47,6 +46,7 @@ from mspboard.services import (
 from mspboard.services.checkins import IssueNote, submit_checkin
 from mspboard.services.client_contacts import ContactFields
 from mspboard.services.maintenance import months
+from mspboard.services.meetings import notes as agenda
 from mspboard.services.time_weeks import monday_of
 from tests.conftest import count_queries, login
 from tests.factories import make_client, make_sr, make_user
