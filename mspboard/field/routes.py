@@ -59,6 +59,7 @@ from mspboard.services.field_day import (
 )
 from mspboard.services.local_time import AmbiguousLocalTime, wall_label
 from mspboard.services.maintenance import ticks
+from mspboard.services.meetings import agenda as meeting_agenda
 from mspboard.services.meetings import notes as agenda_notes
 from mspboard.services.service_requests import open_srs_for
 from mspboard.services.shop_settings import shop_zone
@@ -508,9 +509,21 @@ def timeoff_send():
     )
 
 
+def _agenda_context(form: AgendaForm) -> dict[str, object]:
+    """The next meeting's agenda, read-only, and what recent meetings gave this tech to do."""
+    now = utcnow()
+    shown = meeting_agenda.agenda_of(meeting_agenda.current_meeting_day(now), now)
+    since = shown.monday - timedelta(weeks=meeting_agenda.ACTIONS_WEEKS)
+    return {
+        "form": form,
+        "agenda": shown,
+        "my_actions": meeting_agenda.actions_for(current_user.id, since),
+    }
+
+
 @bp.get("/agenda")
 def agenda_page():
-    return render("field/agenda.html", form=AgendaForm(formdata=None))
+    return render("field/agenda.html", **_agenda_context(AgendaForm(formdata=None)))
 
 
 @bp.post("/agenda")
@@ -525,7 +538,7 @@ def agenda_send():
         else:
             meeting = f"{item.meeting_on:%a %d %b}"
             return Done(f"Added to the Monday meeting on {meeting}.", url_for("field.today"), 201)
-    return _invalid("field/agenda.html", "field/_agenda_form.html", form=form)
+    return _invalid("field/agenda.html", "field/_agenda_form.html", **_agenda_context(form))
 
 
 # The month's maintenance runs add their pages and writes to this blueprint.

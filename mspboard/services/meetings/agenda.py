@@ -33,6 +33,8 @@ from mspboard.services.time_weeks import local_date, local_midnight, monday_of
 SECTION_LINES = 8
 # How far from this week a meeting's address may be (a bad one is a 404, not a query).
 WEEKS_AROUND = 520
+# A tech's phone lists what the meetings of the last weeks gave them to do.
+ACTIONS_WEEKS = 4
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,7 @@ def add_item(
     actor: User, monday: date, text: str, expected_version: int | None, now: datetime | None = None
 ) -> AgendaItem:
     now = now or utcnow()
-    text = checked_text(text)
+    text = checked_text(text, "item")
     meeting = _agenda_change(actor, monday, expected_version, now)
     item = AgendaItem(
         meeting_on=monday, author_id=actor.id, text=text, created_at=now, position=next_position()

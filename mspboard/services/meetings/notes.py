@@ -34,12 +34,12 @@ def meeting_for_note(at: datetime) -> date:
     return monday + timedelta(days=7) if held else monday
 
 
-def checked_text(text: str, field: str = "text") -> str:
+def checked_text(text: str, what: str = "note") -> str:
     text = text.strip()
     if not text:
-        raise RuleViolation("Write the note.", field)
+        raise RuleViolation(f"Write the {what}.", "text")
     if len(text) > TEXT_MAX:
-        raise RuleViolation(f"Keep the note under {TEXT_MAX} characters.", field)
+        raise RuleViolation(f"Keep the {what} under {TEXT_MAX} characters.", "text")
     return text
 
 
