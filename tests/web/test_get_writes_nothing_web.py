@@ -14,6 +14,7 @@ from sqlalchemy import select
 from mspboard.models import User, db, utcnow
 from mspboard.services import client_contacts, set_password_links, sr_notes
 from mspboard.services.maintenance import months
+from mspboard.services.meetings import notes as agenda_notes
 from mspboard.services.time_weeks import week_start_of
 from tests.factories import make_client, make_sr
 from tests.field_factories import make_card, make_entry, make_schedule_item, make_time_off
@@ -49,6 +50,7 @@ def seed(app, people) -> dict[str, object]:
         )
         sr.requester = contact
         link_token = set_password_links.issue(tech, by=None)  # its form is a page too
+        agenda_notes.add_note(tech, "Vendor call", utcnow())
         db.session.commit()
         return {
             "client_id": client.id,
@@ -65,6 +67,7 @@ def seed(app, people) -> dict[str, object]:
             "contact_id": contact.id,
             "upload_id": "A" * 22,  # an import's upload: none is kept, so a 404
             "token": link_token,
+            "day": this_week.isoformat(),
         }
 
 

@@ -55,6 +55,7 @@ from mspboard.models import ChecklistProposal, Client, User, db
 from mspboard.services import calendar_feeds, checkins, invoicing, tv_links
 from mspboard.services.checkins import IssueNote
 from mspboard.services.maintenance import months as maintenance_months
+from mspboard.services.meetings import notes as agenda_notes
 from tests.factories import PASSWORD, make_client, make_sr, make_user
 from tests.field_factories import make_card, make_entry, make_schedule_item, make_time_off
 from tests.maintenance_factories import make_item
@@ -86,6 +87,7 @@ CHECKLISTS = {
 # What each endpoint may change when it answers 2xx or 3xx. A new endpoint that writes must
 # be added here (test_every_writing_endpoint_declares_its_tables says so); GETs write nothing
 # unless listed.
+MEETINGS = {"meetings", "agenda_items", AUDIT}
 WRITES: dict[str, set[str]] = {
     "auth.login": {"users", "sign_ins", AUDIT},
     "auth.logout": {"sign_ins", AUDIT},
@@ -175,6 +177,12 @@ WRITES: dict[str, set[str]] = {
     },
     "manage.maintenance_close": {"maintenance_months", AUDIT},
     "manage.maintenance_run_owner": {"checklist_runs", AUDIT},
+    "manage.meeting_add": MEETINGS,
+    "manage.meeting_move": MEETINGS,
+    "manage.meeting_remove": MEETINGS,
+    "manage.meeting_restore": MEETINGS,
+    "manage.meeting_close": MEETINGS,
+    "manage.meeting_outcome": {*MEETINGS, *SRS},  # an item made into an SR
     "sr.new": SRS,
     "sr.detail": SRS,
     "sr.add_note": {"sr_notes", "service_requests", AUDIT},
@@ -479,7 +487,7 @@ def requests(
             value = draw(st.one_of(st.sampled_from(choices), hostile))
         elif converter == "int":
             value = draw(st.one_of(st.sampled_from(PATH_INTS), hostile))
-        elif name == "week":
+        elif name in ("week", "day"):  # a week's Monday, or a Monday's meeting
             value = draw(st.one_of(st.sampled_from(WEEKS), hostile))
         elif name == "number":
             value = draw(st.one_of(st.sampled_from(["SR-1", "SR-2", "1"]), hostile))
@@ -621,6 +629,7 @@ def seed(app: Flask) -> dict[str, str]:
             issues=[IssueNote("Switch dying", True), IssueNote("Toner low")],
             at=datetime(2026, 11, 25, 9, tzinfo=UTC),
         )
+        agenda_notes.add_note(tech, "Vendor call", at=datetime(2026, 11, 25, 9, tzinfo=UTC))
         tv = tv_links.create_link(manager, "Office TV")
         feed = calendar_feeds.turn_on(tech)
         invoicing.week_review(monday)
