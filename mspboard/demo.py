@@ -10,8 +10,8 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import delete, func, select
 
 from mspboard.demo_maintenance import DemoMaintenance
+from mspboard.demo_meetings import build_meetings
 from mspboard.models import (
-    AgendaItem,
     CheckIn,
     CheckInIssue,
     ChecklistRun,
@@ -212,7 +212,8 @@ class DemoShop:
         maintenance.place_visits()
         self._time_entries(maintenance.worked_afternoons())
         self._time_off()
-        self._checkins_and_agenda()
+        self._checkins()
+        build_meetings(self)
         self._working_record()
         db.session.flush()
 
@@ -510,7 +511,7 @@ class DemoShop:
             ]
         )
 
-    def _checkins_and_agenda(self) -> None:
+    def _checkins(self) -> None:
         last_workday = self.today - timedelta(days=1)
         while last_workday.weekday() >= 5:
             last_workday -= timedelta(days=1)
@@ -533,13 +534,6 @@ class DemoShop:
                     )
                 )
             db.session.add(checkin)
-        next_monday = self.this_monday + timedelta(weeks=1)
-        for tech, text in (
-            (self.techs[0], "Standardise the new-hire laptop image."),
-            (self.techs[4], "Spare parts shelf needs restocking (toner, patch cables)."),
-            (self.manager, "Final Friday Training topic: phishing drills."),
-        ):
-            db.session.add(AgendaItem(meeting_on=next_monday, author=tech, text=text))
 
 
 def seed_demo(now: datetime | None = None) -> None:

@@ -212,3 +212,24 @@ def test_the_demo_srs_carry_notes_resolutions_contacts_and_requesters():
             assert sr.requester is not None and sr.requester.client_id == sr.client_id
     noted = {n.sr_id for n in db.session.scalars(select(SRNote).where(SRNote.kind == "note"))}
     assert len(noted) >= 5
+
+
+def test_the_demo_has_a_held_monday_meeting_and_next_mondays_draft():
+    from mspboard.models import AgendaItem, Meeting
+    from mspboard.services.meetings import agenda
+
+    demo.seed_demo()
+    db.session.commit()
+    coming = agenda.current_meeting_day()
+    held = db.session.scalar(select(Meeting).where(Meeting.status == "held"))
+    assert held.monday == coming - timedelta(weeks=1) and held.sections
+    past = agenda.agenda_of(held.monday)
+    assert len(past.discussed) == 3
+    assert any(item.outcome_sr_id for item in past.discussed)
+    assert any(item.outcome_assignee_id for item in past.discussed)
+    draft = agenda.agenda_of(coming)
+    assert not draft.held and len(draft.items) == 4
+    carried = [item for item in draft.items if item.carried_from(coming)]
+    assert [item.text for item in carried] == ["A new label printer for the bench."]
+    assert {item.author.role for item in draft.items} == {"technician", "service_manager"}
+    assert count(AgendaItem) == 7
