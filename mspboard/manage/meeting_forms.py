@@ -25,6 +25,7 @@ class AddItemForm(VersionedForm):
             InputRequired("Write the item."),
             Length(max=TEXT_MAX, message=f"Keep the item under {TEXT_MAX} characters."),
         ],
+        render_kw={"rows": 2, "maxlength": TEXT_MAX},
     )
 
 
