@@ -512,7 +512,10 @@ def timeoff_send():
 def _agenda_context(form: AgendaForm) -> dict[str, object]:
     """The next meeting's agenda, read-only, and what recent meetings gave this tech to do."""
     now = utcnow()
-    shown = meeting_agenda.agenda_of(meeting_agenda.current_meeting_day(now), now)
+    # The shop's generated lists stay at the desk and on the printed agenda: on the phone
+    # they would cost every offline sync their queries and the first visit its bytes.
+    monday = meeting_agenda.current_meeting_day(now)
+    shown = meeting_agenda.agenda_of(monday, now, with_sections=False)
     since = shown.monday - timedelta(weeks=meeting_agenda.ACTIONS_WEEKS)
     return {
         "form": form,

@@ -144,7 +144,7 @@ def test_a_tech_reads_the_agenda_on_the_phone_with_and_without_signal(
     expect(page.locator("h1")).to_have_text(
         f"Monday agenda · {meeting_shop['monday'].strftime('%a %d %b')}"
     )
-    items = page.locator(".phone-agenda li")
+    items = page.locator("ol.phone-agenda li")
     expect(items).to_have_count(2)
     expect(items.nth(1)).to_contain_text("from Elena Ortiz")
     expect(page.get_by_role("button", name="Take", exact=False)).to_have_count(0)
@@ -156,6 +156,6 @@ def test_a_tech_reads_the_agenda_on_the_phone_with_and_without_signal(
     context.set_offline(True)
     page.goto(f"{base}/m/agenda")
     expect(page.locator("#offline-mark")).to_contain_text("Offline")
-    expect(page.locator(".phone-agenda li")).to_have_count(2)
-    expect(page.locator(".phone-agenda")).to_contain_text("Ladder for the Birch Law ceiling APs")
+    expect(page.locator("ol.phone-agenda li")).to_have_count(2)
+    expect(page.locator("ol.phone-agenda")).to_contain_text("Ladder for the Birch Law ceiling APs")
     shoot(page, "monday-phone-offline")
