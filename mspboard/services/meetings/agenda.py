@@ -16,8 +16,17 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
-from mspboard.models import AgendaItem, Meeting, ScheduleItem, ServiceRequest, db, utcnow
-from mspboard.services import approvals, today
+from mspboard.models import (
+    AgendaItem,
+    Meeting,
+    ScheduleItem,
+    ServiceRequest,
+    TimeCard,
+    TimeCardStatus,
+    db,
+    utcnow,
+)
+from mspboard.services import today
 from mspboard.services.backlog import BacklogList, backlog_counts, backlog_lists
 from mspboard.services.local_time import wall_label
 from mspboard.services.maintenance import months, sheet
@@ -193,7 +202,7 @@ def _sr_line(sr: ServiceRequest, extra: str = "") -> Line:
 def _sr_sections(now: datetime) -> list[Section]:
     names = [BacklogList.STALE, BacklogList.OVERDUE, BacklogList.URGENT_NOT_STARTED]
     lists = backlog_lists(names, now, SECTION_LINES)
-    counts = backlog_counts(now)
+    counts = backlog_counts(now, names)
     stale_days = current_settings().stale_after_days
     sections = []
     for name in names:
@@ -210,19 +219,25 @@ def _sr_sections(now: datetime) -> list[Section]:
     return sections
 
 
-def _time_card_section(monday: date, now: datetime) -> Section:
+def _time_card_section(monday: date) -> Section:
+    """The week before the meeting: everyone who keeps a card, and its state (no card yet
+    is a draft), in two queries."""
     week = monday - timedelta(days=7)
-    waiting = [
-        row for row in approvals.week_cards(week, now) if row.view.status in AWAITING_SUBMISSION
-    ]
+    cards = {
+        card.tech_id: card
+        for card in db.session.scalars(select(TimeCard).where(TimeCard.week_start == week))
+    }
     lines = []
-    for row in waiting:
-        card = row.card
-        if card is not None and card.status == "rejected":
+    for tech in card_keepers():
+        card = cards.get(tech.id)
+        status = card.status_enum if card else TimeCardStatus.DRAFT
+        if status not in AWAITING_SUBMISSION:
+            continue
+        if card is not None and status == TimeCardStatus.REJECTED:
             text = f"Rejected: {card.reason}" if card.reason else "Rejected"
         else:
             text = "Not submitted"
-        lines.append(Line(row.tech.name, text, "", "card", week.isoformat()))
+        lines.append(Line(tech.name, text, "", "card", week.isoformat()))
     return Section(
         "timecards",
         "Time cards not submitted or rejected",
@@ -344,7 +359,7 @@ def generated_sections(monday: date, now: datetime) -> list[Section]:
     """Every generated section, read now: a fixed number of queries whatever the shop's size."""
     return [
         *_sr_sections(now),
-        _time_card_section(monday, now),
+        _time_card_section(monday),
         _time_off_section(monday),
         _acknowledgement_section(monday),
         _issue_section(now),
