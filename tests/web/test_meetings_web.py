@@ -202,6 +202,9 @@ def test_the_meeting_closes_on_its_monday_and_what_was_not_discussed_carries_ove
     assert "close it on the day or after" in early.get_data(as_text=True)
 
     with app.app_context():
+        friday.move_to(at_local(MONDAY, 0) - timedelta(seconds=1))
+    assert manager.post(f"{PAGE}/close", data={"version": 0}).status_code == 422
+    with app.app_context():
         friday.move_to(at_local(MONDAY, 0))
     manager.post(
         f"{PAGE}/items/{notes_in['first']}/outcome",
