@@ -79,6 +79,8 @@ def test_the_manager_drafts_and_runs_the_agenda(
     )
     _item(page, "Vendor call").get_by_role("link", name="Make an SR or assign…").click()
     expect(page.locator("h1")).to_have_text("What came of it")
+    page.screenshot(path=str(_shots() / "monday-outcome-1920.png"), caret="initial")
+    assert serious_accessibility_violations(page) == []
     page.get_by_label("Note").fill("Trial in January")
     page.get_by_label("Client").select_option(label="Acme Dental")
     page.get_by_label("Priority").select_option("2")

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy.exc import IntegrityError
+
 from mspboard.models import AgendaItem, Meeting, MeetingStatus, Priority, User, db, utcnow
 from mspboard.services import service_requests
 from mspboard.services.audit import record_event
@@ -47,14 +49,23 @@ def refuse_unless_editable(monday: date, meeting: Meeting | None, now: datetime)
         )
 
 
-def _meeting(monday: date, now: datetime) -> Meeting:
-    """The meeting row, made as a draft the first time anything is written for it."""
+def _meeting(monday: date, now: datetime) -> tuple[Meeting, bool]:
+    """The meeting row, made as a draft the first time anything is written for it; True
+    when this call made it. Two managers making it at once: the one that loses the race to
+    the unique Monday finds the other's."""
     meeting = find_meeting(monday)
-    if meeting is None:
-        meeting = Meeting(monday=monday, status=MeetingStatus.DRAFT.value, created_at=now)
-        db.session.add(meeting)
-        db.session.flush()
-    return meeting
+    if meeting is not None:
+        return meeting, False
+    try:
+        with db.session.begin_nested():
+            meeting = Meeting(monday=monday, status=MeetingStatus.DRAFT.value, created_at=now)
+            db.session.add(meeting)
+    except IntegrityError:
+        found = find_meeting(monday)
+        if found is None:
+            raise
+        return found, False
+    return meeting, True
 
 
 def _agenda_change(
@@ -62,13 +73,10 @@ def _agenda_change(
 ) -> Meeting:
     """The meeting whose agenda `actor` changes, checked: editable, and the version their
     page showed (0 when no one had written anything for it yet)."""
-    meeting = find_meeting(monday)
-    refuse_unless_editable(monday, meeting, now)
-    if meeting is None:
-        if expected_version:
-            raise RuleViolation("That agenda could not be found; reload the page.")
-        return _meeting(monday, now)
-    expect_version(meeting, expected_version)
+    refuse_unless_editable(monday, find_meeting(monday), now)
+    meeting, made = _meeting(monday, now)
+    if not made:
+        expect_version(meeting, expected_version)
     return meeting
 
 
