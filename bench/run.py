@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import imports, loadgen, maintenance, pages, shop, throughput, year
+from bench import imports, loadgen, maintenance, meetings, pages, shop, throughput, year
 from bench.servers import Production
 from mspboard.models import Client, Role, ServiceRequest, db
 from mspboard.services import tv_links
@@ -221,6 +221,22 @@ def opening_rows(opening: maintenance.Opening, kind: str) -> list[Row]:
     ]
 
 
+def agenda_rows(figures: meetings.AgendaFigures) -> list[Row]:
+    """The Monday meeting's agenda for 40 techs and 2,000 open SRs: bar 150 ms."""
+    size = f"{meetings.TECHS} techs, {meetings.OPEN_SRS:,} open"
+    timing = figures.timing
+    return [
+        Row(
+            f"Monday agenda {size}: median",
+            timing.median,
+            "ms",
+            150,
+            note=f"p95 {timing.p95:.1f} ms, {figures.items} items, {timing.size / 1024:.0f} KB",
+        ),
+        Row(f"Monday agenda {size}: queries", timing.queries, ""),
+    ]
+
+
 def import_rows(importing: imports.Importing, kind: str) -> list[Row]:
     """Importing 400 clients and 2,000 SRs from sheets: its bar holds on PostgreSQL."""
     return [
@@ -306,6 +322,7 @@ def main() -> None:
             if production:
                 rows += writes(production, url, the_shop)
             rows += opening_rows(maintenance.opening_figures(kind, 5), kind)
+            rows += agenda_rows(meetings.agenda_figures(kind, options.runs))
             rows += import_rows(imports.import_figures(kind, 3), kind)
             rows += year_rows(year.year_figures_bench(kind, 3), kind)
         finally:

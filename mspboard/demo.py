@@ -12,12 +12,12 @@ from sqlalchemy.orm import selectinload
 
 from mspboard import demo_duties
 from mspboard.demo_maintenance import DemoMaintenance
+from mspboard.demo_meetings import build_meetings
 from mspboard.demo_people import DemoPeople
 from mspboard.demo_reviews import DemoReviews
 from mspboard.demo_training import DemoTraining
 from mspboard.demo_year import DemoYear
 from mspboard.models import (
-    AgendaItem,
     CheckIn,
     CheckInIssue,
     ChecklistRun,
@@ -221,7 +221,8 @@ class DemoShop:
         self._time_entries(maintenance.worked_afternoons())
         DemoTraining(self).build()
         self._time_off()
-        self._checkins_and_agenda()
+        self._checkins()
+        build_meetings(self)
         DemoPeople(self).build()
         self._working_record()
         demo_duties.build(self)
@@ -524,7 +525,7 @@ class DemoShop:
             ]
         )
 
-    def _checkins_and_agenda(self) -> None:
+    def _checkins(self) -> None:
         last_workday = self.today - timedelta(days=1)
         while last_workday.weekday() >= 5:
             last_workday -= timedelta(days=1)
@@ -547,13 +548,6 @@ class DemoShop:
                     )
                 )
             db.session.add(checkin)
-        next_monday = self.this_monday + timedelta(weeks=1)
-        for tech, text in (
-            (self.techs[0], "Standardise the new-hire laptop image."),
-            (self.techs[4], "Spare parts shelf needs restocking (toner, patch cables)."),
-            (self.manager, "Final Friday Training topic: phishing drills."),
-        ):
-            db.session.add(AgendaItem(meeting_on=next_monday, author=tech, text=text))
 
 
 def seed_demo(now: datetime | None = None) -> None:

@@ -85,6 +85,7 @@ def navigation() -> list[NavItem]:
         items.append(NavItem("manage.invoices_default", "Invoices", "manage.invoice"))
         items.append(NavItem("manage.planner", "Planner", "manage.planner"))
         items.append(NavItem("manage.training_list", "Training", "manage.training"))
+        items.append(NavItem("manage.monday_meeting", "Monday", "manage.meeting"))
         items.append(
             NavItem(
                 "manage.maintenance", "Maintenance", ("manage.maintenance", "manage.checklist_")

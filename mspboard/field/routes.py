@@ -41,7 +41,6 @@ from mspboard.htmx import render
 from mspboard.inputs import db_id, page_number
 from mspboard.models import ServiceRequest, TimeEntry, db, utcnow
 from mspboard.services import (
-    agenda,
     audit_trail,
     checkins,
     sr_notes,
@@ -60,6 +59,8 @@ from mspboard.services.field_day import (
 )
 from mspboard.services.local_time import AmbiguousLocalTime, local, wall_label
 from mspboard.services.maintenance import ticks
+from mspboard.services.meetings import agenda as meeting_agenda
+from mspboard.services.meetings import notes as agenda_notes
 from mspboard.services.people import duties, training
 from mspboard.services.service_requests import open_srs_for
 from mspboard.services.shop_settings import shop_zone
@@ -538,9 +539,24 @@ def timeoff_send():
     )
 
 
+def _agenda_context(form: AgendaForm) -> dict[str, object]:
+    """The next meeting's agenda, read-only, and what recent meetings gave this tech to do."""
+    now = utcnow()
+    # The shop's generated lists stay at the desk and on the printed agenda: on the phone
+    # they would cost every offline sync their queries and the first visit its bytes.
+    monday = meeting_agenda.current_meeting_day(now)
+    shown = meeting_agenda.agenda_of(monday, now, with_sections=False)
+    since = shown.monday - timedelta(weeks=meeting_agenda.ACTIONS_WEEKS)
+    return {
+        "form": form,
+        "agenda": shown,
+        "my_actions": meeting_agenda.actions_for(current_user.id, since),
+    }
+
+
 @bp.get("/agenda")
 def agenda_page():
-    return render("field/agenda.html", form=AgendaForm(formdata=None))
+    return render("field/agenda.html", **_agenda_context(AgendaForm(formdata=None)))
 
 
 @bp.post("/agenda")
@@ -549,13 +565,13 @@ def agenda_send():
     form = AgendaForm()
     if form.validate():
         try:
-            item = agenda.add_note(current_user, form.text.data or "", at=write_moment())
+            item = agenda_notes.add_note(current_user, form.text.data or "", at=write_moment())
         except RuleViolation as violation:
             attach_violation(form, violation)
         else:
             meeting = f"{item.meeting_on:%a %d %b}"
             return Done(f"Added to the Monday meeting on {meeting}.", url_for("field.today"), 201)
-    return _invalid("field/agenda.html", "field/_agenda_form.html", form=form)
+    return _invalid("field/agenda.html", "field/_agenda_form.html", **_agenda_context(form))
 
 
 # The month's maintenance runs, the duty ticks, the tech's goals and review add their pages

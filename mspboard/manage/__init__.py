@@ -8,6 +8,7 @@ from mspboard.manage import (  # noqa: F401  (each module adds its routes to bp)
     invoice_routes,
     maintenance_routes,
     maintenance_template_routes,
+    meeting_routes,
     people_routes,
     planner_routes,
     review_routes,

@@ -28,6 +28,7 @@ from mspboard.models.maintenance import (
     Outcome,
     ProposalStatus,
 )
+from mspboard.models.meetings import Meeting, MeetingStatus
 from mspboard.models.people import MANAGERS, Role, TechLevel, User
 from mspboard.models.reviews import QuarterlyReview
 from mspboard.models.schedule import ScheduleItem
@@ -87,6 +88,8 @@ __all__ = [
     "InvoiceLine",
     "InvoiceStatus",
     "MaintenanceMonth",
+    "Meeting",
+    "MeetingStatus",
     "Outcome",
     "Priority",
     "ProposalStatus",

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from mspboard.models import ScheduleItem, ServiceRequest, SRStatus, TimeEntry, User, db, utcnow
 from mspboard.services import service_requests
@@ -89,9 +89,12 @@ def _open() -> ColumnElement[bool]:
     return ServiceRequest.status != SRStatus.DONE
 
 
-def backlog_counts(now: datetime | None = None) -> dict[BacklogList, int]:
-    """How many open SRs are on each list, in one query."""
-    conditions = list_conditions(now or utcnow(), current_settings().stale_after_days)
+def backlog_counts(
+    now: datetime | None = None, names: list[BacklogList] | None = None
+) -> dict[BacklogList, int]:
+    """How many open SRs are on each list (or on the lists named), in one query."""
+    every = list_conditions(now or utcnow(), current_settings().stale_after_days)
+    conditions = {name: every[name] for name in names or list(every)}
     row = db.session.execute(
         select(
             *(func.coalesce(func.sum(case((cond, 1), else_=0)), 0) for cond in conditions.values())
@@ -117,21 +120,30 @@ class Backlog:
         return self.counts[name] - len(self.lists[name])
 
 
-def backlog(now: datetime | None = None, limit: int = LIST_LIMIT) -> Backlog:
-    now = now or utcnow()
-    stale_after_days = current_settings().stale_after_days
-    conditions = list_conditions(now, stale_after_days)
-    lists = {}
-    for name, condition in conditions.items():
-        lists[name] = list(
+def backlog_lists(
+    names: list[BacklogList], now: datetime, limit: int = LIST_LIMIT
+) -> dict[BacklogList, list[ServiceRequest]]:
+    """The most urgent `limit` SRs of each named list, in work order, with their clients
+    and assignees: one query a list, however many SRs there are."""
+    conditions = list_conditions(now, current_settings().stale_after_days)
+    return {
+        name: list(
             db.session.scalars(
                 select(ServiceRequest)
-                .where(_open(), condition)
-                .options(selectinload(ServiceRequest.client), selectinload(ServiceRequest.assignee))
+                .where(_open(), conditions[name])
+                .options(joinedload(ServiceRequest.client), joinedload(ServiceRequest.assignee))
                 .order_by(*ServiceRequest.work_order())
                 .limit(limit)
             )
         )
+        for name in names
+    }
+
+
+def backlog(now: datetime | None = None, limit: int = LIST_LIMIT) -> Backlog:
+    now = now or utcnow()
+    lists = backlog_lists(list(BacklogList), now, limit)
+    stale_after_days = current_settings().stale_after_days
     return Backlog(lists, backlog_counts(now), unplaced_this_month(now), now, stale_after_days)
 
 

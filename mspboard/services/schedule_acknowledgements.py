@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from mspboard import events
@@ -100,6 +100,14 @@ class ScheduleWeek:
     @property
     def waiting(self) -> list[ScheduleItem]:
         return [item for item in self.items if not item.is_acknowledged]
+
+
+def not_acknowledged() -> ColumnElement[bool]:
+    """`not ScheduleItem.is_acknowledged` as a query: never acknowledged, or changed since."""
+    return or_(
+        ScheduleItem.acknowledged_version.is_(None),
+        ScheduleItem.acknowledged_version != ScheduleItem.version,
+    )
 
 
 def published_items(tech: User, start: datetime, end: datetime) -> list[ScheduleItem]:

@@ -50,6 +50,7 @@ from mspboard.models import (
     Client,
     ClientContact,
     InvoiceLine,
+    Meeting,
     ProposedInvoice,
     ScheduleItem,
     ServiceRequest,
@@ -654,13 +655,44 @@ AGENDA_ITEMS = ExportFile(
         *_person("author", "Who added it"),
         Column("text", "What to raise.", _value("text")),
         _created(),
+        Column("position", "Its place on the agenda: lower first.", _value("position")),
         Column(
             "discussed_at",
             "When it was marked discussed (UTC); blank: not yet.",
             _moment("discussed_at"),
         ),
+        *_person("discussed_by", "Who marked it discussed"),
+        Column(
+            "discussed_on",
+            "The Monday of the meeting that discussed it (meetings.csv); blank: not yet.",
+            _day("discussed_on"),
+        ),
+        Column("outcome_note", "What the meeting said about it.", _value("outcome_note")),
+        *_sr("made from it at the meeting", "outcome_sr_id"),
+        *_person("outcome_assignee", "Who the meeting gave it to"),
+        Column(
+            "removed_on",
+            "The Monday whose agenda it was taken off (kept, not deleted); blank: it was not.",
+            _day("removed_on"),
+        ),
+        Column("removed_at", "When it was taken off (UTC).", _moment("removed_at")),
+        *_person("removed_by", "Who took it off"),
     ),
     _by_id(AgendaItem),
+)
+
+MEETINGS = ExportFile(
+    "meetings.csv",
+    "Monday Morning Meetings: one per Monday that anything was written for.",
+    (
+        _id("meeting"),
+        Column("monday", "The Monday of the meeting.", _day("monday")),
+        Column("status", "draft (its agenda takes changes) or held.", _value("status")),
+        Column("held_at", "When it was closed (UTC); blank: not yet.", _moment("held_at")),
+        *_person("held_by", "Who closed it"),
+        _created(),
+    ),
+    _by_id(Meeting),
 )
 
 MAINTENANCE_RUNS = ExportFile(
@@ -783,6 +815,7 @@ FILES: tuple[ExportFile, ...] = (
     CHECKINS,
     CHECKIN_ISSUES,
     AGENDA_ITEMS,
+    MEETINGS,
     MAINTENANCE_RUNS,
     MAINTENANCE_RUN_ITEMS,
     TRAINING,

@@ -353,3 +353,24 @@ def test_the_demo_has_last_years_figures_in_every_month_and_its_review(clock, sh
     for tech in db.session.scalars(select(User).where(User.role == "technician")):
         view = card_view(tech, week_start_of(now) - timedelta(weeks=1), now)
         assert not [w for w in view.warnings if "overlaps" in w]
+
+
+def test_the_demo_has_a_held_monday_meeting_and_next_mondays_draft():
+    from mspboard.models import AgendaItem, Meeting
+    from mspboard.services.meetings import agenda
+
+    demo.seed_demo()
+    db.session.commit()
+    coming = agenda.current_meeting_day()
+    held = db.session.scalar(select(Meeting).where(Meeting.status == "held"))
+    assert held.monday == coming - timedelta(weeks=1) and held.sections
+    past = agenda.agenda_of(held.monday)
+    assert len(past.discussed) == 3
+    assert any(item.outcome_sr_id for item in past.discussed)
+    assert any(item.outcome_assignee_id for item in past.discussed)
+    draft = agenda.agenda_of(coming)
+    assert not draft.held and len(draft.items) == 4
+    carried = [item for item in draft.items if item.carried_from(coming)]
+    assert [item.text for item in carried] == ["A new label printer for the bench."]
+    assert {item.author.role for item in draft.items} == {"technician", "service_manager"}
+    assert count(AgendaItem) == 7

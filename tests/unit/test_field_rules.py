@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from mspboard.models import AuditEvent, ShopSettings, db
-from mspboard.services import agenda, checkins, time_off
+from mspboard.services import checkins, time_off
 from mspboard.services import schedule_acknowledgements as acks
 from mspboard.services.errors import RuleViolation
+from mspboard.services.meetings import notes as agenda
 from tests.factories import make_user
 from tests.field_factories import make_schedule_item, make_time_off
 from tests.shop_time import at_local

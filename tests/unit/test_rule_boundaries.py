@@ -4,7 +4,8 @@ from datetime import date, time, timedelta
 
 import pytest
 
-from mspboard.services import agenda, approvals, backlog, time_cards, today
+from mspboard.services import approvals, backlog, time_cards, today
+from mspboard.services.meetings import notes as agenda
 from tests.factories import make_sr, make_user
 from tests.field_factories import make_card, make_entry, make_schedule_item
 from tests.shop_time import at_local

@@ -23,6 +23,7 @@ from mspboard.models import (
 )
 from mspboard.services import client_contacts, set_password_links, sr_notes
 from mspboard.services.maintenance import months
+from mspboard.services.meetings import notes as agenda_notes
 from mspboard.services.people import certifications, duties, goals, training
 from mspboard.services.people.goals import quarter_start
 from mspboard.services.time_weeks import week_start_of
@@ -94,6 +95,7 @@ def seed(app, people) -> dict[str, object]:
                 [tech.id],
             ),
         )
+        agenda_notes.add_note(tech, "Vendor call", utcnow())
         db.session.commit()
         return {
             "client_id": client.id,
@@ -114,6 +116,7 @@ def seed(app, people) -> dict[str, object]:
             "duty_id": duty.id,
             "event_id": event.id,
             "year": this_week.year,
+            "day": this_week.isoformat(),
         }
 
 

@@ -55,6 +55,7 @@ from mspboard.models import ChecklistProposal, Client, GoalKind, GoalPeriod, Tra
 from mspboard.services import calendar_feeds, checkins, invoicing, tv_links
 from mspboard.services.checkins import IssueNote
 from mspboard.services.maintenance import months as maintenance_months
+from mspboard.services.meetings import notes as agenda_notes
 from mspboard.services.people import certifications, duties, training
 from mspboard.services.people import goals as people_goals
 from tests.factories import PASSWORD, make_client, make_sr, make_user
@@ -90,6 +91,7 @@ CHECKLISTS = {
 # unless listed.
 # Training events and their attendees' schedule items.
 TRAINING = {"training_events", "schedule_items", AUDIT}
+MEETINGS = {"meetings", "agenda_items", AUDIT}
 WRITES: dict[str, set[str]] = {
     "auth.login": {"users", "sign_ins", AUDIT},
     "auth.logout": {"sign_ins", AUDIT},
@@ -204,6 +206,12 @@ WRITES: dict[str, set[str]] = {
     "manage.maintenance_close": {"maintenance_months", AUDIT},
     "manage.maintenance_run_owner": {"checklist_runs", AUDIT},
     "manage.year_summary": {"year_summaries", AUDIT},
+    "manage.meeting_add": MEETINGS,
+    "manage.meeting_move": MEETINGS,
+    "manage.meeting_remove": MEETINGS,
+    "manage.meeting_restore": MEETINGS,
+    "manage.meeting_close": MEETINGS,
+    "manage.meeting_outcome": {*MEETINGS, *SRS},  # an item made into an SR
     "sr.new": SRS,
     "sr.detail": SRS,
     "sr.add_note": {"sr_notes", "service_requests", AUDIT},
@@ -524,7 +532,7 @@ def requests(
             value = draw(st.one_of(st.sampled_from(choices), hostile))
         elif converter == "int":
             value = draw(st.one_of(st.sampled_from(PATH_INTS), hostile))
-        elif name == "week":
+        elif name in ("week", "day"):  # a week's Monday, or a Monday's meeting
             value = draw(st.one_of(st.sampled_from(WEEKS), hostile))
         elif name == "number":
             value = draw(st.one_of(st.sampled_from(["SR-1", "SR-2", "1"]), hostile))
@@ -674,6 +682,7 @@ def seed(app: Flask) -> dict[str, str]:
             issues=[IssueNote("Switch dying", True), IssueNote("Toner low")],
             at=datetime(2026, 11, 25, 9, tzinfo=UTC),
         )
+        agenda_notes.add_note(tech, "Vendor call", at=datetime(2026, 11, 25, 9, tzinfo=UTC))
         tv = tv_links.create_link(manager, "Office TV")
         feed = calendar_feeds.turn_on(tech)
         invoicing.week_review(monday)

@@ -514,9 +514,9 @@ class TestClockChangeNights:
 def _refused_by_the_database(times: int):
     from sqlalchemy.exc import IntegrityError
 
-    from mspboard.services import agenda
+    from mspboard.services.meetings import notes
 
-    real, calls = agenda.add_note, []
+    real, calls = notes.add_note, []
 
     def add_note(*args, **kwargs):
         calls.append(1)
@@ -533,7 +533,7 @@ def test_a_phone_change_the_database_always_refuses_is_a_422_not_send_again(
     from mspboard.field import routes
 
     add_note, calls = _refused_by_the_database(times=99)
-    monkeypatch.setattr(routes.agenda, "add_note", add_note)
+    monkeypatch.setattr(routes.agenda_notes, "add_note", add_note)
     response = phone_post(login_as("technician"), "/m/agenda", {"text": "Vendor call"})
     assert response.status_code == 422
     assert response.get_json()["message"].startswith("This change cannot be saved as it is")
@@ -546,7 +546,7 @@ def test_a_phone_change_that_lost_a_race_is_run_again_and_saved(app, login_as, m
     from mspboard.field import routes
 
     add_note, calls = _refused_by_the_database(times=1)
-    monkeypatch.setattr(routes.agenda, "add_note", add_note)
+    monkeypatch.setattr(routes.agenda_notes, "add_note", add_note)
     response = phone_post(login_as("technician"), "/m/agenda", {"text": "Vendor call"})
     assert response.status_code == 201
     assert len(calls) == 2

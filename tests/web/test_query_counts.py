@@ -38,7 +38,6 @@ from mspboard.models import (
 )
 from mspboard.models.service_requests import format_sr_number
 from mspboard.services import (
-    agenda,
     approvals,
     calendar_feeds,
     client_contacts,
@@ -50,6 +49,7 @@ from mspboard.services import (
 from mspboard.services.checkins import IssueNote, submit_checkin
 from mspboard.services.client_contacts import ContactFields
 from mspboard.services.maintenance import months
+from mspboard.services.meetings import notes as agenda
 from mspboard.services.people import duties, training
 from mspboard.services.time_weeks import monday_of
 from tests.conftest import count_queries, login

@@ -10,7 +10,7 @@ import csv
 import io
 import re
 import zipfile
-from datetime import UTC
+from datetime import UTC, date
 
 import pytest
 from flask import Flask
@@ -20,6 +20,7 @@ from sqlalchemy import event, select
 from mspboard.models import (
     AuditEvent,
     CalendarFeed,
+    Meeting,
     RecoveryCode,
     ServiceRequest,
     SetPasswordLink,
@@ -57,6 +58,7 @@ EXPECTED_FILES = [
     "checkins.csv",
     "checkin_issues.csv",
     "agenda_items.csv",
+    "meetings.csv",
     "maintenance_runs.csv",
     "maintenance_run_items.csv",
     "training.csv",
@@ -347,6 +349,8 @@ def test_the_export_costs_the_same_queries_with_2_srs_as_with_50(app, people):
                     sr.activities.append(SRActivity(kind="status", actor=tech, to_value="new"))
                 if sr.requester is None:
                     sr.requester = add_contact(tech, sr.client, ContactFields(f"Asker {sr.id}"))
+            if not db.session.scalar(select(Meeting.id).limit(1)):
+                db.session.add(Meeting(monday=date(2026, 11, 30), status="draft"))
             db.session.commit()
 
     grow(2)
