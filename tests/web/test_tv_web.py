@@ -58,10 +58,11 @@ SIGNED_OUT_WRITES = {"auth.login", "auth.set_password"}
 
 def write_endpoints(app):
     """Every POST route that needs a sign-in, each URL parameter filled in with 1 (or its
-    first allowed value)."""
+    first allowed value, or its lowest)."""
     for rule in app.url_map.iter_rules():
         if "POST" in rule.methods and rule.endpoint not in SIGNED_OUT_WRITES:
             path = re.sub(r"<any\(([^,)]+)[^>]*>", r"\1", rule.rule)  # first choice
+            path = re.sub(r"<int\(min=(\d+)[^>]*>", r"\1", path)  # lowest allowed
             yield re.sub(r"<[^>]+>", "1", path)
 
 
