@@ -24,8 +24,10 @@ from tests.factories import make_client, make_sr
 # The goal for a first visit is 40 KB; this bound holds what is reached so far (about 45.7 KB:
 # 25 KB of htmx, the outbox and the stylesheets, 8 KB of offline bundle, the sign-in and the
 # first page; the maintenance checklist added 0.7 KB of outbox and styles, an SR's notes and
-# requester 0.3 KB of kept pages and styles) so it cannot grow unnoticed.
-FIRST_VISIT_MAX = 47 * 1024
+# requester 0.3 KB of kept pages and styles; the manager's rhythm 0.5 KB: My goals, My review
+# and the read-only agenda kept for offline reading, the duties on Today, a training's entry)
+# so it cannot grow unnoticed.
+FIRST_VISIT_MAX = 47.5 * 1024
 REPEAT_VISIT_MAX = 5 * 1024
 
 
