@@ -145,7 +145,10 @@ def wait_until_pages_kept(page: Page) -> None:
             const pages = names.find((n) => n.startsWith('mspboard-pages-'));
             if (!pages) return false;
             const cache = await caches.open(pages);
-            const kept = new Set((await cache.keys()).map((r) => new URL(r.url).pathname));
+            const kept = new Set((await cache.keys()).map((r) => {
+                const url = new URL(r.url);
+                return url.pathname + url.search;  // a training's entry form keeps its query
+            }));
             return listed.every((path) => kept.has(path));
         }""",
     )
