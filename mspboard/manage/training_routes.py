@@ -40,7 +40,7 @@ def _list_page(status: int = 200, refusal: str = ""):
         status=status,
         refusal=refusal,
         listing=training.training_list(now),
-        plan_day=training.next_final_friday(local_date(now)),
+        plan_day=training.first_unplanned_final_friday(local_date(now)),
     )
 
 

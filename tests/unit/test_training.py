@@ -95,6 +95,22 @@ def test_after_the_final_friday_the_prompt_asks_for_next_months(stopped):
     assert training.plan_prompt() is None
 
 
+def test_plan_final_friday_offers_the_first_one_not_yet_planned(stopped):
+    stopped.move_to(at_local(date(2026, 12, 6), 9))
+    manager, tech = make_user(role="service_manager"), make_user()
+    assert training.first_unplanned_final_friday(date(2026, 12, 6)) == date(2026, 12, 25)
+    short = training.create_event(
+        manager, _fields(date(2026, 12, 25), [tech], TrainingKind.SHORT_NOTICE, title="Wi-Fi")
+    )
+    assert training.first_unplanned_final_friday(date(2026, 12, 6)) == date(2026, 12, 25)
+    december = training.create_event(manager, _fields(date(2026, 12, 25), [tech]))
+    training.create_event(manager, _fields(date(2027, 1, 29), [tech]))
+    assert training.first_unplanned_final_friday(date(2026, 12, 6)) == date(2027, 2, 26)
+    training.cancel_event(manager, december, expected_version=december.version)
+    assert training.first_unplanned_final_friday(date(2026, 12, 6)) == date(2026, 12, 25)
+    assert short.cancelled_at is None
+
+
 # ---- events on the schedule -----------------------------------------------------------------
 
 

@@ -75,6 +75,7 @@ PAGES: dict[str, str] = {
     "manage.invoices_default": "Desk: Proposed invoices",
     "manage.maintenance": "Desk: Monthly maintenance sheet",
     "manage.checklist_templates": "Desk: Maintenance checklist templates",
+    "manage.monday_meeting": "Desk: Monday Morning Meeting",
     "manage.training_list": "Desk: Training",
     "manage.people": "Desk: People (goals and certifications)",
     "manage.reviews_list": "Desk: Quarterly reviews",
@@ -123,7 +124,7 @@ STANDARD_DUTIES: list[tuple[DutyRole, DutyCadence, str, str]] = [
     (M, W, "Review, revise and annotate the proposed invoicing", "manage.invoices_default"),
     (M, W, "Review personal-time requests and put them on the schedule", "manage.approvals_queue"),
     (M, W, "Publish next week's schedule; make sure techs know of changes", "manage.planner"),
-    (M, W, "Plan the Monday Morning Meeting and draft the agenda", ""),
+    (M, W, "Plan the Monday Morning Meeting and draft the agenda", "manage.monday_meeting"),
     (M, W, "Approve every time card by the end of the week", "manage.approvals_queue"),
     (M, W, "Monitor progress on technicians' quarterly goals", "manage.people"),
     (

@@ -92,6 +92,27 @@ def final_friday_planned(day: date) -> TrainingEvent | None:
     )
 
 
+def first_unplanned_final_friday(today: date) -> date:
+    """The next Final Friday with no Final Friday Training on it, from this month's (next
+    month's once it is past) on: what "Plan Final Friday Training" offers. One query."""
+    first = next_final_friday(today)
+    fridays = [first]
+    for _ in range(12):
+        fridays.append(final_friday(*_next_month(fridays[-1])))
+    planned = {
+        local_date(starts)
+        for starts in db.session.scalars(
+            select(TrainingEvent.starts_at).where(
+                TrainingEvent.kind == TrainingKind.FINAL_FRIDAY.value,
+                TrainingEvent.cancelled_at.is_(None),
+                TrainingEvent.starts_at >= local_midnight(first),
+                TrainingEvent.starts_at < local_midnight(fridays[-1] + timedelta(days=1)),
+            )
+        )
+    }
+    return next((day for day in fridays if day not in planned), fridays[-1])
+
+
 def plan_prompt(now: datetime | None = None) -> date | None:
     """The Final Friday to plan, when /manage/today should ask for it: in the last two weeks
     of the month (planning_opens) while no Final Friday Training is scheduled for this
