@@ -274,7 +274,7 @@ _PAGES = [
     # its duties, their ticks, the last review, whether the next Final Friday is planned, and
     # the certifications about to expire
     ("service_manager", "/manage/today", 28),
-    ("service_manager", "/manage/training", 9),
+    ("service_manager", "/manage/training", 10),  # and which Final Friday is still to plan
     ("service_manager", "/manage/approvals", 14),
     ("service_manager", "/manage/planner", 10),
     ("service_manager", "/manage/planner/{this_week}/srs?q=Job", 12),
