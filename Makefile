@@ -10,8 +10,8 @@ PYTEST := $(BIN)/python -m pytest -n 2
 SHOP_ZONE := America/New_York
 # Cases of the hostile-input walk per database in `make test`, and at each awkward instant
 # (`make fuzz` runs 50,000 per database).
-FUZZ_CI := 6000
-FUZZ_AT_INSTANTS := 800
+FUZZ_CI := 3000
+FUZZ_AT_INSTANTS := 400
 INSTANTS := 2026-11-29T23:59:00-05:00 2026-11-30T00:00:00-05:00 2026-11-01T01:30:00-04:00
 
 .PHONY: run test test-instants soak properties fuzz mutation install lint format bench bench-load wrk clean

@@ -15,6 +15,8 @@ from mspboard.charts import (
     scale_top,
 )
 
+pytestmark = pytest.mark.instant_free
+
 BOTTOM_Y = HEIGHT - 26
 
 

@@ -6,6 +6,8 @@ from mspboard.services import clients
 from mspboard.services.errors import RuleViolation
 from tests.factories import make_user
 
+pytestmark = pytest.mark.instant_free
+
 
 def test_client_names_are_unique_ignoring_case():
     clients.create_client(None, "Alder Creek Dental", None)

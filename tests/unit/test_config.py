@@ -6,6 +6,8 @@ import pytest
 
 from mspboard import config
 
+pytestmark = pytest.mark.instant_free
+
 
 def test_secret_key_is_generated_once_and_kept_private(tmp_path, monkeypatch):
     monkeypatch.delenv("MSPBOARD_SECRET_KEY", raising=False)

@@ -141,6 +141,7 @@ SEED_MOMENTS = [
 ]
 
 
+@pytest.mark.instant_free  # sets its own zone and clock
 @pytest.mark.parametrize(("shop_zone_name", "wall"), SEED_MOMENTS, ids=str)
 def test_the_demo_has_this_months_runs_in_every_state_and_last_month_done_and_closed(
     clock, shop_zone_name, wall
@@ -227,6 +228,7 @@ def test_the_demo_srs_carry_notes_resolutions_contacts_and_requesters():
     assert len(noted) >= 5
 
 
+@pytest.mark.instant_free  # sets its own zone and clock
 @pytest.mark.parametrize(("shop_zone_name", "wall"), SEED_MOMENTS, ids=str)
 def test_the_demo_has_last_rounds_review_held_and_this_rounds_due(clock, shop_zone_name, wall):
     from mspboard.services.people import reviews
@@ -325,6 +327,7 @@ YEAR_MOMENTS = [
 ]
 
 
+@pytest.mark.instant_free  # sets its own zone and clock
 @pytest.mark.parametrize(("shop_zone_name", "wall"), YEAR_MOMENTS, ids=str)
 def test_the_demo_has_last_years_figures_in_every_month_and_its_review(clock, shop_zone_name, wall):
     from mspboard.services.figures.year import year_figures

@@ -11,6 +11,8 @@ from mspboard.services.errors import RuleViolation
 from mspboard.services.exports import csv_text
 from mspboard.services.imports import mapping, sheets
 
+pytestmark = pytest.mark.instant_free
+
 
 @pytest.fixture(autouse=True)
 def _held_still(stopped):

@@ -6,6 +6,8 @@ from flask import g
 from mspboard.models import ShopSettings, db
 from mspboard.services import money
 
+pytestmark = pytest.mark.instant_free
+
 NBSP = "\xa0"
 
 

@@ -10,6 +10,8 @@ from mspboard.services.passwords import (
 )
 from tests.factories import PASSWORD
 
+pytestmark = pytest.mark.instant_free
+
 
 def refusal(password: str, email: str | None = None) -> str:
     with pytest.raises(RuleViolation) as refused:

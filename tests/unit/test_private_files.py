@@ -15,6 +15,8 @@ from sqlalchemy import text
 from mspboard import create_app
 from mspboard.models import db
 
+pytestmark = pytest.mark.instant_free
+
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)

@@ -1,11 +1,14 @@
 """Whether an open live stream's viewer may still see it: the one check every stream repeats."""
 
+import pytest
 from sqlalchemy import event
 
 from mspboard.models import db
 from mspboard.services import accounts, sign_ins, tv_links
 from mspboard.services.stream_access import Viewer, may_still_watch
 from tests.factories import make_user
+
+pytestmark = pytest.mark.instant_free
 
 
 def signed_in(user) -> Viewer:

@@ -2,6 +2,8 @@
 
 import pytest
 
+pytestmark = pytest.mark.instant_free
+
 EVERYONE = {"/board", "/sr/new"}
 MANAGERS = {"/manage/backlog", "/board/screens", "/admin/clients", "/admin/clients/new"}
 ADMINS = {"/admin/users", "/admin/users/new", "/admin/settings"}

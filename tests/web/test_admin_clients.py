@@ -1,6 +1,9 @@
+import pytest
 from sqlalchemy import select
 
 from mspboard.models import Client, db
+
+pytestmark = pytest.mark.instant_free
 
 
 def client_row(app, name):

@@ -1,7 +1,10 @@
+import pytest
 from sqlalchemy import select
 
 from mspboard.models import User, db
 from tests.conftest import login
+
+pytestmark = pytest.mark.instant_free
 
 NEW_TECH = {
     "name": "Rosa Diaz",

@@ -1,5 +1,9 @@
+import pytest
+
 from tests.conftest import login
 from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.instant_free
 
 
 def test_login_page_has_labelled_fields(client):

@@ -6,6 +6,8 @@ import pytest
 
 from tests.factories import PASSWORD
 
+pytestmark = pytest.mark.instant_free
+
 
 @pytest.fixture
 def app_config():

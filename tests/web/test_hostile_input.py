@@ -17,7 +17,7 @@ Field names come from the app's form classes (every subclass of InputForm, and t
 filter form) plus the keys routes read from request.form and request.args themselves.
 
 FUZZ_CASES cases per database, split over the four roles (2,400 unless set): `make test`
-sets 6,000 per database and 800 at each awkward instant; `make fuzz` runs the long
+sets 3,000 per database and 400 at each awkward instant; `make fuzz` runs the long
 profile. The summary line per role is printed at the end of the run: cases, 5xx and
 unexpected writes.
 

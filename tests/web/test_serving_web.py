@@ -7,6 +7,8 @@ import pytest
 from mspboard.live_streams import TOPICS
 from mspboard.serving import is_stream_path
 
+pytestmark = pytest.mark.instant_free
+
 
 @pytest.fixture
 def app_config() -> dict[str, object]:
