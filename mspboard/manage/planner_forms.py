@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from wtforms import (
@@ -22,6 +24,22 @@ from mspboard.models import ScheduleItem, ServiceRequest, User
 from mspboard.services.local_time import AmbiguousLocalTime
 from mspboard.services.maintenance.placing import item_title
 from mspboard.services.planner import ItemFields, item_times
+
+
+def span_of(form: Any) -> tuple[datetime, datetime]:
+    """The UTC start and end of a form's day, start and end wall times (with the fold chosen
+    where the clock repeats); an ambiguous time offers its two readings on the form."""
+    try:
+        return item_times(
+            form.day.data,
+            form.start.data,
+            form.end.data,
+            chosen_fold(form.start_fold.data),
+            chosen_fold(form.end_fold.data),
+        )
+    except AmbiguousLocalTime as ambiguous:
+        offer_folds(form, ambiguous.field or "start", ambiguous.choices)
+        raise
 
 
 class PlannerItemForm(VersionedForm):
@@ -91,17 +109,7 @@ class PlannerItemForm(VersionedForm):
         self.travel_notes.data = item.travel_notes
 
     def to_fields(self) -> ItemFields:
-        try:
-            starts_at, ends_at = item_times(
-                self.day.data,
-                self.start.data,
-                self.end.data,
-                chosen_fold(self.start_fold.data),
-                chosen_fold(self.end_fold.data),
-            )
-        except AmbiguousLocalTime as ambiguous:
-            offer_folds(self, ambiguous.field or "start", ambiguous.choices)
-            raise
+        starts_at, ends_at = span_of(self)
         return ItemFields(
             tech_id=self.tech_id.data,
             starts_at=starts_at,

@@ -12,12 +12,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from mspboard.forms import VersionedForm, chosen_fold, offer_folds, prefill_fold
+from mspboard.forms import VersionedForm, prefill_fold
+from mspboard.manage.planner_forms import span_of
 from mspboard.models import TrainingEvent, TrainingKind, User
 from mspboard.models.training import MATERIALS_MAX, PLACE_MAX, TITLE_MAX
-from mspboard.services.local_time import AmbiguousLocalTime, local
+from mspboard.services.local_time import local
 from mspboard.services.people.training import TrainingFields
-from mspboard.services.planner import item_times
 
 KIND_CHOICES = [SelectChoice(kind.value, kind.label) for kind in TrainingKind]
 
@@ -67,17 +67,7 @@ class TrainingForm(VersionedForm):
         self.attendees.data = attendee_ids
 
     def to_fields(self) -> TrainingFields:
-        try:
-            starts_at, ends_at = item_times(
-                self.day.data,
-                self.start.data,
-                self.end.data,
-                chosen_fold(self.start_fold.data),
-                chosen_fold(self.end_fold.data),
-            )
-        except AmbiguousLocalTime as ambiguous:
-            offer_folds(self, ambiguous.field or "start", ambiguous.choices)
-            raise
+        starts_at, ends_at = span_of(self)
         return TrainingFields(
             kind=TrainingKind(self.kind.data),
             title=self.title.data or "",
