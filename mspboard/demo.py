@@ -190,8 +190,11 @@ def wipe() -> None:
 
 
 class DemoShop:
-    def __init__(self, now: datetime | None = None, seed: int = 2026) -> None:
+    def __init__(
+        self, now: datetime | None = None, seed: int = 2026, last_year: bool = True
+    ) -> None:
         self.now = now or utcnow()
+        self.with_last_year = last_year
         self.seed = seed
         self.rng = random.Random(seed)
         self.zone = None
@@ -211,8 +214,9 @@ class DemoShop:
         self.manager = self.users["manager@demo.test"]
         self.techs = [u for u in self.users.values() if u.role == Role.TECHNICIAN]
         self.clients = [clients.create_client(None, name, rate) for name, rate in CLIENTS]
-        last_year = DemoYear(self)
-        last_year.service_requests()
+        last_year = DemoYear(self) if self.with_last_year else None
+        if last_year:
+            last_year.service_requests()
         self.srs = self._service_requests()
         maintenance = DemoMaintenance(self)
         maintenance.build()
@@ -226,7 +230,8 @@ class DemoShop:
         DemoPeople(self).build()
         self._working_record()
         demo_duties.build(self)
-        last_year.build()
+        if last_year:
+            last_year.build()
         db.session.flush()
         DemoReviews(self).build()
 
@@ -550,5 +555,7 @@ class DemoShop:
             db.session.add(checkin)
 
 
-def seed_demo(now: datetime | None = None) -> None:
-    DemoShop(now).build()
+def seed_demo(now: datetime | None = None, *, last_year: bool = True) -> None:
+    """The demo shop as of `now`; `last_year=False` leaves out the whole of last year's
+    records (the year in figures' history), which the other pages do not need."""
+    DemoShop(now, last_year=last_year).build()

