@@ -112,6 +112,14 @@ def submission_deadline(week_start: date) -> datetime:
     return at_wall(day, settings.close_of_business)
 
 
+def sending(submitted_at: datetime | None, deadline: datetime, now: datetime) -> str | None:
+    """How a card was sent against its deadline: "on_time" (the deadline itself included),
+    "late", or "unsent" once the deadline has passed; None while it can still be on time."""
+    if submitted_at is None:
+        return "unsent" if now > deadline else None
+    return "on_time" if submitted_at <= deadline else "late"
+
+
 def _hm(moment: datetime) -> str:
     return wall_label(moment, "%H:%M")
 

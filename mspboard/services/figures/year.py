@@ -47,7 +47,7 @@ from mspboard.models import (
 )
 from mspboard.models.year_summaries import FIRST_YEAR, LAST_YEAR
 from mspboard.services.sql_time import period_index, seconds_between
-from mspboard.services.time_cards import submission_deadline
+from mspboard.services.time_cards import sending, submission_deadline
 from mspboard.services.time_weeks import local_date, local_midnight
 from mspboard.services.today import Utilisation, utilisation_by_period
 
@@ -262,14 +262,9 @@ def _cards(days: list[date], now: datetime) -> list[Counter]:
         if week_start not in deadlines:
             deadlines[week_start] = submission_deadline(week_start)
         deadline = deadlines[week_start]
-        counts = found[week_start.month - 1]
-        if submitted_at is None:
-            if now > deadline:
-                counts["unsent"] += 1
-        elif submitted_at <= deadline:
-            counts["on_time"] += 1
-        else:
-            counts["late"] += 1
+        state = sending(submitted_at, deadline, now)
+        if state is not None:
+            found[week_start.month - 1][state] += 1
     return found
 
 

@@ -41,7 +41,7 @@ from mspboard.services.errors import RuleViolation
 from mspboard.services.people.goals import add_goal, next_quarter_start, quarter_start
 from mspboard.services.shop_settings import current_settings
 from mspboard.services.staff import active_technician, active_technicians
-from mspboard.services.time_cards import submission_deadline
+from mspboard.services.time_cards import sending, submission_deadline
 from mspboard.services.time_off import approved_between
 from mspboard.services.time_weeks import local_date, local_midnight, monday_of
 from mspboard.services.today import Utilisation, away_on, utilisation_between, working_hours
@@ -363,7 +363,7 @@ def quarter_figures(tech: User, first: date, now: datetime | None = None) -> Fig
     on_time = sum(
         1
         for monday in mondays
-        if sent.get(monday) is not None and sent[monday] <= submission_deadline(monday)
+        if sending(sent.get(monday), submission_deadline(monday), now) == "on_time"
     )
     days = _counted_days(first, after, today)
     time_off = approved_between([tech.id], first, after - timedelta(days=1))
